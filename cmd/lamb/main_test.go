@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"lamb": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// goEnv are the variables scripts need to run the go command in their
+// sandbox: the shared build and module caches keep the suite fast.
+func goEnv(t *testing.T) []string {
+	t.Helper()
+	var env []string
+	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN", "GONOSUMDB", "GOPRIVATE", "GONOSUMCHECK", "GOSUMDB"} {
+		if v := os.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	// Resolve the defaults of the real environment, not the sandbox's HOME.
+	for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
+		if os.Getenv(k) == "" {
+			out, err := goEnvValue(k)
+			if err != nil {
+				t.Fatalf("go env %s: %v", k, err)
+			}
+			env = append(env, k+"="+out)
+		}
+	}
+	env = append(env, "PATH="+filepath.Join(runtime.GOROOT(), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return env
+}
+
+func TestScripts(t *testing.T) {
+	env := goEnv(t)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("..", "..", "testdata", "script"),
+		Setup: func(e *testscript.Env) error {
+			for _, kv := range env {
+				k, v, _ := strings.Cut(kv, "=")
+				e.Setenv(k, v)
+			}
+			// The sample monorepo, for scripts that copy it: cp -r $MONOREPO .
+			e.Setenv("MONOREPO", filepath.Join(wd, "..", "..", "testdata", "monorepo"))
+			// Artifact cache and user cache live in the sandbox.
+			e.Setenv("XDG_CACHE_HOME", filepath.Join(e.WorkDir, ".cache"))
+			e.Setenv("HOME", filepath.Join(e.WorkDir, "home"))
+			return nil
+		},
+	})
+}
