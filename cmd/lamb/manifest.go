@@ -1,0 +1,28 @@
+package main
+
+import (
+	"os"
+
+	"github.com/lambctl/lamb/manifest"
+)
+
+// loadManifest loads the manifest named by -f, or found by walking up from
+// the working directory, with --stage applied. Every failure is a usage
+// error: exit 2, before any build or AWS call.
+func (g *globalOptions) loadManifest() (*manifest.Manifest, error) {
+	file := g.File
+	if file == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, usageError(err)
+		}
+		if file, err = manifest.Find(wd); err != nil {
+			return nil, usageError(err)
+		}
+	}
+	m, err := manifest.Load(file, manifest.LoadOptions{Stage: g.Stage})
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return m, nil
+}
