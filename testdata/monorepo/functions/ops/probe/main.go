@@ -1,8 +1,9 @@
 // Command probe is a diagnostics function for testing lamb's local Lambda
-// and deployments. Event:
+// and deployments. Its event is
 //
 //	{"action": "echo"|"error"|"panic"|"sleep"|"exit"|"env", "ms": N, "message": "..."}
 //
+// and the actions are:
 //   - echo returns the event unchanged;
 //   - error returns a *ProbeError (errorType "ProbeError") with message;
 //   - panic panics with message;
