@@ -1,0 +1,476 @@
+package deployer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/go-multierror"
+	"golang.org/x/sync/errgroup"
+)
+
+// handler is the handler of every Go function on the provided runtimes.
+const handler = "bootstrap"
+
+// Outcome is what a deploy did to one function.
+type Outcome string
+
+// Outcomes of a deploy.
+const (
+	Created   Outcome = "created"
+	Updated   Outcome = "updated"
+	Unchanged Outcome = "unchanged"
+	Failed    Outcome = "failed"
+)
+
+// FunctionResult is the outcome of one function's deploy.
+type FunctionResult struct {
+	Name       string  `json:"name"`
+	Outcome    Outcome `json:"outcome"`
+	Version    string  `json:"version,omitempty"` // the version the alias points to
+	CodeSha256 string  `json:"codeSha256,omitempty"`
+	Pruned     int     `json:"pruned,omitempty"` // versions deleted by KeepVersions
+	Error      string  `json:"error,omitempty"`
+}
+
+// Result is the outcome of a deploy, in plan order.
+type Result struct {
+	Functions []FunctionResult `json:"functions"`
+	Created   int              `json:"created"`
+	Updated   int              `json:"updated"`
+	Unchanged int              `json:"unchanged"`
+	Failed    int              `json:"failed"`
+}
+
+// Summary is the one-line account of the deploy:
+// "created 2, updated 3, unchanged 19, failed 1".
+func (r *Result) Summary() string {
+	return fmt.Sprintf("created %d, updated %d, unchanged %d, failed %d", r.Created, r.Updated, r.Unchanged, r.Failed)
+}
+
+// Deploy applies plan. artifacts must hold one Artifact for every function
+// in plan.NeedCode(). Functions deploy concurrently; one's failure does not
+// stop the others. The error lists every failure, one line each
+// ("orders-create: update code: ..."); the result is complete either way.
+//
+// When ctx is cancelled no new function starts. A function already past
+// its code update finishes publishing and moving its alias; one that is
+// not leaves its alias untouched. An alias only ever points at a version
+// published with the artifact's CodeSha256 as precondition.
+func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact) (*Result, error) {
+	arts := make(map[string]Artifact, len(artifacts))
+	for _, a := range artifacts {
+		arts[a.Function] = a
+	}
+	res := &Result{Functions: make([]FunctionResult, len(plan.Functions))}
+	errs := make([][]error, len(plan.Functions))
+	var g errgroup.Group
+	g.SetLimit(d.opts.Concurrency)
+	for i := range plan.Functions {
+		fp := &plan.Functions[i]
+		r := &res.Functions[i]
+		r.Name = fp.Name
+		if fp.Action == ActionNoChange {
+			r.Outcome = Unchanged
+			continue
+		}
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				r.Outcome = Failed
+				errs[i] = []error{&FunctionError{Function: fp.Name, Op: "not started", Err: context.Cause(ctx)}}
+				return nil
+			}
+			errs[i] = d.deployOne(ctx, fp, arts, r)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var merr *multierror.Error
+	for i, fr := range res.Functions {
+		switch fr.Outcome {
+		case Created:
+			res.Created++
+		case Updated:
+			res.Updated++
+		case Unchanged:
+			res.Unchanged++
+		default:
+			res.Failed++
+		}
+		for _, err := range errs[i] {
+			merr = multierror.Append(merr, err)
+		}
+		if len(errs[i]) > 0 {
+			res.Functions[i].Error = errs[i][0].Error()
+		}
+	}
+	if merr != nil {
+		merr.ErrorFormat = listErrors
+	}
+	return res, merr.ErrorOrNil()
+}
+
+// deployOne deploys one function and fills r. It returns the function's
+// errors: the deploy's, or pruning's after a successful deploy.
+func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[string]Artifact, r *FunctionResult) []error {
+	r.Outcome = Failed
+	fail := func(op string, err error) []error {
+		return []error{&FunctionError{Function: fp.Name, Op: op, Err: err}}
+	}
+	fn := fp.desired.Function
+	var code *codeSource
+	if fp.Code {
+		art, ok := arts[fp.Name]
+		if !ok {
+			return fail("deploy", errors.New("no artifact was built for it"))
+		}
+		var err error
+		if code, err = d.prepareCode(ctx, art); err != nil {
+			return fail("upload code", err)
+		}
+	}
+	start := time.Now()
+	d.log.Info("deploying", "function", fp.Name, "action", fp.Label())
+
+	var cfg *types.FunctionConfiguration
+	var tags map[string]string
+	created := false
+	if fp.live == nil {
+		_, err := d.lambda.CreateFunction(ctx, d.createInput(fp, code))
+		switch {
+		case isConflict(err):
+			// A retried create whose first attempt succeeded, or a function
+			// created meanwhile: update it instead.
+			live, gerr := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fp.Name)})
+			if gerr != nil {
+				return fail("create", fmt.Errorf("%w; then: %w", err, gerr))
+			}
+			fp.live = live
+			fp.configUpdate = true
+		case err != nil:
+			return fail("create", err)
+		default:
+			created = true
+			got, err := d.waitActive(ctx, fp.Name)
+			if err != nil {
+				return fail("wait for active", err)
+			}
+			cfg = got.Configuration
+			tags = got.Tags
+		}
+	}
+	if !created {
+		cfg, tags = fp.live.Configuration, fp.live.Tags
+		if fp.configUpdate || cfg.LastUpdateStatus == types.LastUpdateStatusFailed && !fp.Code {
+			err := d.onConflictWait(ctx, fp.Name, func() error {
+				_, err := d.lambda.UpdateFunctionConfiguration(ctx, configInput(fp))
+				return err
+			})
+			if err != nil {
+				return fail("update configuration", err)
+			}
+			got, err := d.waitUpdated(ctx, fp.Name)
+			if err != nil {
+				return fail("wait for configuration update", err)
+			}
+			cfg, tags = got.Configuration, got.Tags
+		}
+		if fp.Code && (aws.ToString(cfg.CodeSha256) != code.sha || liveArchitecture(cfg) != fn.Architecture && fn.Architecture != "" ||
+			cfg.LastUpdateStatus != types.LastUpdateStatusSuccessful) {
+			err := d.onConflictWait(ctx, fp.Name, func() error {
+				_, err := d.lambda.UpdateFunctionCode(ctx, code.updateInput(fp.Name, fn.Architecture))
+				return err
+			})
+			if err != nil {
+				return fail("update code", err)
+			}
+			got, err := d.waitUpdated(ctx, fp.Name)
+			if err != nil {
+				return fail("wait for code update", err)
+			}
+			cfg, tags = got.Configuration, got.Tags
+		}
+	}
+	wantSha := aws.ToString(cfg.CodeSha256)
+	if code != nil {
+		wantSha = code.sha
+	} else if fp.live != nil {
+		wantSha = aws.ToString(fp.live.Configuration.CodeSha256)
+	}
+	if got := aws.ToString(cfg.CodeSha256); got != wantSha {
+		return fail("deploy", fmt.Errorf("live code %s is not %s: changed by someone else meanwhile", got, wantSha))
+	}
+
+	// From here on, finish even if ctx is cancelled: the code is in place
+	// and the publish precondition guarantees the version's code.
+	if err := ctx.Err(); err != nil {
+		return fail("interrupted before publishing (alias untouched)", context.Cause(ctx))
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.WaitTimeout)
+	defer cancel()
+	if fn.Alias != "" {
+		v, err := d.publish(pctx, fp.Name, wantSha, aws.ToString(cfg.RevisionId))
+		if err != nil {
+			return fail("publish version", err)
+		}
+		if err := d.pointAlias(pctx, fp.Name, fn.Alias, v); err != nil {
+			return fail("alias "+fn.Alias, err)
+		}
+		r.Version = v
+	}
+	want := maps.Clone(fn.Tags)
+	if want == nil {
+		want = map[string]string{}
+	}
+	want[TagFingerprint] = fp.desired.Fingerprint
+	want[TagCodeSha256] = wantSha
+	if !containsAll(tags, want) {
+		_, err := d.lambda.TagResource(pctx, &lambda.TagResourceInput{Resource: cfg.FunctionArn, Tags: want})
+		if err != nil {
+			return fail("tag", err)
+		}
+	}
+	r.CodeSha256 = wantSha
+	if created {
+		r.Outcome = Created
+	} else {
+		r.Outcome = Updated
+	}
+	d.log.Info("deployed", "function", fp.Name, "outcome", r.Outcome, "version", r.Version, "elapsed", time.Since(start).Round(time.Millisecond))
+	if d.opts.KeepVersions > 0 && fn.Alias != "" {
+		n, err := d.prune(pctx, fp.Name, d.opts.KeepVersions)
+		r.Pruned = n
+		if err != nil {
+			return fail("prune versions", err)
+		}
+	}
+	return nil
+}
+
+func containsAll(have, want map[string]string) bool {
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *Deployer) createInput(fp *FunctionPlan, code *codeSource) *lambda.CreateFunctionInput {
+	fn := fp.desired.Function
+	in := &lambda.CreateFunctionInput{
+		FunctionName: aws.String(fn.Name),
+		Role:         aws.String(fn.Role),
+		Runtime:      types.Runtime(fn.Runtime),
+		Handler:      aws.String(handler),
+		PackageType:  types.PackageTypeZip,
+		Code:         code.functionCode(),
+		Tags:         fn.Tags, // user tags; lamb's are written last
+	}
+	if fn.Memory != 0 {
+		in.MemorySize = aws.Int32(int32(fn.Memory))
+	}
+	if fn.Timeout != 0 {
+		in.Timeout = aws.Int32(int32(fn.Timeout))
+	}
+	if fn.Architecture != "" {
+		in.Architectures = []types.Architecture{types.Architecture(fn.Architecture)}
+	}
+	if len(fn.Environment) > 0 {
+		in.Environment = &types.Environment{Variables: fn.Environment}
+	}
+	return in
+}
+
+func configInput(fp *FunctionPlan) *lambda.UpdateFunctionConfigurationInput {
+	fn := fp.desired.Function
+	in := &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String(fn.Name),
+		Handler:      aws.String(handler),
+		// Variables removed from the manifest are removed from the function.
+		Environment: &types.Environment{Variables: fn.Environment},
+	}
+	if in.Environment.Variables == nil {
+		in.Environment.Variables = map[string]string{}
+	}
+	if fn.Role != "" {
+		in.Role = aws.String(fn.Role)
+	}
+	if fn.Runtime != "" {
+		in.Runtime = types.Runtime(fn.Runtime)
+	}
+	if fn.Memory != 0 {
+		in.MemorySize = aws.Int32(int32(fn.Memory))
+	}
+	if fn.Timeout != 0 {
+		in.Timeout = aws.Int32(int32(fn.Timeout))
+	}
+	return in
+}
+
+// publish publishes $LATEST as a version, on condition that its code is
+// sha and its revision rev, and returns the version number. An update in
+// progress (409) is waited out; a changed revision (412) is re-read and
+// retried as long as the code is still sha.
+func (d *Deployer) publish(ctx context.Context, name, sha, rev string) (string, error) {
+	for attempt := 0; ; attempt++ {
+		out, err := d.lambda.PublishVersion(ctx, &lambda.PublishVersionInput{
+			FunctionName: aws.String(name),
+			CodeSha256:   aws.String(sha),
+			RevisionId:   aws.String(rev),
+		})
+		if err == nil {
+			return aws.ToString(out.Version), nil
+		}
+		var pf *types.PreconditionFailedException
+		if attempt >= 5 || !isConflict(err) && !errors.As(err, &pf) {
+			return "", err
+		}
+		got, werr := d.waitUpdated(ctx, name)
+		if werr != nil {
+			return "", fmt.Errorf("%w; then: %w", err, werr)
+		}
+		if s := aws.ToString(got.Configuration.CodeSha256); s != sha {
+			return "", fmt.Errorf("live code %s is not %s: changed by someone else meanwhile", s, sha)
+		}
+		rev = aws.ToString(got.Configuration.RevisionId)
+	}
+}
+
+// pointAlias creates alias or moves it to version.
+func (d *Deployer) pointAlias(ctx context.Context, name, alias, version string) error {
+	for attempt := 0; ; attempt++ {
+		cur, err := d.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(name), Name: aws.String(alias)})
+		switch {
+		case isNotFound(err):
+			_, err = d.lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(name), Name: aws.String(alias), FunctionVersion: aws.String(version)})
+		case err != nil:
+			return err
+		case aws.ToString(cur.FunctionVersion) == version && (cur.RoutingConfig == nil || len(cur.RoutingConfig.AdditionalVersionWeights) == 0):
+			return nil
+		default:
+			_, err = d.lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{
+				FunctionName:    aws.String(name),
+				Name:            aws.String(alias),
+				FunctionVersion: aws.String(version),
+				RevisionId:      cur.RevisionId,
+				RoutingConfig:   &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{}},
+			})
+		}
+		var pf *types.PreconditionFailedException
+		if err == nil || attempt >= 5 || !isConflict(err) && !errors.As(err, &pf) {
+			return err
+		}
+		// Created or changed meanwhile (or a retried request that had
+		// succeeded): read it again.
+	}
+}
+
+// onConflictWait runs op; while it answers 409 (an update in progress), it
+// waits for the function's update to finish and runs op again.
+func (d *Deployer) onConflictWait(ctx context.Context, name string, op func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := op()
+		if err == nil || attempt >= 5 || !isConflict(err) {
+			return err
+		}
+		if _, werr := d.waitUpdated(ctx, name); werr != nil {
+			return fmt.Errorf("%w; then: %w", err, werr)
+		}
+	}
+}
+
+func (d *Deployer) waitActive(ctx context.Context, name string) (*lambda.GetFunctionOutput, error) {
+	w := lambda.NewFunctionActiveV2Waiter(d.lambda, func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = d.opts.WaitMinDelay, max(8*d.opts.WaitMinDelay, 8*time.Second)
+	})
+	return w.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, d.opts.WaitTimeout)
+}
+
+func (d *Deployer) waitUpdated(ctx context.Context, name string) (*lambda.GetFunctionOutput, error) {
+	w := lambda.NewFunctionUpdatedV2Waiter(d.lambda, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = d.opts.WaitMinDelay, max(8*d.opts.WaitMinDelay, 8*time.Second)
+	})
+	out, err := w.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, d.opts.WaitTimeout)
+	if err != nil && out != nil && out.Configuration != nil && out.Configuration.LastUpdateStatusReason != nil {
+		err = fmt.Errorf("%w: %s", err, aws.ToString(out.Configuration.LastUpdateStatusReason))
+	}
+	return out, err
+}
+
+func isConflict(err error) bool {
+	var rc *types.ResourceConflictException
+	return errors.As(err, &rc)
+}
+
+// codeSource is an artifact ready to send: inline bytes or an S3 object.
+type codeSource struct {
+	sha    string
+	zip    []byte
+	bucket string
+	key    string
+}
+
+func (c *codeSource) functionCode() *types.FunctionCode {
+	if c.zip != nil {
+		return &types.FunctionCode{ZipFile: c.zip}
+	}
+	return &types.FunctionCode{S3Bucket: aws.String(c.bucket), S3Key: aws.String(c.key)}
+}
+
+func (c *codeSource) updateInput(name, arch string) *lambda.UpdateFunctionCodeInput {
+	in := &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(name)}
+	if c.zip != nil {
+		in.ZipFile = c.zip
+	} else {
+		in.S3Bucket, in.S3Key = aws.String(c.bucket), aws.String(c.key)
+	}
+	if arch != "" {
+		in.Architectures = []types.Architecture{types.Architecture(arch)}
+	}
+	return in
+}
+
+// prepareCode reads the artifact, checks its CodeSha256 and, when it is too
+// large to send inline or an artifact bucket is set, uploads it to S3.
+func (d *Deployer) prepareCode(ctx context.Context, art Artifact) (*codeSource, error) {
+	data, err := os.ReadFile(art.Path)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	sha := base64.StdEncoding.EncodeToString(sum[:])
+	if art.CodeSha256 != "" && art.CodeSha256 != sha {
+		return nil, fmt.Errorf("%s: CodeSha256 is %s, the artifact says %s", art.Path, sha, art.CodeSha256)
+	}
+	if d.opts.Bucket == "" && len(data) <= MaxDirectUpload {
+		return &codeSource{sha: sha, zip: data}, nil
+	}
+	if d.opts.Bucket == "" {
+		return nil, fmt.Errorf("%s is %d MB, over Lambda's 50 MB direct upload limit: set artifact_bucket in the stage", art.Path, len(data)>>20)
+	}
+	if d.opts.S3 == nil {
+		return nil, errors.New("artifact bucket set but no S3 client")
+	}
+	key := S3Key(sum[:])
+	if err := upload(ctx, d.opts.S3, d.opts.Bucket, key, bytes.NewReader(data), int64(len(data)), sha); err != nil {
+		return nil, fmt.Errorf("s3://%s/%s: %w", d.opts.Bucket, key, err)
+	}
+	return &codeSource{sha: sha, bucket: d.opts.Bucket, key: key}, nil
+}
+
+// S3Key is the object key of a package with the given SHA-256: packages
+// are content-addressed, so an upload is skipped when the key exists.
+func S3Key(sum []byte) string {
+	return "lamb/" + strings.ToLower(fmt.Sprintf("%x", sum)) + ".zip"
+}

@@ -1,0 +1,163 @@
+// Package deployer compares built functions with what is live in Lambda and
+// creates or updates only what differs.
+//
+// The live function is the source of truth: after a successful deploy the
+// function carries the tags lamb:fingerprint and lamb:code-sha256, written
+// last, so a deploy interrupted midway is redone by the next run. The
+// deployer knows artifacts (zips with their CodeSha256), not how they were
+// built: it never runs the go command.
+package deployer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/lambctl/lamb/manifest"
+)
+
+// Tag keys lamb writes on every function it deploys.
+const (
+	TagFingerprint = "lamb:fingerprint"
+	TagCodeSha256  = "lamb:code-sha256"
+)
+
+// Defaults of Options.
+const (
+	// DefaultRate keeps control-plane calls under Lambda's shared quota of
+	// 15 requests per second per account and region.
+	DefaultRate = 15
+	// DefaultReadRate paces GetFunction, whose quota is 100 per second.
+	DefaultReadRate = 100
+	// DefaultConcurrency is how many functions deploy at once.
+	DefaultConcurrency = 8
+	// MaxDirectUpload is the largest zip sent inline (ZipFile); larger ones
+	// go through S3.
+	MaxDirectUpload = 50 * 1024 * 1024
+)
+
+// Artifact is a built deployment package.
+type Artifact struct {
+	Function    string // Lambda function name
+	Fingerprint string
+	Path        string // the zip on disk
+	CodeSha256  string // standard base64 of the SHA-256 of the zip, as Lambda reports it
+	Size        int64
+}
+
+// Desired is a function as the repository wants it to be.
+type Desired struct {
+	Function    manifest.Function
+	Fingerprint string
+}
+
+// LambdaAPI is the part of the Lambda API the deployer uses.
+type LambdaAPI interface {
+	GetFunction(context.Context, *lambda.GetFunctionInput, ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error)
+	CreateFunction(context.Context, *lambda.CreateFunctionInput, ...func(*lambda.Options)) (*lambda.CreateFunctionOutput, error)
+	UpdateFunctionCode(context.Context, *lambda.UpdateFunctionCodeInput, ...func(*lambda.Options)) (*lambda.UpdateFunctionCodeOutput, error)
+	UpdateFunctionConfiguration(context.Context, *lambda.UpdateFunctionConfigurationInput, ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error)
+	PublishVersion(context.Context, *lambda.PublishVersionInput, ...func(*lambda.Options)) (*lambda.PublishVersionOutput, error)
+	GetAlias(context.Context, *lambda.GetAliasInput, ...func(*lambda.Options)) (*lambda.GetAliasOutput, error)
+	CreateAlias(context.Context, *lambda.CreateAliasInput, ...func(*lambda.Options)) (*lambda.CreateAliasOutput, error)
+	UpdateAlias(context.Context, *lambda.UpdateAliasInput, ...func(*lambda.Options)) (*lambda.UpdateAliasOutput, error)
+	ListAliases(context.Context, *lambda.ListAliasesInput, ...func(*lambda.Options)) (*lambda.ListAliasesOutput, error)
+	ListVersionsByFunction(context.Context, *lambda.ListVersionsByFunctionInput, ...func(*lambda.Options)) (*lambda.ListVersionsByFunctionOutput, error)
+	TagResource(context.Context, *lambda.TagResourceInput, ...func(*lambda.Options)) (*lambda.TagResourceOutput, error)
+	DeleteFunction(context.Context, *lambda.DeleteFunctionInput, ...func(*lambda.Options)) (*lambda.DeleteFunctionOutput, error)
+}
+
+var _ LambdaAPI = (*lambda.Client)(nil)
+
+// S3API is the part of the S3 API used to upload large packages.
+type S3API interface {
+	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+var _ S3API = (*s3.Client)(nil)
+
+// Options configure a Deployer.
+type Options struct {
+	// Lambda is the client; configure it with NewRetryer so throttling and
+	// server errors are retried with backoff.
+	Lambda LambdaAPI
+	// S3 uploads packages larger than MaxDirectUpload, or every package
+	// when Bucket is set. Optional.
+	S3 S3API
+	// Bucket is the artifact bucket (the stage's artifact_bucket).
+	Bucket string
+	// Concurrency is how many functions deploy at once; default DefaultConcurrency.
+	Concurrency int
+	// Rate is the client-side limit on control-plane requests per second
+	// (every attempt counts); default DefaultRate. Negative disables it.
+	Rate float64
+	// ReadRate limits GetFunction calls per second; default DefaultReadRate.
+	ReadRate float64
+	// KeepVersions, when positive, prunes published versions beyond the
+	// newest KeepVersions that no alias references.
+	KeepVersions int
+	// ShowValues prints environment values in plans.
+	ShowValues bool
+	// Logger receives progress; default discards.
+	Logger *slog.Logger
+	// WaitMinDelay is the shortest poll interval of the SDK waiters;
+	// default 1s (the SDK's).
+	WaitMinDelay time.Duration
+	// WaitTimeout bounds each wait for a function to become Active or
+	// Updated; default 10 minutes.
+	WaitTimeout time.Duration
+}
+
+// Deployer plans and deploys functions.
+type Deployer struct {
+	opts   Options
+	lambda LambdaAPI
+	log    *slog.Logger
+}
+
+// New returns a Deployer.
+func New(opts Options) *Deployer {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.Rate == 0 {
+		opts.Rate = DefaultRate
+	}
+	if opts.ReadRate == 0 {
+		opts.ReadRate = DefaultReadRate
+	}
+	if opts.WaitMinDelay <= 0 {
+		opts.WaitMinDelay = time.Second
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = 10 * time.Minute
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Deployer{
+		opts:   opts,
+		lambda: newPaced(opts.Lambda, opts.Rate, opts.ReadRate),
+		log:    log,
+	}
+}
+
+// FunctionError is the failure of one function's deploy step.
+type FunctionError struct {
+	Function string
+	Op       string // "create", "update code", "publish", ...
+	Err      error
+}
+
+func (e *FunctionError) Error() string {
+	return fmt.Sprintf("%s: %s: %v", e.Function, e.Op, e.Err)
+}
+
+func (e *FunctionError) Unwrap() error { return e.Err }

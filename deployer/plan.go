@@ -1,0 +1,344 @@
+package deployer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/go-multierror"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lambctl/lamb/manifest"
+)
+
+// Action is what a plan does to one function.
+type Action string
+
+// Actions of a plan.
+const (
+	ActionCreate   Action = "create"
+	ActionUpdate   Action = "update"
+	ActionNoChange Action = "no-change"
+)
+
+// hidden replaces environment values in plans unless ShowValues is set.
+const hidden = "(hidden)"
+
+// Change is one field that differs between the live function and the
+// repository. From is empty when the field is added, To when removed.
+type Change struct {
+	Field string `json:"field"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+}
+
+// FunctionPlan is the plan for one function.
+type FunctionPlan struct {
+	Name    string   `json:"name"`
+	Action  Action   `json:"action"`
+	Code    bool     `json:"code"`
+	Config  []Change `json:"config"`
+	Reasons []string `json:"reasons"`
+
+	desired      Desired
+	live         *lambda.GetFunctionOutput // nil when the function does not exist
+	configUpdate bool                      // UpdateFunctionConfiguration needed
+	tagUpdate    bool                      // user tags differ
+	publish      bool                      // the alias must move to a new version
+}
+
+// Label is the action as the text table shows it: "create", "update code",
+// "update config", "update code + config", "update alias" or "no change".
+func (p *FunctionPlan) Label() string {
+	switch {
+	case p.Action == ActionCreate:
+		return "create"
+	case p.Action == ActionNoChange:
+		return "no change"
+	case p.Code && len(p.Config) > 0:
+		return "update code + config"
+	case p.Code:
+		return "update code"
+	case len(p.Config) > 0:
+		return "update config"
+	default:
+		return "update alias"
+	}
+}
+
+// Plan is the set of changes a deploy would make, sorted by function name.
+type Plan struct {
+	Functions []FunctionPlan `json:"functions"`
+}
+
+// Changes counts the functions the plan creates or updates.
+func (p *Plan) Changes() int {
+	n := 0
+	for _, f := range p.Functions {
+		if f.Action != ActionNoChange {
+			n++
+		}
+	}
+	return n
+}
+
+// NeedCode returns the names of the functions whose code must be built and
+// uploaded: only those need an Artifact.
+func (p *Plan) NeedCode() []string {
+	var names []string
+	for _, f := range p.Functions {
+		if f.Code {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
+// Plan reads every desired function from Lambda (GetFunction, and the
+// alias's version when the function has an alias) and decides what a
+// deploy must do. Nothing is built. All lookups that fail are reported.
+func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
+	desired = slices.Clone(desired)
+	slices.SortFunc(desired, func(a, b Desired) int { return strings.Compare(a.Function.Name, b.Function.Name) })
+	plans := make([]FunctionPlan, len(desired))
+	errs := make([]error, len(desired))
+	var g errgroup.Group
+	g.SetLimit(max(d.opts.Concurrency, 8))
+	for i, want := range desired {
+		g.Go(func() error {
+			plans[i], errs[i] = d.planOne(ctx, want)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var merr *multierror.Error
+	for _, err := range errs {
+		if err != nil {
+			merr = multierror.Append(merr, err)
+		}
+	}
+	if err := merr.ErrorOrNil(); err != nil {
+		merr.ErrorFormat = listErrors
+		return nil, merr
+	}
+	return &Plan{Functions: plans}, nil
+}
+
+func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, error) {
+	fn := want.Function
+	p := FunctionPlan{Name: fn.Name, desired: want, Config: []Change{}, Reasons: []string{}}
+	live, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name)})
+	if isNotFound(err) {
+		p.Action = ActionCreate
+		p.Code = true
+		p.Reasons = append(p.Reasons, "function does not exist")
+		return p, nil
+	}
+	if err != nil {
+		return p, &FunctionError{Function: fn.Name, Op: "get function", Err: err}
+	}
+	if live.Configuration == nil {
+		return p, &FunctionError{Function: fn.Name, Op: "get function", Err: errors.New("response has no configuration")}
+	}
+	p.live = live
+	cfg := live.Configuration
+
+	// Code: the fingerprint tag says which source is live; the code tag
+	// says which package lamb uploaded, to catch changes made by hand.
+	tagFP, tagSha := live.Tags[TagFingerprint], live.Tags[TagCodeSha256]
+	liveSha := aws.ToString(cfg.CodeSha256)
+	switch {
+	case tagFP == "":
+		p.Code = true
+		p.Reasons = append(p.Reasons, "no "+TagFingerprint+" tag: not deployed by lamb yet, or an earlier deploy did not finish")
+	case tagFP != want.Fingerprint:
+		p.Code = true
+		p.Reasons = append(p.Reasons, fmt.Sprintf("fingerprint changed: %s → %s", short(tagFP), short(want.Fingerprint)))
+	case tagSha != liveSha:
+		p.Code = true
+		p.Reasons = append(p.Reasons, fmt.Sprintf("drift: live code %s is not the code lamb deployed (%s): changed outside lamb", liveSha, tagSha))
+	}
+	if cfg.LastUpdateStatus == types.LastUpdateStatusFailed {
+		p.Code = true
+		p.Reasons = append(p.Reasons, "the last update failed: "+aws.ToString(cfg.LastUpdateStatusReason))
+	}
+	if a := liveArchitecture(cfg); fn.Architecture != "" && a != fn.Architecture {
+		p.Code = true
+		p.Config = append(p.Config, Change{Field: "architecture", From: a, To: fn.Architecture})
+		p.Reasons = append(p.Reasons, "architecture changed: the code is rebuilt")
+	}
+
+	changes := configChanges(fn, cfg, d.opts.ShowValues)
+	if len(changes) > 0 {
+		p.configUpdate = true
+		p.Config = append(p.Config, changes...)
+	}
+	if tc := tagChanges(fn.Tags, live.Tags); len(tc) > 0 {
+		p.tagUpdate = true
+		p.Config = append(p.Config, tc...)
+	}
+
+	// The alias must point to a version holding the desired code and
+	// configuration. When the code or configuration changes it moves anyway.
+	if fn.Alias != "" && !p.Code && !p.configUpdate {
+		reason, err := d.aliasStale(ctx, fn, liveSha)
+		if err != nil {
+			return p, err
+		}
+		if reason != "" {
+			p.publish = true
+			p.Reasons = append(p.Reasons, reason)
+		}
+	}
+	if p.Code || p.configUpdate || p.tagUpdate || p.publish {
+		p.Action = ActionUpdate
+		if len(changes) > 0 || p.tagUpdate {
+			p.Reasons = append(p.Reasons, "configuration changed")
+		}
+	} else {
+		p.Action = ActionNoChange
+	}
+	return p, nil
+}
+
+// aliasStale says why fn's alias must move, or "" when it points to a
+// version with code sha and the desired configuration.
+func (d *Deployer) aliasStale(ctx context.Context, fn manifest.Function, sha string) (string, error) {
+	out, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name), Qualifier: aws.String(fn.Alias)})
+	if isNotFound(err) {
+		return fmt.Sprintf("alias %s does not exist", fn.Alias), nil
+	}
+	if err != nil {
+		return "", &FunctionError{Function: fn.Name, Op: "get alias " + fn.Alias, Err: err}
+	}
+	cfg := out.Configuration
+	if cfg == nil {
+		return "", &FunctionError{Function: fn.Name, Op: "get alias " + fn.Alias, Err: errors.New("response has no configuration")}
+	}
+	v := aws.ToString(cfg.Version)
+	if aws.ToString(cfg.CodeSha256) != sha {
+		return fmt.Sprintf("alias %s points to version %s, which does not hold the deployed code", fn.Alias, v), nil
+	}
+	if len(configChanges(fn, cfg, false)) > 0 || (fn.Architecture != "" && liveArchitecture(cfg) != fn.Architecture) {
+		return fmt.Sprintf("alias %s points to version %s, which has an outdated configuration", fn.Alias, v), nil
+	}
+	return "", nil
+}
+
+// configChanges lists the configuration fields of cfg that differ from fn,
+// sorted by field. Zero values in fn are not managed. Environment values
+// are hidden unless show.
+func configChanges(fn manifest.Function, cfg *types.FunctionConfiguration, show bool) []Change {
+	var cs []Change
+	add := func(field, from, to string) {
+		if from != to {
+			cs = append(cs, Change{Field: field, From: from, To: to})
+		}
+	}
+	if fn.Runtime != "" {
+		add("runtime", string(cfg.Runtime), fn.Runtime)
+	}
+	add("handler", aws.ToString(cfg.Handler), handler)
+	if fn.Memory != 0 {
+		add("memory", itoa(cfg.MemorySize), strconv.Itoa(fn.Memory))
+	}
+	if fn.Timeout != 0 {
+		add("timeout", itoa(cfg.Timeout), strconv.Itoa(fn.Timeout))
+	}
+	if fn.Role != "" {
+		add("role", aws.ToString(cfg.Role), fn.Role)
+	}
+	var liveEnv map[string]string
+	if cfg.Environment != nil {
+		liveEnv = cfg.Environment.Variables
+	}
+	for _, k := range sortedKeys(liveEnv, fn.Environment) {
+		from, inLive := liveEnv[k]
+		to, inRepo := fn.Environment[k]
+		if inLive && inRepo && from == to {
+			continue
+		}
+		if !show {
+			from, to = mask(from, inLive), mask(to, inRepo)
+			if from == to { // both hidden: say it changed without saying how
+				to = hidden + " (changed)"
+			}
+		}
+		cs = append(cs, Change{Field: "environment." + k, From: from, To: to})
+	}
+	return cs
+}
+
+// tagChanges lists the user tags of want that live lacks or holds with
+// another value. Tags lamb did not write are left alone: removing a tag
+// from the manifest does not remove it from the function.
+func tagChanges(want, live map[string]string) []Change {
+	var cs []Change
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if v, ok := live[k]; !ok || v != want[k] {
+			cs = append(cs, Change{Field: "tags." + k, From: v, To: want[k]})
+		}
+	}
+	return cs
+}
+
+func mask(v string, present bool) string {
+	if !present {
+		return ""
+	}
+	return hidden
+}
+
+func sortedKeys(a, b map[string]string) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func itoa(p *int32) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(int(*p))
+}
+
+func liveArchitecture(cfg *types.FunctionConfiguration) string {
+	if len(cfg.Architectures) == 0 {
+		return string(types.ArchitectureX8664) // Lambda's default
+	}
+	return string(cfg.Architectures[0])
+}
+
+// short abbreviates a fingerprint for display.
+func short(fp string) string {
+	if len(fp) > 12 {
+		return fp[:12]
+	}
+	return fp
+}
+
+func isNotFound(err error) bool {
+	var nf *types.ResourceNotFoundException
+	return errors.As(err, &nf)
+}
+
+// listErrors formats a multierror as one error per line.
+func listErrors(errs []error) string {
+	lines := make([]string, len(errs))
+	for i, err := range errs {
+		lines[i] = err.Error()
+	}
+	return strings.Join(lines, "\n")
+}
