@@ -6,6 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 )
 
 // FileName is the manifest's file name, found by Find.
@@ -36,4 +41,124 @@ func Find(dir string) (string, error) {
 		}
 		d = parent
 	}
+}
+
+// Load reads, validates and resolves the manifest at file. Problems in the
+// manifest are returned together as Errors, each with its position; the
+// file is named as given, or relative to the working directory.
+func Load(file string, opts LoadOptions) (*Manifest, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, fmt.Errorf("load manifest: %w", err)
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("load manifest: %w", err)
+	}
+	return load(data, abs, displayName(file, abs), opts)
+}
+
+// displayName is how positions name the manifest.
+func displayName(file, abs string) string {
+	if !filepath.IsAbs(file) {
+		return file
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && within(wd, abs) {
+			return rel
+		}
+	}
+	return file
+}
+
+func load(data []byte, abs, name string, opts LoadOptions) (*Manifest, error) {
+	d := &decoder{file: name}
+	raw := d.parse(data)
+	if raw == nil {
+		return nil, d.errs
+	}
+	d.validateManifest(raw)
+
+	var sel *rawStage
+	if opts.Stage != "" {
+		var names []string
+		for _, s := range raw.Stages {
+			names = append(names, s.Name.Value)
+			if s.Name.Value == opts.Stage {
+				sel = s
+			}
+		}
+		if sel == nil {
+			if len(d.errs) > 0 {
+				d.errs.sort()
+				return nil, d.errs
+			}
+			if len(names) == 0 {
+				return nil, fmt.Errorf("unknown stage %q: %s defines no stages", opts.Stage, name)
+			}
+			return nil, fmt.Errorf("unknown stage %q (%s has: %s)", opts.Stage, name, strings.Join(names, ", "))
+		}
+	}
+
+	root := filepath.Dir(abs)
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		realRoot = root
+	}
+	r := &resolver{decoder: d, root: root, realRoot: realRoot, pkgs: map[string]pkgInfo{}}
+	fns := r.resolve(raw, sel)
+	if len(d.errs) > 0 {
+		d.errs.sort()
+		return nil, d.errs
+	}
+	m := &Manifest{Path: abs, Root: root, Cache: raw.Cache.Value, Functions: fns}
+	if sel != nil {
+		m.Stage = &Stage{
+			Name:           sel.Name.Value,
+			Prefix:         sel.Prefix.Value,
+			Role:           sel.Role.Value,
+			Environment:    mergeInto(nil, sel.Environment),
+			Tags:           mergeInto(nil, sel.Tags),
+			Alias:          sel.Alias.Value,
+			ArtifactBucket: sel.ArtifactBucket.Value,
+			Region:         sel.Region.Value,
+		}
+	}
+	return m, nil
+}
+
+// parse decodes data into a rawManifest; nil when it is not YAML at all.
+func (d *decoder) parse(data []byte) *rawManifest {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		var ye yaml.Error
+		if errors.As(err, &ye) {
+			c := converter{file: d.file}
+			d.errs = append(d.errs, &Error{Pos: c.pos(ye.GetToken()), Msg: ye.GetMessage()})
+		} else {
+			d.errorf(Pos{Line: 1, Col: 1}, "%v", err)
+		}
+		return nil
+	}
+	var docs []*ast.DocumentNode
+	for _, doc := range f.Docs {
+		if doc != nil && doc.Body != nil {
+			docs = append(docs, doc)
+		}
+	}
+	if len(docs) > 1 {
+		d.errorf(Pos{Line: docs[1].Body.GetToken().Position.Line, Col: 1}, "more than one YAML document: a manifest is one document")
+		return nil
+	}
+	var body ast.Node
+	if len(docs) == 1 {
+		body = docs[0].Body
+	}
+	c := &converter{file: d.file, anchors: map[string]*node{}}
+	n, cerr := c.convert(body, 0)
+	if cerr != nil {
+		d.errs = append(d.errs, cerr)
+		return nil
+	}
+	return d.manifest(n)
 }
