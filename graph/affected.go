@@ -1,0 +1,352 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lambctl/lamb/manifest"
+)
+
+// ErrRefNotFound reports that the ref given to Affected is not a commit of
+// the repository (a typo, or history missing in a shallow clone).
+var ErrRefNotFound = errors.New("git ref not found")
+
+// ErrNotGitRepo reports that the manifest is not inside a git work tree.
+var ErrNotGitRepo = errors.New("not a git repository")
+
+// AffectedResult is the outcome of Affected.
+type AffectedResult struct {
+	// Base is the merge-base of REF and HEAD: the state compared against.
+	Base string `json:"base"`
+	// Functions are the affected functions, in the order given to Affected.
+	Functions []AffectedFunction `json:"functions"`
+	// Removed are the functions of the base's manifest that the current
+	// manifest no longer has, sorted.
+	Removed []string `json:"removed"`
+	// Warnings are things the user should know (e.g. the base manifest could
+	// not be read, so nothing is listed as removed).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// AffectedFunction is one affected function and why.
+type AffectedFunction struct {
+	Name        string   `json:"name"`
+	Package     string   `json:"package"`
+	Fingerprint string   `json:"fingerprint"`
+	Reasons     []string `json:"reasons"`
+}
+
+// basePrint is the fingerprint of a function at the base commit.
+type basePrint struct {
+	Print
+	New bool   `json:"new,omitempty"` // package absent at base
+	Err string `json:"err,omitempty"` // could not be fingerprinted at base
+}
+
+// baseState is what Affected computes at the base commit, and caches.
+type baseState struct {
+	Prints []basePrint `json:"prints"`
+	// Manifest reports whether the base has a manifest at the same path;
+	// Names are its function names (stage applied).
+	Manifest bool     `json:"manifest"`
+	Names    []string `json:"names,omitempty"`
+	Warning  string   `json:"warning,omitempty"`
+}
+
+// Affected compares the working tree (committed or not) with the merge-base
+// of ref and HEAD and returns the functions of fns whose fingerprint differs,
+// with reasons. Both sides use the current manifest's functions and settings;
+// the base's manifest, if any, says which functions were removed or are new.
+// The base is checked out in a temporary git worktree, removed afterwards,
+// and its prints are cached in the user cache directory by commit.
+func Affected(ctx context.Context, m *manifest.Manifest, ref string, fns []manifest.Function) (*AffectedResult, error) {
+	top, err := git(ctx, m.Root, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrNotGitRepo, m.Root, err)
+	}
+	sha, err := git(ctx, m.Root, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	if err != nil || sha == "" {
+		return nil, fmt.Errorf("%w: %q is not a commit in %s; fetch it (a shallow clone lacks history: git fetch --deepen=100, or fetch-depth: 0 in CI)", ErrRefNotFound, ref, top)
+	}
+	base, err := git(ctx, m.Root, "merge-base", sha, "HEAD")
+	if err != nil || base == "" {
+		return nil, fmt.Errorf("%w: no merge base of %q and HEAD in %s; fetch more history (git fetch --deepen=100, or fetch-depth: 0 in CI)", ErrRefNotFound, ref, top)
+	}
+	cur, err := Fingerprints(ctx, m, fns)
+	if err != nil {
+		return nil, err
+	}
+	relRoot, err := relPath(top, m.Root)
+	if err != nil {
+		return nil, err
+	}
+	relManifest := ""
+	if m.Path != "" {
+		if relManifest, err = relPath(m.Root, m.Path); err != nil {
+			return nil, err
+		}
+	}
+	stage := ""
+	if m.Stage != nil {
+		stage = m.Stage.Name
+	}
+	key := cacheKey(base, relRoot, relManifest, stage, fns, cur)
+	bs, ok := readCache(key)
+	if !ok || len(bs.Prints) != len(fns) {
+		if bs, err = computeBase(ctx, top, base, relRoot, relManifest, stage, m, fns); err != nil {
+			return nil, err
+		}
+		writeCache(key, bs)
+	}
+
+	res := &AffectedResult{Base: base, Functions: []AffectedFunction{}, Removed: []string{}}
+	if bs.Warning != "" {
+		res.Warnings = append(res.Warnings, bs.Warning)
+	}
+	inBase := map[string]bool{}
+	for _, n := range bs.Names {
+		inBase[n] = true
+	}
+	for i, f := range fns {
+		old := bs.Prints[i]
+		var reasons []string
+		switch {
+		case old.New:
+			reasons = []string{"new function"}
+		case bs.Manifest && !inBase[f.Name]:
+			reasons = []string{"new function (not in the manifest at base)"}
+		case old.Err != "":
+			reasons = []string{"could not fingerprint at base: " + old.Err}
+		case old.Fingerprint != cur[i].Fingerprint:
+			reasons = Diff(old.Print, cur[i])
+		}
+		if len(reasons) > 0 {
+			res.Functions = append(res.Functions, AffectedFunction{
+				Name: f.Name, Package: cur[i].Package, Fingerprint: cur[i].Fingerprint, Reasons: reasons,
+			})
+		}
+	}
+	now := map[string]bool{}
+	for _, f := range m.Functions {
+		now[f.Name] = true
+	}
+	for _, n := range bs.Names {
+		if !now[n] {
+			res.Removed = append(res.Removed, n)
+		}
+	}
+	sort.Strings(res.Removed)
+	return res, nil
+}
+
+// computeBase fingerprints fns at commit base in a temporary worktree.
+func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage string, m *manifest.Manifest, fns []manifest.Function) (bs *baseState, err error) {
+	tmp, err := os.MkdirTemp("", "lamb-affected-")
+	if err != nil {
+		return nil, err
+	}
+	wt := filepath.Join(tmp, "base")
+	defer func() {
+		// Remove the worktree even when ctx is cancelled (Ctrl-C).
+		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, rerr := git(rctx, top, "worktree", "remove", "--force", wt); rerr != nil {
+			_, _ = git(rctx, top, "worktree", "prune")
+		}
+		os.RemoveAll(tmp)
+	}()
+	hooks := filepath.Join(tmp, "hooks") // no checkout hooks
+	if err := os.Mkdir(hooks, 0o700); err != nil {
+		return nil, err
+	}
+	if _, err := git(ctx, top, "-c", "core.hooksPath="+hooks, "worktree", "add", "--detach", "--quiet", wt, base); err != nil {
+		return nil, fmt.Errorf("checking out base %s: %w", base, err)
+	}
+	bm := *m
+	bm.Root = filepath.Join(wt, filepath.FromSlash(relRoot))
+	bm.Path = ""
+	bs = &baseState{Prints: make([]basePrint, len(fns))}
+	if relManifest != "" {
+		bm.Path = filepath.Join(bm.Root, filepath.FromSlash(relManifest))
+		if _, err := os.Stat(bm.Path); err == nil {
+			bs.Manifest = true
+			old, err := manifest.Load(bm.Path, manifest.LoadOptions{Stage: stage})
+			if err != nil {
+				bs.Manifest = false
+				bs.Warning = fmt.Sprintf("manifest at base %.12s not readable, no function is listed as removed: %v", base, err)
+			} else {
+				for _, f := range old.Functions {
+					bs.Names = append(bs.Names, f.Name)
+				}
+			}
+		}
+	}
+	var extra []string
+	if gw := os.Getenv("GOWORK"); gw != "" && gw != "off" && filepath.IsAbs(gw) {
+		// A go.work named by path must be the base's, not the working tree's.
+		if rel, err := relPath(top, gw); err == nil && !strings.HasPrefix(rel, "../") {
+			extra = append(extra, "GOWORK="+filepath.Join(wt, filepath.FromSlash(rel)))
+		} else {
+			extra = append(extra, "GOWORK="+gw)
+		}
+	}
+	prints, err := fingerprints(ctx, &bm, fns, extra)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	var ferr *FunctionError
+	for i := range fns {
+		bs.Prints[i].Print = prints[i]
+	}
+	if err != nil {
+		for _, e := range unwrapAll(err) {
+			if !errors.As(e, &ferr) {
+				return nil, err
+			}
+			i := indexOf(fns, ferr.Function)
+			if i < 0 {
+				continue
+			}
+			if errors.Is(ferr, ErrPackageNotFound) {
+				bs.Prints[i].New = true
+			} else {
+				bs.Prints[i].Err = strings.ReplaceAll(strings.ReplaceAll(ferr.Err.Error(), wt+string(filepath.Separator), ""), wt, "")
+			}
+		}
+	}
+	return bs, nil
+}
+
+func indexOf(fns []manifest.Function, name string) int {
+	for i, f := range fns {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func unwrapAll(err error) []error {
+	if u, ok := err.(interface{ Unwrap() []error }); ok {
+		return u.Unwrap()
+	}
+	if u, ok := err.(interface{ WrappedErrors() []error }); ok {
+		return u.WrappedErrors()
+	}
+	return []error{err}
+}
+
+// relPath returns target relative to base, slash-separated, resolving symlinks
+// (a temp dir or a checkout under a symlinked path).
+func relPath(base, target string) (string, error) {
+	b, err := filepath.EvalSymlinks(base)
+	if err != nil {
+		return "", err
+	}
+	t, err := filepath.EvalSymlinks(target)
+	if err != nil {
+		t = target
+	}
+	rel, err := filepath.Rel(b, t)
+	if err != nil {
+		return "", err
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+func git(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return "", fmt.Errorf("git %s: %w: %s", args[0], err, firstLine(msg))
+		}
+		return "", fmt.Errorf("git %s: %w", args[0], err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// cacheKey names the base state: the commit, where the manifest is, and
+// every setting of the current side that the base side is computed with.
+func cacheKey(base, relRoot, relManifest, stage string, fns []manifest.Function, cur []Print) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", version, base, relRoot, relManifest, stage, os.Getenv("GOWORK"))
+	for i, f := range fns {
+		b, _ := json.Marshal(struct {
+			Name, Dir string
+			Files     []string
+			Toolchain string
+			Settings  Settings
+		}{f.Name, f.Dir, f.Files, cur[i].Inputs.Toolchain, cur[i].Inputs.Settings})
+		h.Write(b)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func cacheFile(key string) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "lamb", "affected", key+".json")
+}
+
+func readCache(key string) (*baseState, bool) {
+	name := cacheFile(key)
+	if name == "" {
+		return nil, false
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, false
+	}
+	var bs baseState
+	if err := json.Unmarshal(data, &bs); err != nil {
+		return nil, false
+	}
+	return &bs, true
+}
+
+// writeCache stores bs; a failure only costs time on the next run.
+func writeCache(key string, bs *baseState) {
+	name := cacheFile(key)
+	if name == "" {
+		return
+	}
+	data, err := json.Marshal(bs)
+	if err != nil {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), name) != nil {
+		os.Remove(tmp.Name())
+	}
+}
