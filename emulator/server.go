@@ -1,0 +1,513 @@
+// Package emulator is a local AWS Lambda control plane: the Lambda REST API
+// (functions, versions, aliases, tags, invoke) as AWS answers it, with
+// AWS's states, limits, errors and throttling, optional persistence, a call
+// log and fault injection. It is lamb's deploy test bed and `lamb local`.
+//
+// Invoke is delegated to an Invoker (emulator/rapi's Runner runs the code).
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/lambctl/lamb/emulator/rapi"
+	"golang.org/x/time/rate"
+)
+
+// Options configure a Server.
+type Options struct {
+	// StateDir persists functions, versions, aliases, tags and code so they
+	// survive a restart; "" keeps everything in memory.
+	StateDir string
+	// Region defaults to us-east-1; AccountID to 123456789012.
+	Region    string
+	AccountID string
+	// TransitionDelay is how long Pending->Active and InProgress->Successful
+	// take. 0 completes them on the next tick, still asynchronously.
+	TransitionDelay time.Duration
+	// RateLimit throttles like AWS; nil disables throttling.
+	RateLimit *RateLimit
+	// S3Endpoint serves Code.S3Bucket/S3Key (path-style); "" rejects S3 code.
+	S3Endpoint string
+	// Runtime runs Invoke; nil answers Invoke with a ServiceException.
+	Runtime Invoker
+	// Logger receives the server's events; default discards.
+	Logger *slog.Logger
+	// CodeStorageLimit bounds the total size of stored code (all versions);
+	// default 75 GB, as AWS's regional quota.
+	CodeStorageLimit int64
+}
+
+// Invoker executes the code of a function.
+type Invoker interface {
+	Invoke(ctx context.Context, req rapi.InvokeRequest) (*rapi.InvokeResult, error)
+}
+
+var _ Invoker = (*rapi.Runner)(nil)
+
+// RateLimit is a token-bucket request rate limit.
+type RateLimit struct {
+	// PerSecond and Burst apply to every control-plane call but GetFunction.
+	PerSecond float64
+	Burst     int
+	// GetFunctionPerSecond and GetFunctionBurst apply to GetFunction.
+	GetFunctionPerSecond float64
+	GetFunctionBurst     int
+}
+
+// DefaultRateLimit is AWS's: 15 requests a second shared by control-plane
+// calls, 100 a second for GetFunction.
+func DefaultRateLimit() *RateLimit {
+	return &RateLimit{PerSecond: 15, Burst: 15, GetFunctionPerSecond: 100, GetFunctionBurst: 100}
+}
+
+// Call is one request the server answered.
+type Call struct {
+	Op        string `json:"op"`
+	Function  string `json:"function,omitempty"`
+	Status    int    `json:"status"`
+	Mutating  bool   `json:"mutating"`
+	ErrorType string `json:"errorType,omitempty"`
+}
+
+// Fault makes the server misbehave for the next Count calls of Op (on
+// Function, when set).
+type Fault struct {
+	Op       string `json:"op"`
+	Function string `json:"function,omitempty"`
+	// Count is how many calls the fault applies to; default 1.
+	Count int `json:"count,omitempty"`
+	// Status answers the call with 409 ResourceConflictException, 429
+	// TooManyRequestsException or 500 ServiceException (or any status, as
+	// ServiceException).
+	Status  int    `json:"status,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Drop closes the connection without an answer.
+	Drop bool `json:"drop,omitempty"`
+	// FailTransition lets the call succeed, then ends the transition it
+	// starts in State or LastUpdateStatus Failed.
+	FailTransition bool `json:"failTransition,omitempty"`
+	// Delay lets the call succeed and makes the transition it starts take
+	// Delay instead of Options.TransitionDelay.
+	Delay time.Duration `json:"delay,omitempty"`
+}
+
+// Server is the emulated Lambda API. It is safe for concurrent use.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	codeDir string
+	tmpDir  string // removed by Close when StateDir is ""
+	lock    *os.File
+	shared  *rate.Limiter
+	getFn   *rate.Limiter
+
+	mu     sync.Mutex
+	st     *state
+	calls  []Call
+	faults []*Fault
+	timers map[string]*time.Timer
+	seq    int
+	closed bool
+
+	bg     sync.WaitGroup // Event invokes
+	bgCtx  context.Context
+	cancel context.CancelFunc
+}
+
+// New returns a Server. With a StateDir it locks the directory (one server
+// per directory) and reloads what an earlier server left there; transitions
+// that were pending complete after reload.
+func New(opts Options) (*Server, error) {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	if opts.CodeStorageLimit == 0 {
+		opts.CodeStorageLimit = 75 << 30
+	}
+	s := &Server{opts: opts, log: opts.Logger, timers: map[string]*time.Timer{}, st: &state{Functions: map[string]*function{}}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if rl := opts.RateLimit; rl != nil {
+		s.shared = rate.NewLimiter(rate.Limit(rl.PerSecond), max(rl.Burst, 1))
+		s.getFn = rate.NewLimiter(rate.Limit(rl.GetFunctionPerSecond), max(rl.GetFunctionBurst, 1))
+	}
+	if opts.StateDir == "" {
+		dir, err := os.MkdirTemp("", "lamb-emulator-")
+		if err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+		s.tmpDir, s.codeDir = dir, dir
+	} else {
+		s.codeDir = filepath.Join(opts.StateDir, "code")
+		if err := os.MkdirAll(s.codeDir, 0o700); err != nil {
+			return nil, fmt.Errorf("emulator: state dir: %w", err)
+		}
+		lockPath := filepath.Join(opts.StateDir, "lock")
+		f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("emulator: state dir: %w", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("emulator: state dir %s is in use by another lamb local (lock %s is held): %w", opts.StateDir, lockPath, err)
+		}
+		s.lock = f
+		st, err := loadState(opts.StateDir)
+		if err != nil {
+			s.unlock()
+			return nil, err
+		}
+		s.st = st
+	}
+	s.bgCtx, s.cancel = context.WithCancel(context.Background())
+	s.mu.Lock()
+	for _, fn := range s.st.Functions {
+		if t := fn.Transition; t != nil {
+			// A transition left pending by an earlier server completes
+			// within this server's delay.
+			if due := time.Now().Add(opts.TransitionDelay); t.Due.After(due) {
+				t.Due = due
+			}
+			s.armTransition(fn)
+		}
+	}
+	s.mu.Unlock()
+	return s, nil
+}
+
+func (s *Server) unlock() {
+	if s.lock != nil {
+		syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
+		s.lock.Close()
+		s.lock = nil
+	}
+}
+
+// Close stops transitions and background invokes and releases the state
+// directory. Pending transitions are kept and complete on the next New.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	for _, t := range s.timers {
+		t.Stop()
+	}
+	s.mu.Unlock()
+	s.cancel()
+	s.bg.Wait()
+	s.unlock()
+	if s.tmpDir != "" {
+		return os.RemoveAll(s.tmpDir)
+	}
+	return nil
+}
+
+// Calls returns the call log, oldest first.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// ResetCalls empties the call log.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	s.calls = nil
+	s.mu.Unlock()
+}
+
+// Inject queues a fault.
+func (s *Server) Inject(f Fault) {
+	if f.Count <= 0 {
+		f.Count = 1
+	}
+	s.mu.Lock()
+	s.faults = append(s.faults, &f)
+	s.mu.Unlock()
+}
+
+// takeFault consumes one matching fault of the kind pick selects.
+func (s *Server) takeFault(op, fn string, pick func(*Fault) bool) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.takeFaultLocked(op, fn, pick)
+}
+
+func (s *Server) takeFaultLocked(op, fn string, pick func(*Fault) bool) *Fault {
+	for i, f := range s.faults {
+		if f.Op != op || (f.Function != "" && f.Function != fn) || !pick(f) {
+			continue
+		}
+		f.Count--
+		if f.Count <= 0 {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		}
+		c := *f
+		return &c
+	}
+	return nil
+}
+
+var mutatingOps = map[string]bool{
+	"CreateFunction": true, "UpdateFunctionCode": true, "UpdateFunctionConfiguration": true,
+	"PublishVersion": true, "CreateAlias": true, "UpdateAlias": true, "DeleteAlias": true,
+	"TagResource": true, "UntagResource": true, "DeleteFunction": true,
+}
+
+// request is a routed API call.
+type request struct {
+	op       string
+	function string // FunctionName path parameter, decoded; the ARN for tags
+	alias    string // alias path parameter
+	r        *http.Request
+	w        http.ResponseWriter
+}
+
+// route maps method and path to an operation.
+func route(r *http.Request) (req request, ok bool) {
+	raw := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
+	seg := make([]string, len(raw))
+	for i, p := range raw {
+		d, err := url.PathUnescape(p)
+		if err != nil {
+			return req, false
+		}
+		seg[i] = d
+	}
+	m := r.Method
+	switch {
+	case len(seg) >= 2 && seg[0] == "2017-03-31" && seg[1] == "tags" && len(seg) >= 3:
+		// The ARN itself may contain unescaped slashes? It does not; join anyway.
+		req.function = strings.Join(seg[2:], "/")
+		req.op = map[string]string{"POST": "TagResource", "GET": "ListTags", "DELETE": "UntagResource"}[m]
+	case len(seg) >= 2 && seg[0] == "2015-03-31" && seg[1] == "functions":
+		if len(seg) == 2 {
+			req.op = map[string]string{"POST": "CreateFunction", "GET": "ListFunctions"}[m]
+			break
+		}
+		req.function = seg[2]
+		switch {
+		case len(seg) == 3:
+			req.op = map[string]string{"GET": "GetFunction", "DELETE": "DeleteFunction"}[m]
+		case len(seg) == 4 && seg[3] == "configuration":
+			req.op = map[string]string{"GET": "GetFunctionConfiguration", "PUT": "UpdateFunctionConfiguration"}[m]
+		case len(seg) == 4 && seg[3] == "code":
+			req.op = map[string]string{"PUT": "UpdateFunctionCode"}[m]
+		case len(seg) == 4 && seg[3] == "versions":
+			req.op = map[string]string{"POST": "PublishVersion", "GET": "ListVersionsByFunction"}[m]
+		case len(seg) == 4 && seg[3] == "aliases":
+			req.op = map[string]string{"POST": "CreateAlias", "GET": "ListAliases"}[m]
+		case len(seg) == 5 && seg[3] == "aliases":
+			req.alias = seg[4]
+			req.op = map[string]string{"GET": "GetAlias", "PUT": "UpdateAlias", "DELETE": "DeleteAlias"}[m]
+		case len(seg) == 4 && seg[3] == "invocations":
+			req.op = map[string]string{"POST": "Invoke"}[m]
+		}
+	}
+	return req, req.op != ""
+}
+
+// recorder captures what a handler answered for the call log.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (rw *recorder) WriteHeader(code int) {
+	if rw.status == 0 {
+		rw.status = code
+	}
+	rw.ResponseWriter.WriteHeader(code)
+}
+
+func (rw *recorder) Write(b []byte) (int, error) {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	return rw.ResponseWriter.Write(b)
+}
+
+// ServeHTTP answers the Lambda API, and lamb's own endpoints under /_lamb/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-amzn-RequestId", newUUID())
+	if strings.HasPrefix(r.URL.Path, "/_lamb/") {
+		s.serveControl(w, r)
+		return
+	}
+	req, ok := route(r)
+	if !ok {
+		errf(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s %s", r.Method, r.URL.Path).write(w)
+		return
+	}
+	name := req.function
+	if n, _, err := s.parseName(name); err == nil {
+		name = n
+	}
+	rec := &recorder{ResponseWriter: w}
+	req.w = rec
+	req.r = r
+	defer func() {
+		s.mu.Lock()
+		s.calls = append(s.calls, Call{Op: req.op, Function: name, Status: rec.status, Mutating: mutatingOps[req.op], ErrorType: rec.Header().Get("X-Amzn-ErrorType")})
+		s.mu.Unlock()
+	}()
+
+	if f := s.takeFault(req.op, name, func(f *Fault) bool { return f.Drop || f.Status != 0 }); f != nil {
+		if f.Drop {
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		}
+		faultError(f).write(rec)
+		return
+	}
+	if req.op != "Invoke" && s.shared != nil {
+		l := s.shared
+		if req.op == "GetFunction" {
+			l = s.getFn
+		}
+		if !l.Allow() {
+			errf(http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded").write(rec)
+			return
+		}
+	}
+	if err := s.handle(req); err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			ae = serviceErr("%v", err)
+		}
+		ae.write(rec)
+	}
+}
+
+func faultError(f *Fault) *apiError {
+	msg := f.Message
+	switch f.Status {
+	case http.StatusConflict:
+		if msg == "" {
+			msg = "The operation cannot be performed at this time. An update is in progress for resource: (injected fault)"
+		}
+		return errf(f.Status, "ResourceConflictException", "%s", msg)
+	case http.StatusTooManyRequests:
+		if msg == "" {
+			msg = "Rate exceeded"
+		}
+		return errf(f.Status, "TooManyRequestsException", "%s", msg)
+	}
+	if msg == "" {
+		msg = "injected fault"
+	}
+	return errf(f.Status, "ServiceException", "%s", msg)
+}
+
+func (s *Server) handle(q request) error {
+	switch q.op {
+	case "CreateFunction":
+		return s.createFunction(q)
+	case "ListFunctions":
+		return s.listFunctions(q)
+	case "GetFunction", "GetFunctionConfiguration":
+		return s.getFunction(q)
+	case "DeleteFunction":
+		return s.deleteFunction(q)
+	case "UpdateFunctionConfiguration":
+		return s.updateConfiguration(q)
+	case "UpdateFunctionCode":
+		return s.updateCode(q)
+	case "PublishVersion":
+		return s.publishVersion(q)
+	case "ListVersionsByFunction":
+		return s.listVersions(q)
+	case "CreateAlias":
+		return s.createAlias(q)
+	case "ListAliases":
+		return s.listAliases(q)
+	case "GetAlias", "UpdateAlias", "DeleteAlias":
+		return s.alias(q)
+	case "TagResource", "ListTags", "UntagResource":
+		return s.tags(q)
+	case "Invoke":
+		return s.invoke(q)
+	}
+	return errf(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s", q.op)
+}
+
+// serveControl answers lamb's endpoints: faults, the call log and code
+// downloads (GetFunction's Code.Location).
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/_lamb/faults" && r.Method == http.MethodPost:
+		var fs []wireFault
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err == nil {
+			err = decodeFaults(body, &fs)
+		}
+		if err != nil {
+			errf(http.StatusBadRequest, "InvalidRequestContentException", "bad fault: %v", err).write(w)
+			return
+		}
+		for _, f := range fs {
+			s.Inject(f.toFault())
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"injected": len(fs)})
+	case r.URL.Path == "/_lamb/faults" && r.Method == http.MethodDelete:
+		s.mu.Lock()
+		s.faults = nil
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	case r.URL.Path == "/_lamb/calls" && r.Method == http.MethodGet:
+		calls := s.Calls()
+		if calls == nil {
+			calls = []Call{}
+		}
+		writeJSON(w, http.StatusOK, calls)
+	case r.URL.Path == "/_lamb/calls" && r.Method == http.MethodDelete:
+		s.ResetCalls()
+		w.WriteHeader(http.StatusNoContent)
+	case strings.HasPrefix(r.URL.Path, "/_lamb/code/") && r.Method == http.MethodGet:
+		hexSum := strings.TrimPrefix(r.URL.Path, "/_lamb/code/")
+		if !isHex(hexSum) {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/zip")
+		http.ServeFile(w, r, filepath.Join(s.codeDir, hexSum+".zip"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func isHex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
