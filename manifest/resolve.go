@@ -26,8 +26,9 @@ type resolver struct {
 }
 
 type pkgInfo struct {
-	name string // package name of the non-test files; "" if none
-	err  error  // parse error
+	name    string          // package name of the non-test files; "" if none
+	imports map[string]bool // with parser.ImportsOnly
+	err     error           // parse error
 }
 
 // relPath checks a repo-relative path as written and returns it cleaned,
@@ -74,14 +75,14 @@ func (r *resolver) pkg(dir string) pkgInfo {
 	if info, ok := r.pkgs[dir]; ok {
 		return info
 	}
-	info := readPackage(filepath.Join(r.root, filepath.FromSlash(dir)))
+	info := readPackage(filepath.Join(r.root, filepath.FromSlash(dir)), parser.PackageClauseOnly)
 	r.pkgs[dir] = info
 	return info
 }
 
 // readPackage parses the package clauses of the non-test Go files in dir
 // that a linux build would compile.
-func readPackage(dir string) pkgInfo {
+func readPackage(dir string, mode parser.Mode) pkgInfo {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return pkgInfo{err: err}
@@ -98,9 +99,15 @@ func readPackage(dir string) pkgInfo {
 		if ok, err := ctx.MatchFile(dir, n); err != nil || !ok {
 			continue
 		}
-		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.PackageClauseOnly)
+		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, mode)
 		if err != nil {
 			return pkgInfo{err: err}
+		}
+		for _, imp := range f.Imports {
+			if info.imports == nil {
+				info.imports = map[string]bool{}
+			}
+			info.imports[strings.Trim(imp.Path.Value, "`\"")] = true
 		}
 		if info.name == "" || f.Name.Name != "main" {
 			info.name = f.Name.Name

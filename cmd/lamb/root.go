@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
+	"github.com/lambctl/lamb/manifest"
 	"github.com/spf13/cobra"
 )
 
@@ -45,6 +48,18 @@ func usageError(err error) error {
 		return nil
 	}
 	return &exitError{code: exitUsage, err: err}
+}
+
+// checkOutput returns a usage error unless -o is one of formats (text and
+// json when none are given). Commands call it first in RunE.
+func (g *globalOptions) checkOutput(formats ...string) error {
+	if len(formats) == 0 {
+		formats = []string{"text", "json"}
+	}
+	if slices.Contains(formats, g.Output) {
+		return nil
+	}
+	return usageError(fmt.Errorf("unknown output format %q (want %s)", g.Output, strings.Join(formats, "|")))
 }
 
 // silentExit exits with code without printing anything more.
@@ -86,6 +101,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 	for _, f := range commands {
 		root.AddCommand(f(g))
 	}
+	registerCompletions(root, g)
 	return root
 }
 
@@ -102,7 +118,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &s) {
 		return int(s)
 	}
-	fmt.Fprintf(stderr, "lamb: %v\n", err)
+	var merrs manifest.Errors
+	if errors.As(err, &merrs) {
+		// One problem a line, compiler style: lamb.yaml:12:5: message.
+		fmt.Fprintln(stderr, merrs.Error())
+	} else {
+		fmt.Fprintf(stderr, "lamb: %v\n", err)
+	}
 	var e *exitError
 	if errors.As(err, &e) {
 		return e.code

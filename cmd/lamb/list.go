@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"text/tabwriter"
+
+	"github.com/lambctl/lamb/manifest"
+	"github.com/spf13/cobra"
+)
+
+func init() { registerCommand(newListCmd) }
+
+type listOptions struct {
+	ShowValues bool
+}
+
+// redacted replaces environment values unless --show-values is given.
+const redacted = "<redacted>"
+
+// listFunction is one function in list's -o json output.
+type listFunction struct {
+	Name         string            `json:"name"`
+	Key          string            `json:"key"`
+	Package      string            `json:"package"`
+	Dir          string            `json:"dir"`
+	Runtime      string            `json:"runtime"`
+	Architecture string            `json:"architecture"`
+	Memory       int               `json:"memory"`
+	Timeout      int               `json:"timeout"`
+	Role         string            `json:"role,omitempty"`
+	Alias        string            `json:"alias,omitempty"`
+	Environment  map[string]string `json:"environment,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	Files        []string          `json:"files,omitempty"`
+	Build        manifest.Build    `json:"build"`
+}
+
+type listResult struct {
+	Stage     string         `json:"stage,omitempty"`
+	Functions []listFunction `json:"functions"`
+}
+
+func newListCmd(g *globalOptions) *cobra.Command {
+	var o listOptions
+	cmd := &cobra.Command{
+		Use:   "list [FUNCTION...]",
+		Short: "List the manifest's functions with their resolved settings",
+		Long: `list prints every function (or the named ones) with defaults, discovery and
+--stage applied. -o json prints every setting; environment values (also
+build.env values) are shown as <redacted> unless --show-values is given.`,
+		ValidArgsFunction: g.completeFunctions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkOutput(); err != nil {
+				return err
+			}
+			m, err := g.loadManifest()
+			if err != nil {
+				return err
+			}
+			fns, err := namedFunctions(m, args)
+			if err != nil {
+				return err
+			}
+			if g.Output == "json" {
+				return writeListJSON(g, m, fns, o.ShowValues)
+			}
+			return writeListText(g, fns)
+		},
+	}
+	cmd.Flags().BoolVar(&o.ShowValues, "show-values", false, "print environment values instead of <redacted>")
+	return cmd
+}
+
+func writeListText(g *globalOptions, fns []manifest.Function) error {
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tPACKAGE\tRUNTIME\tARCH\tMEMORY\tTIMEOUT")
+	for _, f := range fns {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%ds\n", f.Name, f.Package, f.Runtime, f.Architecture, f.Memory, f.Timeout)
+	}
+	return tw.Flush()
+}
+
+func writeListJSON(g *globalOptions, m *manifest.Manifest, fns []manifest.Function, show bool) error {
+	res := listResult{Functions: []listFunction{}}
+	if m.Stage != nil {
+		res.Stage = m.Stage.Name
+	}
+	for _, f := range fns {
+		b := f.Build
+		b.Env = redact(b.Env, show)
+		res.Functions = append(res.Functions, listFunction{
+			Name: f.Name, Key: f.Key, Package: f.Package, Dir: f.Dir,
+			Runtime: f.Runtime, Architecture: f.Architecture, Memory: f.Memory, Timeout: f.Timeout,
+			Role: f.Role, Alias: f.Alias, Environment: redact(f.Environment, show),
+			Tags: f.Tags, Files: f.Files, Build: b,
+		})
+	}
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(res)
+}
+
+// redact returns env with every value replaced, unless show.
+func redact(env map[string]string, show bool) map[string]string {
+	if show || env == nil {
+		return maps.Clone(env)
+	}
+	out := make(map[string]string, len(env))
+	for k := range env {
+		out[k] = redacted
+	}
+	return out
+}
+
