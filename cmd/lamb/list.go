@@ -114,4 +114,3 @@ func redact(env map[string]string, show bool) map[string]string {
 	}
 	return out
 }
-
