@@ -145,6 +145,12 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 	var cfg *types.FunctionConfiguration
 	var tags map[string]string
 	created := false
+	if fp.recreate {
+		_, err := d.lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(fp.Name)})
+		if err != nil && !isNotFound(err) {
+			return fail("delete failed function", err)
+		}
+	}
 	if fp.live == nil {
 		_, err := d.lambda.CreateFunction(ctx, d.createInput(fp, code))
 		switch {

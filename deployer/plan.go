@@ -52,6 +52,7 @@ type FunctionPlan struct {
 	configUpdate bool                      // UpdateFunctionConfiguration needed
 	tagUpdate    bool                      // user tags differ
 	publish      bool                      // the alias must move to a new version
+	recreate     bool                      // delete the (Failed) function before creating it
 }
 
 // Label is the action as the text table shows it: "create", "update code",
@@ -147,8 +148,17 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	if live.Configuration == nil {
 		return p, &FunctionError{Function: fn.Name, Op: "get function", Err: errors.New("response has no configuration")}
 	}
-	p.live = live
 	cfg := live.Configuration
+	if cfg.State == types.StateFailed && live.Tags[TagFingerprint] == "" {
+		// Its creation failed (lamb's tags come last, so it never
+		// finished a deploy): a Failed function accepts no update.
+		p.Action = ActionCreate
+		p.Code = true
+		p.recreate = true
+		p.Reasons = append(p.Reasons, "creation failed earlier (state Failed: "+aws.ToString(cfg.StateReason)+"): delete and create again")
+		return p, nil
+	}
+	p.live = live
 
 	// Code: the fingerprint tag says which source is live; the code tag
 	// says which package lamb uploaded, to catch changes made by hand.
