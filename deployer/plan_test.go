@@ -35,7 +35,9 @@ func TestConfigChanges(t *testing.T) {
 		{name: "zero values are not managed", edit: func(f *manifest.Function) { f.Memory, f.Timeout, f.Runtime, f.Role = 0, 0, "", "" }},
 		{
 			name: "scalars",
-			edit: func(f *manifest.Function) { f.Memory, f.Timeout, f.Runtime, f.Role = 256, 30, "provided.al2", "arn:aws:iam::1:role/b" },
+			edit: func(f *manifest.Function) {
+				f.Memory, f.Timeout, f.Runtime, f.Role = 256, 30, "provided.al2", "arn:aws:iam::1:role/b"
+			},
 			want: []Change{
 				{Field: "runtime", From: "provided.al2023", To: "provided.al2"},
 				{Field: "memory", From: "128", To: "256"},
