@@ -136,6 +136,11 @@ func TestPlanConfigAndDrift(t *testing.T) {
 	text := strings.ReplaceAll(got.String(), other.CodeSha256, "<by-hand>")
 	text = strings.ReplaceAll(text, e.artifact(t, "c", "fc1").CodeSha256, "<fc1>")
 	checkGolden(t, "plan.json", text)
+	var table strings.Builder
+	if err := plan.WriteText(&table); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "plan.txt", strings.ReplaceAll(strings.ReplaceAll(table.String(), other.CodeSha256, "<by-hand>"), e.artifact(t, "c", "fc1").CodeSha256, "<fc1>"))
 	if strings.Contains(text, "hunter2") || strings.Contains(text, "debug") {
 		t.Errorf("plan shows environment values:\n%s", text)
 	}

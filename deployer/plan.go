@@ -209,9 +209,6 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	}
 	if p.Code || p.configUpdate || p.tagUpdate || p.publish {
 		p.Action = ActionUpdate
-		if len(changes) > 0 || p.tagUpdate {
-			p.Reasons = append(p.Reasons, "configuration changed")
-		}
 	} else {
 		p.Action = ActionNoChange
 	}

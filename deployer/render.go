@@ -1,0 +1,113 @@
+package deployer
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText writes the plan as a table: one line per function with its
+// action, then one line per reason and changed field.
+//
+//	FUNCTION  ACTION         DETAILS
+//	a         update config  memory: 128 → 256
+//	                         environment.LOG_LEVEL changed
+//	b         no change
+//
+//	Plan: 0 to create, 1 to update, 1 unchanged.
+func (p *Plan) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FUNCTION\tACTION\tDETAILS")
+	create, update, same := 0, 0, 0
+	for _, f := range p.Functions {
+		switch f.Action {
+		case ActionCreate:
+			create++
+		case ActionUpdate:
+			update++
+		default:
+			same++
+		}
+		var details []string
+		for _, c := range f.Config {
+			details = append(details, c.String())
+		}
+		details = append(details, f.Reasons...)
+		if f.Action == ActionCreate {
+			details = f.Reasons
+		}
+		if len(details) == 0 {
+			fmt.Fprintf(tw, "%s\t%s\n", f.Name, f.Label())
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Label(), details[0])
+		for _, d := range details[1:] {
+			fmt.Fprintf(tw, "\t\t%s\n", d)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d unchanged.\n", create, update, same)
+	return err
+}
+
+// String describes the change in one line: "memory: 128 → 256",
+// "environment.TABLE added", "tags.team: core → payments".
+func (c Change) String() string {
+	switch {
+	case c.From == "" && (c.To == hidden):
+		return c.Field + " added"
+	case c.To == "" && c.From == hidden:
+		return c.Field + " removed"
+	case strings.HasPrefix(c.To, hidden):
+		return c.Field + " changed"
+	}
+	return fmt.Sprintf("%s: %s → %s", c.Field, orNone(c.From), orNone(c.To))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// WriteText writes one line per function that was not left unchanged,
+// then the summary line.
+func (r *Result) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	any := false
+	for _, f := range r.Functions {
+		if f.Outcome == Unchanged {
+			continue
+		}
+		any = true
+		detail := ""
+		switch {
+		case f.Error != "":
+			detail = f.Error
+		case f.Version != "":
+			detail = "version " + f.Version
+		}
+		if f.Pruned > 0 {
+			detail += fmt.Sprintf(" (%d old versions deleted)", f.Pruned)
+		}
+		if detail = strings.TrimSpace(detail); detail == "" {
+			fmt.Fprintf(tw, "%s\t%s\n", f.Name, f.Outcome)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Outcome, detail)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !any && r.Failed == 0 {
+		if _, err := fmt.Fprintln(w, "nothing changed"); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintln(w, r.Summary())
+	return err
+}
