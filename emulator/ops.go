@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -148,8 +149,15 @@ func readBody(q request, limit int64, v any) error {
 	if err != nil {
 		return invalidParam("read request: %v", err)
 	}
-	if len(strings.TrimSpace(string(b))) == 0 {
+	if len(bytes.TrimSpace(b)) == 0 {
 		b = []byte("{}")
+	}
+	// Reject an oversized ZipFile before decoding tens of megabytes of JSON.
+	if i := bytes.Index(b, []byte(`"ZipFile":"`)); i >= 0 {
+		rest := b[i+len(`"ZipFile":"`):]
+		if n := bytes.IndexByte(rest, '"'); n > 0 && n/4*3-2 > maxZipFile {
+			return tooLarge(maxZipFile, q.op)
+		}
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return errf(http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json: %v", err)

@@ -1,0 +1,7 @@
+//go:build race
+
+package emulator
+
+// raceEnabled skips the tests that push 70 MB through the race detector's
+// instrumented copies (they run without -race).
+const raceEnabled = true
