@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/manifest"
+)
+
+func init() { registerCommand(newPlanCmd) }
+
+type planOptions struct {
+	Since            string
+	ShowValues       bool
+	DetailedExitcode bool
+	Target           targetOptions
+}
+
+func newPlanCmd(g *globalOptions) *cobra.Command {
+	var o planOptions
+	cmd := &cobra.Command{
+		Use:   "plan [FUNCTION...] [--since REF]",
+		Short: "Show what a deploy would create or update, without building",
+		Long: `plan reads every selected function from Lambda (GetFunction) and compares it with the
+repository: the lamb:fingerprint tag against the function's fingerprint, the live code
+against the lamb:code-sha256 tag (drift), the configuration field by field and the alias.
+Each function gets one action: create, update code, update config, update code + config,
+update alias or no change. Nothing is built. Environment values are never printed unless
+--show-values is given.
+
+With --detailed-exitcode the exit status is 0 when nothing would change, 2 when something
+would, 1 on error.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := deployCheckFormat(g.Output); err != nil {
+				return err
+			}
+			s, err := prepareDeploy(cmd.Context(), g, &o.Target, args, o.Since)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			d := deployer.New(deployer.Options{Lambda: s.target.Lambda, ShowValues: o.ShowValues, Logger: deployLogger(g), WaitMinDelay: s.target.WaitMinDelay})
+			plan, err := d.Plan(cmd.Context(), s.desired)
+			if err != nil {
+				return err
+			}
+			if err := writePlan(g, plan); err != nil {
+				return err
+			}
+			if o.DetailedExitcode && plan.Changes() > 0 {
+				return silentExit(exitChanges)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Since, "since", "", "only functions affected since `REF` (merge-base of REF and HEAD)")
+	f.BoolVar(&o.ShowValues, "show-values", false, "print environment values in the diff")
+	f.BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
+	o.Target.register(f)
+	return cmd
+}
+
+func deployCheckFormat(output string) error {
+	if output != "text" && output != "json" {
+		return usageError(fmt.Errorf("unknown output format %q (text|json)", output))
+	}
+	return nil
+}
+
+func writePlan(g *globalOptions, plan *deployer.Plan) error {
+	if g.Output == "json" {
+		return deployWriteJSON(g.stdout, plan)
+	}
+	return plan.WriteText(g.stdout)
+}
+
+func deployWriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// deployLogger is the deployer's progress log on stderr: quiet unless -v.
+func deployLogger(g *globalOptions) *slog.Logger {
+	level := slog.LevelWarn
+	if g.Verbose {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// deploySession is what plan and deploy share: the selected functions as
+// the target runs them, their fingerprints, and the connected target.
+type deploySession struct {
+	manifest *manifest.Manifest
+	fns      []manifest.Function
+	desired  []deployer.Desired
+	target   *target
+}
+
+func (s *deploySession) close() {
+	if s.target != nil {
+		s.target.Close()
+	}
+}
+
+// prepareDeploy loads the manifest, selects the functions (names, --since),
+// checks they can be deployed (usage errors, before any AWS call),
+// fingerprints them and connects to the target.
+func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, names []string, since string) (*deploySession, error) {
+	if err := to.check(); err != nil {
+		return nil, err
+	}
+	m, err := g.loadManifest()
+	if err != nil {
+		return nil, err
+	}
+	fns, err := selectFunctions(ctx, m, names, since)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDeployable(m, fns); err != nil {
+		return nil, err
+	}
+	to.Manifest = m
+	fns = to.functions(fns)
+	s := &deploySession{manifest: m, fns: fns}
+	if len(fns) > 0 {
+		prints, err := graph.Fingerprints(ctx, m, fns)
+		if err != nil {
+			return nil, err
+		}
+		fp := make(map[string]string, len(prints))
+		for _, p := range prints {
+			fp[p.Function] = p.Fingerprint
+		}
+		for _, f := range fns {
+			if fp[f.Name] == "" {
+				return nil, fmt.Errorf("%s: no fingerprint", f.Name)
+			}
+			s.desired = append(s.desired, deployer.Desired{Function: f, Fingerprint: fp[f.Name]})
+		}
+	}
+	if s.target, err = newTarget(ctx, g, *to); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkDeployable reports, one line each, the functions that cannot be
+// created as configured: a usage error.
+func checkDeployable(m *manifest.Manifest, fns []manifest.Function) error {
+	var lines []string
+	for _, f := range fns {
+		if f.Role == "" {
+			where := ""
+			if f.Pos.File != "" {
+				where = f.Pos.String() + ": "
+			}
+			lines = append(lines, fmt.Sprintf("%s%s: no role: set role in the defaults, the function or the stage of %s", where, f.Name, displayPath(m)))
+		}
+	}
+	if len(lines) > 0 {
+		return usageError(errors.New(strings.Join(lines, "\n")))
+	}
+	return nil
+}
+
+func displayPath(m *manifest.Manifest) string {
+	if m.Path == "" {
+		return "lamb.yaml"
+	}
+	for _, f := range m.Functions {
+		if f.Pos.File != "" {
+			return f.Pos.File
+		}
+	}
+	return m.Path
+}
