@@ -1,0 +1,686 @@
+// Package builder cross-compiles Lambda functions into minimal,
+// byte-reproducible zip artifacts.
+//
+// Functions with the same build settings in the same module are built by
+// one `go build -o dir/ pkg...` invocation, into output directories that
+// persist across runs so the go command skips relinking up-to-date
+// binaries. Only binaries that changed are zipped, in parallel. Zips are
+// deterministic and kept in an artifact cache keyed by fingerprint, so a
+// fingerprint built before, on any branch or checkout, costs a copy.
+package builder
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+	"golang.org/x/mod/modfile"
+
+	"github.com/lambctl/lamb/manifest"
+)
+
+// Lambda's limits on a deployment package.
+const (
+	// DirectUploadLimit is the largest zip Lambda accepts inline; larger
+	// zips go through S3.
+	DirectUploadLimit = 52_428_800
+	// UnzippedLimit is the size, unzipped, a function's code must stay below.
+	UnzippedLimit = 262_144_000
+)
+
+// Target is a function to build, with its fingerprint (graph.Fingerprints).
+type Target struct {
+	Function    manifest.Function
+	Fingerprint string
+}
+
+// Artifact is a built zip.
+type Artifact struct {
+	Function     string `json:"function"`
+	Fingerprint  string `json:"fingerprint"`
+	Architecture string `json:"architecture"` // arm64 or x86_64
+	// Path is the absolute path of the zip (relative to the root in
+	// artifacts.json).
+	Path       string `json:"path"`
+	Size       int64  `json:"size"`
+	BinarySize int64  `json:"binary_size"`
+	// CodeSha256 is the base64 SHA-256 of the zip, as Lambda reports it.
+	CodeSha256 string `json:"code_sha256"`
+	// Cached is true when the zip came from the dist directory or the
+	// artifact cache without running go.
+	Cached bool `json:"-"`
+}
+
+// Options configure a Builder.
+type Options struct {
+	// Root is the manifest root; function directories and files are
+	// relative to it. The go command runs in each function's module.
+	Root string
+	// OutDir receives <function>.zip and artifacts.json; default
+	// Root/.lamb/dist.
+	OutDir string
+	// CacheDir is the artifact cache; default os.UserCacheDir()/lamb/artifacts.
+	CacheDir string
+	// NoCache disables the artifact cache.
+	NoCache bool
+	// Force builds every target even when the dist directory or the
+	// artifact cache already holds its fingerprint (the go command still
+	// skips relinking up-to-date binaries).
+	Force bool
+	// Jobs is the number of parallel zip workers and the go command's -p;
+	// default the number of CPUs.
+	Jobs int
+	// Progress receives plain progress lines (stderr); nil discards them.
+	Progress io.Writer
+	// Env is the base environment of the go command; nil means os.Environ().
+	// SOURCE_DATE_EPOCH is read from it.
+	Env []string
+
+	// run replaces the go command in tests.
+	run goRunner
+}
+
+// Builder builds targets into artifacts.
+type Builder struct {
+	o        Options
+	buildDir string // Root/.lamb/build
+	mu       sync.Mutex
+}
+
+// New returns a Builder with o's defaults filled in.
+func New(o Options) *Builder {
+	if o.OutDir == "" {
+		o.OutDir = filepath.Join(o.Root, ".lamb", "dist")
+	}
+	if o.NoCache {
+		o.CacheDir = ""
+	} else if o.CacheDir == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			o.CacheDir = filepath.Join(d, "lamb", "artifacts")
+		}
+	}
+	if o.Jobs <= 0 {
+		o.Jobs = runtime.NumCPU()
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	if o.Env == nil {
+		o.Env = os.Environ()
+	}
+	if o.run == nil {
+		o.run = execGo
+	}
+	return &Builder{o: o, buildDir: filepath.Join(o.Root, ".lamb", "build")}
+}
+
+// FunctionError is the failure to build one function.
+type FunctionError struct {
+	Function string
+	Err      error
+}
+
+func (e *FunctionError) Error() string { return fmt.Sprintf("function %s: %v", e.Function, e.Err) }
+func (e *FunctionError) Unwrap() error { return e.Err }
+
+// CompileError is the go command's report of a function that did not
+// compile; Output is what the compiler said (file:line: message lines,
+// relative to the module directory).
+type CompileError struct {
+	Package string
+	Output  string
+}
+
+func (e *CompileError) Error() string {
+	return fmt.Sprintf("go build %s failed:\n%s", e.Package, indent(e.Output))
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// job is a target that needs the go command.
+type job struct {
+	i        int
+	t        Target
+	key      string
+	settings Settings
+	modDir   string
+	pkg      string // package argument relative to modDir: ./functions/x
+	imp      string // import path
+	files    []zipFile
+	binary   string // output path of the go command
+
+	art Artifact
+	err error
+}
+
+func (b *Builder) progress(format string, args ...any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprintf(b.o.Progress, format+"\n", args...)
+}
+
+func (b *Builder) getenv(k string) string {
+	v := ""
+	for _, kv := range b.o.Env {
+		if kk, vv, ok := strings.Cut(kv, "="); ok && kk == k {
+			v = vv
+		}
+	}
+	return v
+}
+
+// Build builds every target, returning their artifacts in targets order.
+// Per-function failures are aggregated into a *multierror.Error of
+// *FunctionError, one per failed function, in targets order; the
+// artifacts of the successes are returned regardless (a failed function's
+// slot is the zero Artifact). Build also updates OutDir/artifacts.json.
+func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, error) {
+	mtime, err := zipTime(b.getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(b.o.OutDir, 0o755); err != nil {
+		return nil, err
+	}
+	stPath := filepath.Join(b.buildDir, "state.json")
+	st := loadState(stPath)
+	zipSig := zipFormat + "@" + strconv.FormatInt(mtime.Unix(), 10)
+
+	arts := make([]Artifact, len(targets))
+	errs := make([]error, len(targets))
+	seen := map[string]bool{}
+	var todo []*job
+	mods := map[string][2]string{}
+	for i, t := range targets {
+		fn := t.Function
+		if seen[fn.Name] {
+			errs[i] = fmt.Errorf("listed twice")
+			continue
+		}
+		seen[fn.Name] = true
+		key := cacheKey(t.Fingerprint, mtime.Unix())
+		dist := b.distPath(fn.Name)
+		if !b.o.Force {
+			if a, ok := b.fromDist(st, t, key, dist); ok {
+				arts[i] = a
+				continue
+			}
+			if m, ok := b.cacheGet(key, dist); ok {
+				arts[i] = artifactOf(t, dist, m, true)
+				b.record(st, t, key, arts[i], fnState{})
+				continue
+			}
+		}
+		j, err := b.newJob(i, t, key, mods)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		todo = append(todo, j)
+	}
+
+	if len(todo) > 0 {
+		invs := planInvocations(b.buildDir, b.o.Root, todo)
+		zipc := make(chan *job, len(todo))
+		var wg sync.WaitGroup
+		for w := 0; w < min(b.o.Jobs, len(todo)); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range zipc {
+					b.zipJob(j, st, zipSig, mtime)
+				}
+			}()
+		}
+		for _, inv := range invs {
+			b.runInvocation(ctx, inv, zipc)
+		}
+		close(zipc)
+		wg.Wait()
+		for _, j := range todo {
+			if j.err != nil {
+				errs[j.i] = j.err
+				continue
+			}
+			arts[j.i] = j.art
+		}
+	}
+
+	var result *multierror.Error
+	for i, err := range errs {
+		if err != nil {
+			var fe *FunctionError
+			if !errors.As(err, &fe) {
+				err = &FunctionError{Function: targets[i].Function.Name, Err: err}
+			}
+			result = multierror.Append(result, err)
+		}
+	}
+	if err := st.save(stPath); err != nil {
+		result = multierror.Append(result, fmt.Errorf("save build state: %w", err))
+	}
+	if err := b.updateManifest(targets, arts); err != nil {
+		result = multierror.Append(result, fmt.Errorf("write artifacts.json: %w", err))
+	}
+	if result != nil {
+		result.ErrorFormat = listErrors
+	}
+	return arts, result.ErrorOrNil()
+}
+
+// listErrors formats one error a line.
+func listErrors(errs []error) string {
+	lines := make([]string, len(errs))
+	for i, err := range errs {
+		lines[i] = err.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (b *Builder) distPath(name string) string {
+	return filepath.Join(b.o.OutDir, name+".zip")
+}
+
+func artifactOf(t Target, zipPath string, m cacheMeta, cached bool) Artifact {
+	return Artifact{
+		Function:     t.Function.Name,
+		Fingerprint:  t.Fingerprint,
+		Architecture: architecture(t.Function),
+		Path:         zipPath,
+		Size:         m.Size,
+		BinarySize:   m.BinarySize,
+		CodeSha256:   m.CodeSha256,
+		Cached:       cached,
+	}
+}
+
+func architecture(fn manifest.Function) string {
+	if fn.GOARCH() == "amd64" {
+		return "x86_64"
+	}
+	return "arm64"
+}
+
+// fromDist returns the artifact already in the dist directory for t.
+func (b *Builder) fromDist(st *state, t Target, key, dist string) (Artifact, bool) {
+	s, ok := st.Functions[t.Function.Name]
+	if !ok || s.Key != key || s.Zip != dist {
+		return Artifact{}, false
+	}
+	zs, err := statOf(dist)
+	if err != nil {
+		return Artifact{}, false
+	}
+	if zs != s.ZipStat {
+		// Touched or replaced: trust it only if its bytes are the same.
+		if sum, err := fileSha256(dist); err != nil || sum != s.CodeSha256 {
+			return Artifact{}, false
+		}
+		s.ZipStat = zs
+		b.mu.Lock()
+		st.Functions[t.Function.Name] = s
+		b.mu.Unlock()
+	}
+	return artifactOf(t, dist, cacheMeta{Size: s.Size, BinarySize: s.BinarySize, CodeSha256: s.CodeSha256}, true), true
+}
+
+// record notes in st that a's zip is in the dist directory.
+func (b *Builder) record(st *state, t Target, key string, a Artifact, inputs fnState) {
+	zs, _ := statOf(a.Path)
+	inputs.Key = key
+	inputs.Fingerprint = t.Fingerprint
+	inputs.Zip = a.Path
+	inputs.ZipStat = zs
+	inputs.Size = a.Size
+	inputs.BinarySize = a.BinarySize
+	inputs.CodeSha256 = a.CodeSha256
+	b.mu.Lock()
+	st.Functions[t.Function.Name] = inputs
+	b.mu.Unlock()
+}
+
+// newJob resolves what the go command needs to build t.
+func (b *Builder) newJob(i int, t Target, key string, mods map[string][2]string) (*job, error) {
+	fn := t.Function
+	dir := filepath.Join(b.o.Root, filepath.FromSlash(fn.Dir))
+	if !filepath.IsLocal(filepath.FromSlash(fn.Dir)) && fn.Dir != "." {
+		return nil, fmt.Errorf("package %s: outside the repository", fn.Package)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("package %s: no such directory", fn.Package)
+	}
+	files, err := extraFiles(b.o.Root, fn.Files)
+	if err != nil {
+		return nil, err
+	}
+	modDir, modPath, err := findModule(dir, mods)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", fn.Package, err)
+	}
+	rel, err := filepath.Rel(modDir, dir)
+	if err != nil {
+		return nil, err
+	}
+	rel = filepath.ToSlash(rel)
+	j := &job{i: i, t: t, key: key, settings: SettingsOf(fn), modDir: modDir, files: files}
+	if rel == "." {
+		j.pkg, j.imp = ".", modPath
+	} else {
+		j.pkg, j.imp = "./"+rel, modPath+"/"+rel
+	}
+	return j, nil
+}
+
+// findModule returns the directory and path of the module holding dir.
+func findModule(dir string, mods map[string][2]string) (string, string, error) {
+	for d := dir; ; {
+		if m, ok := mods[d]; ok {
+			return m[0], m[1], nil
+		}
+		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil {
+			p := modfile.ModulePath(data)
+			if p == "" {
+				return "", "", fmt.Errorf("%s: no module directive", filepath.Join(d, "go.mod"))
+			}
+			mods[dir] = [2]string{d, p}
+			return d, p, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", "", errors.New("not in a Go module (no go.mod)")
+		}
+		d = parent
+	}
+}
+
+// invocation is one run of the go command.
+type invocation struct {
+	modDir   string
+	settings Settings
+	outDir   string
+	jobs     []*job
+}
+
+// planInvocations groups jobs by module and settings, one go invocation per
+// group, into a persistent output directory per group. Packages whose
+// binaries would get the same name (functions/orders/get and
+// functions/users/get are both "get") go to further invocations with their
+// own directories: slot n holds the n-th package of a name, by import path.
+func planInvocations(buildDir, root string, jobs []*job) []*invocation {
+	type groupKey struct{ mod, settings string }
+	groups := map[groupKey][]*job{}
+	var keys []groupKey
+	for _, j := range jobs {
+		k := groupKey{j.modDir, j.settings.key()}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], j)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if keys[a].mod != keys[b].mod {
+			return keys[a].mod < keys[b].mod
+		}
+		return keys[a].settings < keys[b].settings
+	})
+	var invs []*invocation
+	for _, k := range keys {
+		g := groups[k]
+		sort.Slice(g, func(a, b int) bool { return g[a].imp < g[b].imp })
+		modRel, err := filepath.Rel(root, k.mod)
+		if err != nil {
+			modRel = k.mod
+		}
+		base := filepath.Join(buildDir, shortHash(filepath.ToSlash(modRel)+"\n"+k.settings))
+		slots := map[string]int{}
+		var bySlot []*invocation
+		for _, j := range g {
+			name := execName(j.imp)
+			n := slots[name]
+			slots[name] = n + 1
+			if n == len(bySlot) {
+				bySlot = append(bySlot, &invocation{
+					modDir:   k.mod,
+					settings: j.settings,
+					outDir:   filepath.Join(base, strconv.Itoa(n)),
+				})
+			}
+			inv := bySlot[n]
+			j.binary = filepath.Join(inv.outDir, name)
+			inv.jobs = append(inv.jobs, j)
+		}
+		invs = append(invs, bySlot...)
+	}
+	return invs
+}
+
+// runInvocation runs the go command for inv and sends each job that built
+// to zipc. When the go command fails, the functions whose package, or a
+// dependency of it, failed get its output as their error, and the go
+// command runs again for the rest (it stops at load errors, and cannot say
+// which binaries it linked).
+func (b *Builder) runInvocation(ctx context.Context, inv *invocation, zipc chan<- *job) {
+	if err := os.MkdirAll(inv.outDir, 0o755); err != nil {
+		for _, j := range inv.jobs {
+			j.err = err
+		}
+		return
+	}
+	env := GoEnv(b.o.Env, inv.settings)
+	pending := inv.jobs
+	var deps map[string][]string
+	for len(pending) > 0 {
+		pkgs := make([]string, len(pending))
+		for i, j := range pending {
+			pkgs[i] = j.pkg
+		}
+		b.progress("go build (linux/%s): %s", inv.settings.GOARCH, strings.Join(pkgs, " "))
+		var stdout, stderr strings.Builder
+		err := b.o.run(ctx, inv.modDir, env, GoBuildArgs(inv.settings, inv.outDir, b.o.Jobs, pkgs), &stdout, &stderr)
+		if ctx.Err() != nil {
+			for _, j := range pending {
+				j.err = fmt.Errorf("go build %s: %w", j.pkg, context.Cause(ctx))
+			}
+			return
+		}
+		if err == nil {
+			for _, j := range pending {
+				zipc <- j
+			}
+			return
+		}
+		rep := parseBuildJSON([]byte(stdout.String()), []byte(stderr.String()))
+		if deps == nil {
+			var out strings.Builder
+			_ = b.o.run(ctx, inv.modDir, env, GoListDepsArgs(inv.settings, pkgs), &out, io.Discard)
+			deps = parseDeps([]byte(out.String()))
+		}
+		var rest []*job
+		for _, j := range pending {
+			var why []string
+			closure := deps[j.imp]
+			if closure == nil {
+				closure = []string{j.imp}
+			}
+			for _, p := range rep.failed {
+				if contains(closure, p) {
+					why = append(why, strings.TrimRight(rep.output[p], "\n"))
+				}
+			}
+			if len(why) == 0 {
+				rest = append(rest, j)
+				continue
+			}
+			j.err = &CompileError{Package: j.pkg, Output: strings.Join(why, "\n")}
+		}
+		if len(rest) == len(pending) {
+			// Nothing to pin the failure on: every function gets all of it.
+			out := rep.other
+			for _, p := range rep.failed {
+				out = strings.TrimSpace(out + "\n" + rep.output[p])
+			}
+			if out == "" {
+				out = err.Error()
+			}
+			for _, j := range pending {
+				j.err = &CompileError{Package: j.pkg, Output: out}
+			}
+			return
+		}
+		pending = rest
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// zipJob zips the binary of j with its files into the dist directory,
+// unless the zip there was made from the same binary and files.
+func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
+	fn := j.t.Function
+	dist := b.distPath(fn.Name)
+	bs, err := statOf(j.binary)
+	if err != nil {
+		j.err = fmt.Errorf("go build %s: no binary: %w", j.pkg, err)
+		return
+	}
+	total := bs.Size
+	var sig strings.Builder
+	for _, f := range j.files {
+		fs, err := statOf(f.Src)
+		if err != nil {
+			j.err = fmt.Errorf("files: %s: %w", f.Name, err)
+			return
+		}
+		total += fs.Size
+		fmt.Fprintf(&sig, "%s %s %d %d\n", f.Name, f.Src, fs.Size, fs.MTime)
+	}
+	if total >= UnzippedLimit {
+		j.err = fmt.Errorf("unzipped size %d bytes reaches Lambda's limit of %d bytes", total, UnzippedLimit)
+		return
+	}
+	inputs := fnState{Binary: j.binary, BinStat: bs, FilesSig: sig.String(), ZipSig: zipSig}
+
+	b.mu.Lock()
+	prev, ok := st.Functions[fn.Name]
+	b.mu.Unlock()
+	if ok && prev.Binary == inputs.Binary && prev.BinStat == bs && prev.FilesSig == inputs.FilesSig &&
+		prev.ZipSig == zipSig && prev.Zip == dist {
+		if zs, err := statOf(dist); err == nil && zs == prev.ZipStat {
+			// The go command did not relink: the zip is up to date.
+			j.art = artifactOf(j.t, dist, cacheMeta{Size: prev.Size, BinarySize: prev.BinarySize, CodeSha256: prev.CodeSha256}, false)
+			b.record(st, j.t, j.key, j.art, inputs)
+			b.store(j)
+			return
+		}
+	}
+
+	entries := append([]zipFile{{Name: "bootstrap", Src: j.binary, Mode: 0o755}}, j.files...)
+	sum, size, err := writeZipFile(dist, entries, mtime)
+	if err != nil {
+		j.err = err
+		return
+	}
+	if size > DirectUploadLimit {
+		b.progress("warning: %s: zip is %d bytes, over the %d-byte direct upload limit: it will be uploaded through S3", fn.Name, size, DirectUploadLimit)
+	}
+	j.art = artifactOf(j.t, dist, cacheMeta{Size: size, BinarySize: bs.Size, CodeSha256: sum}, false)
+	b.record(st, j.t, j.key, j.art, inputs)
+	b.store(j)
+}
+
+// store puts j's zip into the artifact cache; a failure is only a warning.
+func (b *Builder) store(j *job) {
+	m := cacheMeta{Size: j.art.Size, BinarySize: j.art.BinarySize, CodeSha256: j.art.CodeSha256}
+	if err := b.cachePut(j.key, j.art.Path, m); err != nil {
+		b.progress("warning: %s: artifact cache: %v", j.t.Function.Name, err)
+	}
+}
+
+// writeZipFile writes the zip of entries to dst through a temporary file,
+// returning its base64 SHA-256 and size.
+func writeZipFile(dst string, entries []zipFile, mtime time.Time) (string, int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*.zip")
+	if err != nil {
+		return "", 0, err
+	}
+	h := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(tmp, h)}
+	_, err = writeZip(cw, entries, mtime)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", 0, err
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), cw.n, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// updateManifest rewrites OutDir/artifacts.json: the artifacts of targets
+// replace their previous entries; entries of other functions stay while
+// their zip exists.
+func (b *Builder) updateManifest(targets []Target, arts []Artifact) error {
+	p := filepath.Join(b.o.OutDir, "artifacts.json")
+	prev, err := ReadManifest(p, b.o.Root)
+	if err != nil {
+		prev = nil // unreadable: rewrite it
+	}
+	byName := map[string]Artifact{}
+	for _, a := range prev {
+		if _, err := os.Stat(a.Path); err == nil {
+			byName[a.Function] = a
+		}
+	}
+	for i, t := range targets {
+		if arts[i].Path != "" {
+			byName[t.Function.Name] = arts[i]
+		} else {
+			delete(byName, t.Function.Name) // failed: its old zip is not this fingerprint's
+		}
+	}
+	out := make([]Artifact, 0, len(byName))
+	for _, a := range byName {
+		out = append(out, a)
+	}
+	return WriteManifest(p, b.o.Root, out)
+}

@@ -1,0 +1,249 @@
+package builder
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// cacheKey is the artifact cache key of a fingerprint: the zip of a
+// function is a function of its fingerprint, the zip layout and the entries'
+// timestamp.
+func cacheKey(fingerprint string, epoch int64) string {
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%s\n", zipFormat, epoch, fingerprint))
+	return hex.EncodeToString(h[:])
+}
+
+// cacheMeta is stored next to each cached zip.
+type cacheMeta struct {
+	Size       int64  `json:"size"`
+	BinarySize int64  `json:"binary_size"`
+	CodeSha256 string `json:"code_sha256"`
+}
+
+func (b *Builder) cachePaths(key string) (zipPath, metaPath string) {
+	d := filepath.Join(b.o.CacheDir, key[:2])
+	return filepath.Join(d, key+".zip"), filepath.Join(d, key+".json")
+}
+
+// cacheGet copies the cached zip of key to dst, verifying its checksum.
+func (b *Builder) cacheGet(key, dst string) (cacheMeta, bool) {
+	if b.o.CacheDir == "" {
+		return cacheMeta{}, false
+	}
+	zipPath, metaPath := b.cachePaths(key)
+	data, err := os.ReadFile(metaPath)
+	if err != nil {
+		return cacheMeta{}, false
+	}
+	var m cacheMeta
+	if json.Unmarshal(data, &m) != nil || m.CodeSha256 == "" {
+		return cacheMeta{}, false
+	}
+	sum, size, err := copyFileAtomic(zipPath, dst)
+	if err != nil || sum != m.CodeSha256 || size != m.Size {
+		if err == nil {
+			os.Remove(dst) // a corrupt cache entry: build instead
+		}
+		return cacheMeta{}, false
+	}
+	return m, true
+}
+
+// cachePut stores the zip src under key. Failures only cost a rebuild later.
+func (b *Builder) cachePut(key, src string, m cacheMeta) error {
+	if b.o.CacheDir == "" {
+		return nil
+	}
+	zipPath, metaPath := b.cachePaths(key)
+	if err := os.MkdirAll(filepath.Dir(zipPath), 0o755); err != nil {
+		return err
+	}
+	if _, _, err := copyFileAtomic(src, zipPath); err != nil {
+		return err
+	}
+	data, _ := json.Marshal(m)
+	return writeFileAtomic(metaPath, data)
+}
+
+// copyFileAtomic copies src to dst through a temporary file and a rename,
+// returning the base64 SHA-256 and size of what it copied.
+func copyFileAtomic(src, dst string) (string, int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", 0, err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
+	if err != nil {
+		return "", 0, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), in)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", 0, err
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), n, nil
+}
+
+func writeFileAtomic(dst string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// fileSha256 returns the base64 SHA-256 of the file at p.
+func fileSha256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+}
+
+// statRec is what lamb remembers of a file to notice it changed.
+type statRec struct {
+	Size  int64 `json:"size"`
+	MTime int64 `json:"mtime_ns"`
+}
+
+func statOf(p string) (statRec, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return statRec{}, err
+	}
+	return statRec{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}, nil
+}
+
+// state is the builder's record of what is in the dist directory and which
+// binaries the zips were made from: Root/.lamb/build/state.json.
+type state struct {
+	Version   int                `json:"version"`
+	Functions map[string]fnState `json:"functions"`
+}
+
+const stateVersion = 1
+
+// fnState is the record of one function's zip in the dist directory.
+type fnState struct {
+	Key         string  `json:"key"` // cache key the zip was built for
+	Fingerprint string  `json:"fingerprint"`
+	Zip         string  `json:"zip"` // absolute path of the zip
+	ZipStat     statRec `json:"zip_stat"`
+	Size        int64   `json:"size"`
+	BinarySize  int64   `json:"binary_size"`
+	CodeSha256  string  `json:"code_sha256"`
+	// The inputs the zip was made from: the go command's output binary and
+	// the manifest files, with the zip layout and timestamp.
+	Binary   string  `json:"binary"`
+	BinStat  statRec `json:"binary_stat"`
+	FilesSig string  `json:"files_sig"`
+	ZipSig   string  `json:"zip_sig"`
+}
+
+func loadState(p string) *state {
+	st := &state{Version: stateVersion, Functions: map[string]fnState{}}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return st
+	}
+	var s state
+	if json.Unmarshal(data, &s) != nil || s.Version != stateVersion || s.Functions == nil {
+		return st
+	}
+	return &s
+}
+
+func (s *state) save(p string) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return writeFileAtomic(p, append(data, '\n'))
+}
+
+// manifestFile is the JSON form of artifacts.json.
+type manifestFile struct {
+	Artifacts []Artifact `json:"artifacts"`
+}
+
+// WriteManifest writes arts, sorted by function, as artifacts.json to path;
+// artifact paths are written relative to root when they are inside it.
+func WriteManifest(path, root string, arts []Artifact) error {
+	out := make([]Artifact, len(arts))
+	for i, a := range arts {
+		if rel, err := filepath.Rel(root, a.Path); err == nil && filepath.IsLocal(rel) {
+			a.Path = filepath.ToSlash(rel)
+		}
+		out[i] = a
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Function < out[j].Function })
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(manifestFile{Artifacts: out}); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, buf.Bytes())
+}
+
+// ReadManifest reads an artifacts.json written by WriteManifest; relative
+// paths are resolved against root. A missing file is no artifacts.
+func ReadManifest(path, root string) ([]Artifact, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m manifestFile
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for i := range m.Artifacts {
+		if p := m.Artifacts[i].Path; !filepath.IsAbs(p) {
+			m.Artifacts[i].Path = filepath.Join(root, filepath.FromSlash(p))
+		}
+	}
+	return m.Artifacts, nil
+}
