@@ -1,0 +1,107 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/go-multierror"
+	"github.com/spf13/cobra"
+
+	"github.com/lambctl/lamb/deployer"
+)
+
+func init() { registerCommand(newRollbackCmd) }
+
+type rollbackOptions struct {
+	To     string
+	Target targetOptions
+}
+
+func newRollbackCmd(g *globalOptions) *cobra.Command {
+	var o rollbackOptions
+	cmd := &cobra.Command{
+		Use:   "rollback FUNCTION... [--to VERSION]",
+		Short: "Move functions' aliases back to the previous (or a given) version",
+		Long: `rollback moves each function's alias to the highest published version below the one it
+points to, or to --to VERSION. Nothing is built or published. The next deploy moves the
+alias forward again if the repository still holds the newer code.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError(errors.New("rollback: name at least one function"))
+			}
+			if err := deployCheckFormat(g.Output); err != nil {
+				return err
+			}
+			if err := o.Target.check(); err != nil {
+				return err
+			}
+			m, err := g.loadManifest()
+			if err != nil {
+				return err
+			}
+			fns, err := namedFunctions(m, args)
+			if err != nil {
+				return err
+			}
+			if o.To != "" && len(fns) > 1 {
+				return usageError(errors.New("rollback: --to takes one function"))
+			}
+			for _, f := range fns {
+				if f.Alias == "" {
+					return usageError(fmt.Errorf("%s: no alias: rollback moves the function's alias; set alias in lamb.yaml", f.Name))
+				}
+			}
+			o.Target.Manifest = m
+			t, err := newTarget(cmd.Context(), g, o.Target)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			d := deployer.New(deployer.Options{Lambda: t.Lambda, Logger: deployLogger(g)})
+			var (
+				done []deployer.Rollback
+				merr *multierror.Error
+			)
+			for _, f := range fns {
+				rb, err := d.Rollback(cmd.Context(), f, o.To)
+				if err != nil {
+					merr = multierror.Append(merr, err)
+					continue
+				}
+				done = append(done, rb)
+			}
+			if g.Output == "json" {
+				if done == nil {
+					done = []deployer.Rollback{}
+				}
+				if err := deployWriteJSON(g.stdout, map[string]any{"functions": done}); err != nil {
+					return err
+				}
+			} else {
+				for _, rb := range done {
+					fmt.Fprintf(g.stdout, "%s: alias %s %s → %s\n", rb.Name, rb.Alias, rb.From, rb.To)
+				}
+			}
+			return reportErrors(g, merr.ErrorOrNil())
+		},
+	}
+	cmd.Flags().StringVar(&o.To, "to", "", "move the alias to `VERSION` instead of the previous one")
+	o.Target.register(cmd.Flags())
+	return cmd
+}
+
+// reportErrors prints each error of a multi-function run on its own
+// "lamb: " line and makes the run exit 1.
+func reportErrors(g *globalOptions, err error) error {
+	if err == nil {
+		return nil
+	}
+	var merr *multierror.Error
+	if !errors.As(err, &merr) {
+		return err
+	}
+	for _, e := range merr.Errors {
+		fmt.Fprintf(g.stderr, "lamb: %v\n", e)
+	}
+	return silentExit(exitFailed)
+}
