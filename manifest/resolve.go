@@ -400,7 +400,7 @@ func (r *resolver) resolve(m *rawManifest, sel *rawStage) []Function {
 			in := ""
 			if st != nil {
 				in = fmt.Sprintf(" (stage %s)", st.Name.Value)
-				if nameRE.MatchString(c.key) && nameRE.MatchString(st.Prefix.Value+"x") && len(f.Name) > maxNameLen {
+				if nameRE.MatchString(c.key) && len(c.key) <= maxNameLen && nameRE.MatchString(st.Prefix.Value+"x") && len(f.Name) > maxNameLen {
 					r.errorf(c.pos, "function name %q%s is %d characters, more than %d", f.Name, in, len(f.Name), maxNameLen)
 				}
 			}

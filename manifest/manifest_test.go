@@ -1,0 +1,661 @@
+package manifest
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// baseRepo is a small monorepo every case starts from.
+var baseRepo = map[string]string{
+	"go.mod":                           "module example.com/shop\n\ngo 1.26\n",
+	"functions/orders/create/main.go":  "package main\n\nfunc main() {}\n",
+	"functions/orders/get/main.go":     "package main\n\nfunc main() {}\n",
+	"functions/users/get/main.go":      "package main\n\nfunc main() {}\n",
+	"functions/users/get/get_test.go":  "package main_test\n",
+	"functions/mailer/main.go":         "//go:build linux\n\npackage main\n\nfunc main() {}\n",
+	"functions/mailer/other_windows.go": "package windows\n",
+	"functions/testdata/fake/main.go":  "package main\n",
+	"functions/vendor/v/main.go":       "package main\n",
+	"functions/_skip/main.go":          "package main\n",
+	"functions/.hidden/main.go":        "package main\n",
+	"functions/nested/go.mod":          "module example.com/nested\n",
+	"functions/nested/cmd/main.go":     "package main\n",
+	"functions/empty/README.md":        "nothing\n",
+	"internal/db/db.go":                "package db\n",
+	"config/rates.json":                "{}\n",
+}
+
+// writeRepo writes baseRepo plus files (a "" value deletes) into a temp dir.
+func writeRepo(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	all := map[string]string{}
+	for k, v := range baseRepo {
+		all[k] = v
+	}
+	for k, v := range files {
+		if v == "" {
+			delete(all, k)
+			continue
+		}
+		all[k] = v
+	}
+	for name, data := range all {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// loadIn loads dir/lamb.yaml, naming the file lamb.yaml in positions.
+func loadIn(t testing.TB, dir, stage string) (*Manifest, error) {
+	t.Helper()
+	t.Chdir(dir)
+	return Load("lamb.yaml", LoadOptions{Stage: stage})
+}
+
+func errLines(err error) []string {
+	if err == nil {
+		return nil
+	}
+	return strings.Split(err.Error(), "\n")
+}
+
+func TestLoadErrors(t *testing.T) {
+	long := strings.Repeat("x", 60)
+	bigEnv := "    environment:\n"
+	for i := range 50 {
+		bigEnv += "      K" + strings.Repeat("x", 10) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ": " + strings.Repeat("v", 80) + "\n"
+	}
+	manyTags := "    tags:\n"
+	for i := range 51 {
+		manyTags += "      t" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ": x\n"
+	}
+	tests := []struct {
+		name  string
+		yaml  string
+		files map[string]string
+		stage string
+		want  []string
+	}{
+		{
+			name: "unknown field",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    memroy: 256\n",
+			want: []string{`lamb.yaml:5:5: unknown field "memroy" (did you mean "memory"?)`},
+		},
+		{
+			name: "unknown field without suggestion",
+			yaml: "version: 1\nwhatever: 1\n",
+			want: []string{`lamb.yaml:2:1: unknown field "whatever" in manifest (known: cache, defaults, discover, functions, stages, version)`},
+		},
+		{
+			name: "missing version",
+			yaml: "functions: {}\n",
+			want: []string{`lamb.yaml:1:1: missing version: add "version: 1"`},
+		},
+		{
+			name: "unsupported version",
+			yaml: "version: 2\n",
+			want: []string{`lamb.yaml:1:10: version: unsupported version 2 (this lamb reads version 1)`},
+		},
+		{
+			name: "not a mapping",
+			yaml: "- a\n- b\n",
+			want: []string{`lamb.yaml:1:1: manifest: want a mapping starting with "version: 1", got a list`},
+		},
+		{
+			name: "syntax error",
+			yaml: "version: 1\nfunctions:\n  a: [\n",
+			want: []string{`lamb.yaml:3:6: sequence end token ']' not found`},
+		},
+		{
+			name: "duplicate key",
+			yaml: "version: 1\nversion: 1\n",
+			want: []string{`lamb.yaml:2:1: mapping key "version" already defined at [1:1]`},
+		},
+		{
+			name: "wrong type",
+			yaml: "version: 1\ndefaults:\n  memory: lots\n  timeout: 1.5\n  role: 12\n",
+			want: []string{
+				`lamb.yaml:3:11: memory: want an integer, got string "lots"`,
+				`lamb.yaml:4:12: timeout: want an integer, got number 1.5`,
+				`lamb.yaml:5:9: role: want a string, got integer 12`,
+			},
+		},
+		{
+			name: "memory and timeout out of range",
+			yaml: "version: 1\ndefaults:\n  memory: 64\n  timeout: 901\n",
+			want: []string{
+				`lamb.yaml:3:11: memory: 64 is out of range 128..10240 (MB)`,
+				`lamb.yaml:4:12: timeout: 901 is out of range 1..900 (seconds)`,
+			},
+		},
+		{
+			name: "architecture",
+			yaml: "version: 1\ndefaults:\n  architecture: amd64\nfunctions:\n  a:\n    package: ./functions/orders/create\n    architecture: sparc\n",
+			want: []string{
+				`lamb.yaml:3:17: architecture: "amd64" is not arm64 or x86_64 (did you mean "x86_64"?)`,
+				`lamb.yaml:7:19: architecture: "sparc" is not arm64 or x86_64`,
+			},
+		},
+		{
+			name: "runtimes",
+			yaml: "version: 1\ndefaults:\n  runtime: go1.x\nfunctions:\n  a:\n    package: ./functions/orders/create\n    runtime: provided\n  b:\n    package: ./functions/orders/get\n    runtime: python3.12\n",
+			want: []string{
+				`lamb.yaml:3:12: runtime: go1.x is deprecated: AWS retired the Go 1.x runtime; Go functions run as a bootstrap on provided.al2023`,
+				`lamb.yaml:7:14: runtime: provided is deprecated: it runs on Amazon Linux 1, which reached end of life; use provided.al2023`,
+				`lamb.yaml:10:14: runtime: "python3.12" is not supported: use provided.al2023 or provided.al2`,
+			},
+		},
+		{
+			name: "role",
+			yaml: "version: 1\ndefaults:\n  role: arn:aws:iam::1234:role/x\n",
+			want: []string{`lamb.yaml:3:9: role: "arn:aws:iam::1234:role/x" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`},
+		},
+		{
+			name: "environment keys",
+			yaml: "version: 1\ndefaults:\n  environment:\n    1BAD: x\n    AWS_REGION: eu-west-1\n    OK_1: x\n",
+			want: []string{
+				`lamb.yaml:4:5: environment: key "1BAD" must match [a-zA-Z][a-zA-Z0-9_]+`,
+				`lamb.yaml:5:5: environment: key "AWS_REGION" is reserved by Lambda`,
+			},
+		},
+		{
+			name: "environment over 4 KB in one place",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n" + bigEnv,
+			want: []string{`lamb.yaml:6:7: environment: 4951 bytes as JSON, more than Lambda's 4 KB limit (4096)`},
+		},
+		{
+			name: "environment over 4 KB merged",
+			yaml: "version: 1\ndefaults:\n  environment: {A1: " + strings.Repeat("a", 2100) + "}\nfunctions:\n  a:\n    package: ./functions/orders/create\n    environment: {B1: " + strings.Repeat("b", 2100) + "}\n",
+			want: []string{`lamb.yaml:5:3: function "a": environment is 4217 bytes as JSON, more than Lambda's 4 KB limit (4096)`},
+		},
+		{
+			name: "tags",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n" + manyTags,
+			want: []string{`lamb.yaml:6:7: tags: 51 tags, more than Lambda's 50`},
+		},
+		{
+			name: "tag key and value length",
+			yaml: "version: 1\ndefaults:\n  tags:\n    " + strings.Repeat("k", 129) + ": x\n    v: " + strings.Repeat("v", 257) + "\n    aws:x: y\n",
+			want: []string{
+				`lamb.yaml:4:5: tags: key "` + strings.Repeat("k", 129) + `" is 129 characters, more than 128`,
+				`lamb.yaml:5:5: tags: value of "v" is 257 characters, more than 256`,
+				`lamb.yaml:6:5: tags: key "aws:x": the aws: prefix is reserved`,
+			},
+		},
+		{
+			name: "alias",
+			yaml: "version: 1\ndefaults:\n  alias: \"123\"\nstages:\n  prod: {alias: \"bad alias\"}\n",
+			want: []string{
+				`lamb.yaml:3:10: alias: "123" must be 1-128 characters of [a-zA-Z0-9-_], not all digits`,
+				`lamb.yaml:5:17: alias: "bad alias" must be 1-128 characters of [a-zA-Z0-9-_], not all digits`,
+			},
+		},
+		{
+			name: "files",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    files:\n      - /etc/passwd\n      - ../secret\n      - config/missing.json\n      - config\n      - config/out\n      - config/rates.json\n",
+			files: map[string]string{
+				"config/out": "@symlink /etc/hostname",
+			},
+			want: []string{
+				`lamb.yaml:6:9: files: "/etc/passwd" is absolute: use a path relative to lamb.yaml`,
+				`lamb.yaml:7:9: files: "../secret" is outside the repo`,
+				`lamb.yaml:8:9: files: "config/missing.json" does not exist`,
+				`lamb.yaml:9:9: files: "config" is a directory: list the files`,
+				`lamb.yaml:10:9: files: "config/out" resolves outside the repo (symlink to /etc/hostname)`,
+			},
+		},
+		{
+			name: "packages",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./internal/db\n  b:\n    package: ./functions/nope\n  c:\n    package: ./functions/empty\n  d:\n    memory: 256\n  e:\n    package: ./config/rates.json\n",
+			want: []string{
+				`lamb.yaml:4:14: package "./internal/db" is not a main package (package db)`,
+				`lamb.yaml:6:14: package "./functions/nope" does not exist`,
+				`lamb.yaml:8:14: package "./functions/empty" has no Go files`,
+				`lamb.yaml:9:3: function "d": missing package (package: ./path/to/main/package)`,
+				`lamb.yaml:12:14: package "./config/rates.json" is not a directory`,
+			},
+		},
+		{
+			name: "function names",
+			yaml: "version: 1\nfunctions:\n  bad name:\n    package: ./functions/orders/create\n  " + long + ":\n    package: ./functions/orders/get\n" +
+				"  " + long + "xxxxxx:\n    package: ./functions/users/get\nstages:\n  production: {prefix: production-}\n  p: {prefix: bad.}\n",
+			want: []string{
+				`lamb.yaml:3:3: function name "bad name" must be 1-64 characters of [a-zA-Z0-9-_]`,
+				`lamb.yaml:5:3: function name "production-` + long + `" (stage production) is 71 characters, more than 64`,
+				`lamb.yaml:7:3: function name "` + long + `xxxxxx" is 66 characters, more than 64`,
+				`lamb.yaml:11:15: prefix: "bad." must be of [a-zA-Z0-9-_] (it starts function names)`,
+			},
+		},
+		{
+			name: "duplicate names from discover",
+			yaml: "version: 1\nfunctions:\n  create:\n    package: ./functions/orders/get\ndiscover:\n  - packages: ./functions/...\n",
+			want: []string{
+				`lamb.yaml:6:5: duplicate function name "create" (package ./functions/orders/create; also package ./functions/orders/get at lamb.yaml:3:3)`,
+			},
+		},
+		{
+			name: "duplicate names between discovered packages",
+			yaml: "version: 1\ndiscover:\n  - packages: ./functions/...\n    name: \"{{.Dir}}\"\n",
+			want: []string{
+				`lamb.yaml:4:11: duplicate function name "get" (package ./functions/users/get; also package ./functions/orders/get at lamb.yaml:4:11)`,
+			},
+		},
+		{
+			name:  "package symlinked outside the repo",
+			yaml:  "version: 1\nfunctions:\n  a:\n    package: ./functions/out\n",
+			files: map[string]string{"functions/out": "@symlink /tmp"},
+			want:  []string{`lamb.yaml:4:14: package "./functions/out" resolves outside the repo (symlink to /tmp)`},
+		},
+		{
+			name: "discover problems",
+			yaml: "version: 1\ndiscover:\n  - packages: ./internal/...\n  - packages: ./functions/*\n  - packages: ./functions/...\n    name: \"{{.Nope}}\"\n  - packages: ./nowhere/...\n  - name: x\n",
+			want: []string{
+				`lamb.yaml:3:15: packages: "./internal/..." matched no main packages`,
+				`lamb.yaml:4:15: packages: "./functions/*": want a directory or DIR/... pattern`,
+				`lamb.yaml:6:11: name: template: name:1:2: executing "name" at <.Nope>: can't evaluate field Nope in type manifest.templateData`,
+				`lamb.yaml:7:15: packages "./nowhere" does not exist`,
+				`lamb.yaml:8:5: discover: missing packages (packages: ./functions/...)`,
+			},
+		},
+		{
+			name: "stage values",
+			yaml: "version: 1\ncache: http://x\nstages:\n  prod:\n    region: mars-1\n    artifact_bucket: Bad_Bucket\n    role: nope\n    colour: blue\n  bad stage: {}\n",
+			want: []string{
+				`lamb.yaml:2:8: cache: "http://x" is not an s3://bucket/prefix URL`,
+				`lamb.yaml:5:13: region: "mars-1" is not an AWS region (like us-east-1)`,
+				`lamb.yaml:6:22: artifact_bucket: "Bad_Bucket" is not an S3 bucket name (3-63 of [a-z0-9.-])`,
+				`lamb.yaml:7:11: role: "nope" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`,
+				`lamb.yaml:8:5: unknown field "colour" in stage "prod" (known: alias, artifact_bucket, environment, prefix, region, role, tags)`,
+				`lamb.yaml:9:3: stage name "bad stage" must be of [a-zA-Z0-9-_]`,
+			},
+		},
+		{
+			name: "build settings",
+			yaml: "version: 1\ndefaults:\n  build:\n    tags: [\"a b\"]\n    env: {GOOS: windows, 1X: y}\n    ldflag: -s\n",
+			want: []string{
+				`lamb.yaml:4:12: build.tags: "a b" is not a build tag`,
+				`lamb.yaml:5:11: build.env: GOOS is set by lamb (linux, from architecture)`,
+				`lamb.yaml:5:26: build.env: "1X" is not an environment variable name`,
+				`lamb.yaml:6:5: unknown field "ldflag" (did you mean "ldflags"?)`,
+			},
+		},
+		{
+			name:  "unknown stage",
+			yaml:  "version: 1\nstages:\n  prod: {}\n  dev: {}\n",
+			stage: "qa",
+			want:  []string{`unknown stage "qa" (lamb.yaml has: prod, dev)`},
+		},
+		{
+			name:  "unknown stage without stages",
+			yaml:  "version: 1\n",
+			stage: "qa",
+			want:  []string{`unknown stage "qa": lamb.yaml defines no stages`},
+		},
+		{
+			name: "unknown anchor",
+			yaml: "version: 1\ndefaults: *nope\n",
+			want: []string{`lamb.yaml:2:11: unknown anchor "nope"`},
+		},
+		{
+			name: "two documents",
+			yaml: "version: 1\n---\nversion: 1\n",
+			want: []string{`lamb.yaml:3:1: more than one YAML document: a manifest is one document`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := map[string]string{"lamb.yaml": tt.yaml}
+			var links []string
+			for k, v := range tt.files {
+				if target, ok := strings.CutPrefix(v, "@symlink "); ok {
+					links = append(links, k, target)
+					continue
+				}
+				files[k] = v
+			}
+			dir := writeRepo(t, files)
+			for i := 0; i < len(links); i += 2 {
+				if err := os.Symlink(links[i+1], filepath.Join(dir, links[i])); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m, err := loadIn(t, dir, tt.stage)
+			if err == nil {
+				t.Fatalf("Load succeeded with %d functions, want errors", len(m.Functions))
+			}
+			if diff := cmp.Diff(tt.want, errLines(err)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadErrorsType(t *testing.T) {
+	dir := writeRepo(t, map[string]string{"lamb.yaml": "version: 1\ndefaults: {memory: 1, timeout: 0}\n"})
+	_, err := loadIn(t, dir, "")
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Load error %T is not Errors", err)
+	}
+	want := Errors{
+		{Pos: Pos{File: "lamb.yaml", Line: 2, Col: 20}, Msg: "memory: 1 is out of range 128..10240 (MB)"},
+		{Pos: Pos{File: "lamb.yaml", Line: 2, Col: 32}, Msg: "timeout: 0 is out of range 1..900 (seconds)"},
+	}
+	if diff := cmp.Diff(want, errs); diff != "" {
+		t.Errorf("Errors (-want +got):\n%s", diff)
+	}
+}
+
+const fullManifest = `version: 1
+cache: s3://bucket/lamb
+defaults:
+  memory: 256
+  timeout: 10
+  role: arn:aws:iam::123456789012:role/base
+  environment: {LOG_LEVEL: info, PORT: 8080}
+  tags: {team: core}
+  alias: live
+  build: {tags: [lambda.norpc], ldflags: "-s -w", env: {CGO_ENABLED: "0"}}
+functions:
+  orders-create:
+    package: ./functions/orders/create
+    memory: 512
+    architecture: x86_64
+    environment: {TABLE: orders, LOG_LEVEL: debug}
+    tags: {svc: orders}
+    files: [config/rates.json, ./config/../config/rates.json]
+    build: {tags: [extra], env: {GOFLAGS: -mod=mod}}
+discover:
+  - packages: ./functions/...
+    name: '{{.Parent}}-{{.Dir}}'
+    timeout: 20
+stages:
+  prod:
+    prefix: prod-
+    role: arn:aws:iam::123456789012:role/prod
+    environment: {LOG_LEVEL: warn}
+    tags: {env: prod}
+    alias: stable
+    region: eu-west-1
+    artifact_bucket: my-artifacts
+`
+
+func TestLoadResolves(t *testing.T) {
+	base := Function{
+		Runtime: "provided.al2023", Architecture: "arm64", Memory: 256, Timeout: 20,
+		Role:        "arn:aws:iam::123456789012:role/base",
+		Environment: map[string]string{"LOG_LEVEL": "info", "PORT": "8080"},
+		Tags:        map[string]string{"team": "core"},
+		Alias:       "live",
+		Build:       Build{Tags: []string{"lambda.norpc"}, LDFlags: "-s -w", Env: map[string]string{"CGO_ENABLED": "0"}},
+	}
+	fn := func(name, dir string, edit func(*Function)) Function {
+		f := base
+		f.Name, f.Key, f.Dir, f.Package = name, name, dir, "./"+dir
+		if edit != nil {
+			edit(&f)
+		}
+		return f
+	}
+	create := fn("orders-create", "functions/orders/create", func(f *Function) {
+		f.Memory, f.Timeout, f.Architecture = 512, 10, "x86_64"
+		f.Environment = map[string]string{"LOG_LEVEL": "debug", "PORT": "8080", "TABLE": "orders"}
+		f.Tags = map[string]string{"team": "core", "svc": "orders"}
+		f.Files = []string{"config/rates.json", "config/rates.json"}
+		f.Build = Build{Tags: []string{"extra"}, LDFlags: "-s -w", Env: map[string]string{"CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}}
+	})
+	prod := func(f Function) Function {
+		f.Name = "prod-" + f.Name
+		f.Role = "arn:aws:iam::123456789012:role/prod"
+		f.Environment = map[string]string{}
+		for k, v := range create.Environment {
+			if k != "TABLE" || f.Key == "orders-create" {
+				f.Environment[k] = v
+			}
+		}
+		f.Environment["LOG_LEVEL"] = "warn"
+		f.Tags = map[string]string{"team": "core", "env": "prod"}
+		if f.Key == "orders-create" {
+			f.Tags["svc"] = "orders"
+		}
+		f.Alias = "stable"
+		return f
+	}
+	discovered := []Function{
+		fn("functions-mailer", "functions/mailer", nil),
+		fn("orders-get", "functions/orders/get", nil),
+		fn("users-get", "functions/users/get", nil),
+	}
+	tests := []struct {
+		name      string
+		yaml      string
+		stage     string
+		want      []Function
+		wantStage *Stage
+		wantCache string
+	}{
+		{
+			name:      "defaults, functions and discover",
+			yaml:      fullManifest,
+			want:      []Function{discovered[0], create, discovered[1], discovered[2]},
+			wantCache: "s3://bucket/lamb",
+		},
+		{
+			name:  "stage overlays",
+			yaml:  fullManifest,
+			stage: "prod",
+			want:  []Function{prod(discovered[0]), prod(create), prod(discovered[1]), prod(discovered[2])},
+			wantStage: &Stage{
+				Name: "prod", Prefix: "prod-", Role: "arn:aws:iam::123456789012:role/prod",
+				Environment: map[string]string{"LOG_LEVEL": "warn"}, Tags: map[string]string{"env": "prod"},
+				Alias: "stable", ArtifactBucket: "my-artifacts", Region: "eu-west-1",
+			},
+			wantCache: "s3://bucket/lamb",
+		},
+		{
+			name: "built-in defaults",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: functions/orders/create/\n",
+			want: []Function{{
+				Name: "a", Key: "a", Package: "./functions/orders/create", Dir: "functions/orders/create",
+				Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3,
+			}},
+		},
+		{
+			name: "anchors, merge keys and null values",
+			yaml: "version: 1\ndefaults:\n  alias: live\nfunctions:\n  a: &common\n    package: ./functions/orders/create\n    memory: 1024\n    alias:\n  b:\n    <<: *common\n    package: ./functions/orders/get\n",
+			want: []Function{
+				{Name: "a", Key: "a", Package: "./functions/orders/create", Dir: "functions/orders/create", Runtime: "provided.al2023", Architecture: "arm64", Memory: 1024, Timeout: 3},
+				{Name: "b", Key: "b", Package: "./functions/orders/get", Dir: "functions/orders/get", Runtime: "provided.al2023", Architecture: "arm64", Memory: 1024, Timeout: 3},
+			},
+		},
+		{
+			name: "discover template functions, single directory, explicit package wins",
+			yaml: "version: 1\nfunctions:\n  mine:\n    package: ./functions/orders/get\ndiscover:\n  - packages: ./functions/orders/...\n    name: '{{replace .Path \"/\" \"_\" | trimPrefix \"functions_\"}}'\n  - packages: functions/mailer\n    name: '{{upper .Dir}}'\n",
+			want: []Function{
+				{Name: "MAILER", Key: "MAILER", Package: "./functions/mailer", Dir: "functions/mailer", Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3},
+				{Name: "mine", Key: "mine", Package: "./functions/orders/get", Dir: "functions/orders/get", Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3},
+				{Name: "orders_create", Key: "orders_create", Package: "./functions/orders/create", Dir: "functions/orders/create", Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3},
+			},
+		},
+		{
+			name: "empty manifest",
+			yaml: "version: 1\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeRepo(t, map[string]string{"lamb.yaml": tt.yaml})
+			m, err := loadIn(t, dir, tt.stage)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, m.Functions, cmpopts.IgnoreFields(Function{}, "Pos"), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Functions (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantStage, m.Stage, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Stage (-want +got):\n%s", diff)
+			}
+			if m.Cache != tt.wantCache {
+				t.Errorf("Cache = %q, want %q", m.Cache, tt.wantCache)
+			}
+			real, _ := filepath.EvalSymlinks(dir)
+			if root, _ := filepath.EvalSymlinks(m.Root); root != real {
+				t.Errorf("Root = %q, want %q", m.Root, dir)
+			}
+			if m.Path != filepath.Join(m.Root, "lamb.yaml") {
+				t.Errorf("Path = %q, want Root/lamb.yaml", m.Path)
+			}
+		})
+	}
+}
+
+func TestLoadPositions(t *testing.T) {
+	dir := writeRepo(t, map[string]string{"lamb.yaml": fullManifest})
+	m, err := loadIn(t, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Pos{}
+	for _, f := range m.Functions {
+		got[f.Name] = f.Pos
+	}
+	want := map[string]Pos{
+		"orders-create":    {File: "lamb.yaml", Line: 12, Col: 3},
+		"functions-mailer": {File: "lamb.yaml", Line: 22, Col: 11},
+		"orders-get":       {File: "lamb.yaml", Line: 22, Col: 11},
+		"users-get":        {File: "lamb.yaml", Line: 22, Col: 11},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("positions (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadFileNames(t *testing.T) {
+	dir := writeRepo(t, map[string]string{"lamb.yaml": "version: 2\n"})
+	t.Chdir(dir)
+	for _, tt := range []struct{ file, want string }{
+		{"lamb.yaml", "lamb.yaml:1:10: version: unsupported version 2 (this lamb reads version 1)"},
+		{"./lamb.yaml", "./lamb.yaml:1:10: version: unsupported version 2 (this lamb reads version 1)"},
+		{filepath.Join(dir, "lamb.yaml"), "lamb.yaml:1:10: version: unsupported version 2 (this lamb reads version 1)"},
+	} {
+		_, err := Load(tt.file, LoadOptions{})
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Load(%q) = %v, want %s", tt.file, err, tt.want)
+		}
+	}
+	if _, err := Load("missing.yaml", LoadOptions{}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load(missing.yaml) = %v, want a not-exist error", err)
+	}
+}
+
+func TestFind(t *testing.T) {
+	dir := writeRepo(t, map[string]string{"lamb.yaml": "version: 1\n"})
+	want := filepath.Join(dir, "lamb.yaml")
+	for _, from := range []string{dir, filepath.Join(dir, "functions", "orders", "create")} {
+		got, err := Find(from)
+		if err != nil || got != want {
+			t.Errorf("Find(%s) = %q, %v; want %q", from, got, err, want)
+		}
+	}
+	empty := t.TempDir()
+	if _, err := Find(empty); err == nil || !strings.Contains(err.Error(), "no lamb.yaml in "+empty+" or any parent directory") {
+		t.Errorf("Find(empty dir) error = %v", err)
+	}
+}
+
+func TestMainPackages(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"functions/orders/create/main.go": "package main\n\nimport \"github.com/aws/aws-lambda-go/lambda\"\n\nfunc main() { lambda.Start(nil) }\n",
+		"cmd/tool/main.go":                "package main\n",
+	})
+	got, err := MainPackages(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []MainPackage{
+		{Dir: "cmd/tool"},
+		{Dir: "functions/mailer"},
+		{Dir: "functions/orders/create", Lambda: true},
+		{Dir: "functions/orders/get"},
+		{Dir: "functions/users/get"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("MainPackages (-want +got):\n%s", diff)
+	}
+}
+
+func TestStageNames(t *testing.T) {
+	dir := writeRepo(t, map[string]string{"lamb.yaml": fullManifest + "  dev: {prefix: dev-}\n"})
+	got, err := StageNames(filepath.Join(dir, "lamb.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"prod", "dev"}, got); diff != "" {
+		t.Errorf("StageNames (-want +got):\n%s", diff)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	fields := []string{"memory", "timeout", "runtime", "role", "alias", "environment", "architecture"}
+	for _, tt := range []struct{ in, want string }{
+		{"memroy", "memory"},
+		{"Memory", "memory"},
+		{"timout", "timeout"},
+		{"enviroment", "environment"},
+		{"rol", "role"},
+		{"zzz", ""},
+		{"package", ""},
+	} {
+		if got := suggest(tt.in, fields); got != tt.want {
+			t.Errorf("suggest(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, s := range []string{
+		fullManifest,
+		"version: 1\n",
+		"version: 1\nfunctions:\n  a: &x\n    package: ./functions/orders/create\n  b:\n    <<: *x\n",
+		"version: 1\ndiscover:\n  - packages: ./...\n    name: '{{.Path}}'\n",
+		"[1, {a: b}]",
+		"version: 1\ndefaults: {memory: 99999999999999999999999}\n",
+		"a: !!str 1\n",
+		"? [a]\n: b\n",
+	} {
+		f.Add(s)
+	}
+	if data, err := os.ReadFile(filepath.Join("..", "testdata", "monorepo", "lamb.yaml")); err == nil {
+		f.Add(string(data))
+	}
+	dir := writeRepo(f, nil)
+	f.Fuzz(func(t *testing.T, data string) {
+		for _, stage := range []string{"", "prod"} {
+			m, err := load([]byte(data), filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{Stage: stage})
+			if (m == nil) == (err == nil) {
+				t.Fatalf("load returned %v and %v", m, err)
+			}
+			var errs Errors
+			if errors.As(err, &errs) {
+				for _, e := range errs {
+					if e.Pos.File != "lamb.yaml" || e.Pos.Line < 1 || strings.Contains(e.Msg, "\n") {
+						t.Errorf("bad error %q at %+v", e.Msg, e.Pos)
+					}
+				}
+			}
+		}
+	})
+}
