@@ -134,6 +134,9 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 		if !ok {
 			return fail("deploy", errors.New("no artifact was built for it"))
 		}
+		if art.Fingerprint != "" && art.Fingerprint != fp.desired.Fingerprint {
+			return fail("deploy", fmt.Errorf("artifact built from fingerprint %s, the plan wants %s: the source changed during the deploy; run it again", short(art.Fingerprint), short(fp.desired.Fingerprint)))
+		}
 		var err error
 		if code, err = d.prepareCode(ctx, art); err != nil {
 			return fail("upload code", err)
