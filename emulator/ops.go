@@ -238,6 +238,7 @@ func (s *Server) createFunction(q request) error {
 	if aerr != nil {
 		return aerr
 	}
+	*q.logName = name
 	if qual != "" {
 		return invalidParam("Unqualified function name expected, got %s", in.FunctionName)
 	}

@@ -278,6 +278,7 @@ type request struct {
 	op       string
 	function string // FunctionName path parameter, decoded; the ARN for tags
 	alias    string // alias path parameter
+	logName  *string // the function name the call log records
 	r        *http.Request
 	w        http.ResponseWriter
 }
@@ -365,6 +366,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w}
 	req.w = rec
 	req.r = r
+	req.logName = &name
 	defer func() {
 		s.mu.Lock()
 		s.calls = append(s.calls, Call{Op: req.op, Function: name, Status: rec.status, Mutating: mutatingOps[req.op], ErrorType: rec.Header().Get("X-Amzn-ErrorType")})
