@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 )
@@ -269,15 +270,27 @@ func ReadImporters(dir string) (map[string][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("benchgen: %w", err)
 	}
+	return parseImporters(path, b)
+}
+
+// parseImporters parses the lines "internal/<pkg> <k> <fn1,...,fnk>" of
+// an importers file.
+func parseImporters(path string, b []byte) (map[string][]string, error) {
 	m := make(map[string][]string)
 	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
 		fields := strings.Fields(line)
 		if len(fields) != 3 {
 			return nil, fmt.Errorf("benchgen: %s:%d: want 3 fields, got %d", path, i+1, len(fields))
 		}
 		names := strings.Split(fields[2], ",")
-		if fmt.Sprint(len(names)) != fields[1] {
+		if strconv.Itoa(len(names)) != fields[1] {
 			return nil, fmt.Errorf("benchgen: %s:%d: count %s does not match %d names", path, i+1, fields[1], len(names))
+		}
+		if _, dup := m[fields[0]]; dup {
+			return nil, fmt.Errorf("benchgen: %s:%d: %s listed twice", path, i+1, fields[0])
 		}
 		m[fields[0]] = names
 	}
