@@ -236,7 +236,9 @@ func TestFaults(t *testing.T) {
 	if _, err := h.c.CreateFunction(ctx, newCreateInput("broken", zip)); err != nil {
 		t.Fatal(err)
 	}
-	w := lambda.NewFunctionActiveV2Waiter(h.c, func(o *lambda.FunctionActiveV2WaiterOptions) { o.MinDelay, o.MaxDelay = time.Millisecond, 5*time.Millisecond })
+	w := lambda.NewFunctionActiveV2Waiter(h.c, func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = time.Millisecond, 5*time.Millisecond
+	})
 	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("broken")}, 5*time.Second); err == nil {
 		t.Error("FunctionActiveV2 on a failed create: no error")
 	}

@@ -276,8 +276,8 @@ var mutatingOps = map[string]bool{
 // request is a routed API call.
 type request struct {
 	op       string
-	function string // FunctionName path parameter, decoded; the ARN for tags
-	alias    string // alias path parameter
+	function string  // FunctionName path parameter, decoded; the ARN for tags
+	alias    string  // alias path parameter
 	logName  *string // the function name the call log records
 	r        *http.Request
 	w        http.ResponseWriter
