@@ -232,7 +232,7 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 		if err != nil {
 			return fail("publish version", err)
 		}
-		if err := d.pointAlias(pctx, fp.Name, fn.Alias, v); err != nil {
+		if err := d.pointAlias(pctx, fp.Name, fn.Alias, v, created || fp.aliasMissing); err != nil {
 			return fail("alias "+fn.Alias, err)
 		}
 		r.Version = v
@@ -356,32 +356,32 @@ func (d *Deployer) publish(ctx context.Context, name, sha, rev string) (string, 
 	}
 }
 
-// pointAlias creates alias or moves it to version.
-func (d *Deployer) pointAlias(ctx context.Context, name, alias, version string) error {
+// pointAlias creates alias or moves it to version, in one call in the
+// usual case: CreateAlias for a new function, UpdateAlias otherwise,
+// switching to the other when the alias turns out to exist (409) or not
+// (404). The version's code was checked when it was published.
+func (d *Deployer) pointAlias(ctx context.Context, name, alias, version string, create bool) error {
 	for attempt := 0; ; attempt++ {
-		cur, err := d.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(name), Name: aws.String(alias)})
-		switch {
-		case isNotFound(err):
+		var err error
+		if create {
 			_, err = d.lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(name), Name: aws.String(alias), FunctionVersion: aws.String(version)})
-		case err != nil:
-			return err
-		case aws.ToString(cur.FunctionVersion) == version && (cur.RoutingConfig == nil || len(cur.RoutingConfig.AdditionalVersionWeights) == 0):
-			return nil
-		default:
+			if isConflict(err) { // it exists: a retried request, or made meanwhile
+				create = false
+			}
+		} else {
 			_, err = d.lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{
 				FunctionName:    aws.String(name),
 				Name:            aws.String(alias),
 				FunctionVersion: aws.String(version),
-				RevisionId:      cur.RevisionId,
 				RoutingConfig:   &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{}},
 			})
+			if isNotFound(err) {
+				create = true
+			}
 		}
-		var pf *types.PreconditionFailedException
-		if err == nil || attempt >= 5 || !isConflict(err) && !errors.As(err, &pf) {
+		if err == nil || attempt >= 5 || !isConflict(err) && !isNotFound(err) {
 			return err
 		}
-		// Created or changed meanwhile (or a retried request that had
-		// succeeded): read it again.
 	}
 }
 

@@ -82,7 +82,7 @@ func TestDeployFaults(t *testing.T) {
 			{Op: "CreateFunction", Status: 500, Count: 2}, {Op: "CreateAlias", Status: 503, Count: 2}, {Op: "TagResource", Status: 500, Count: 2},
 		}},
 		{name: "dropped connections", phase: "update", faults: []emulator.Fault{
-			{Op: "UpdateFunctionCode", Drop: true, Count: 2}, {Op: "PublishVersion", Drop: true}, {Op: "GetAlias", Drop: true}, {Op: "TagResource", Drop: true},
+			{Op: "UpdateFunctionCode", Drop: true, Count: 2}, {Op: "PublishVersion", Drop: true}, {Op: "UpdateAlias", Drop: true}, {Op: "GetFunction", Drop: true}, {Op: "TagResource", Drop: true},
 		}},
 		{name: "dropped create", phase: "create", faults: []emulator.Fault{{Op: "CreateFunction", Drop: true, Count: 2}}},
 		{name: "failed update", phase: "update", fails: true, faults: []emulator.Fault{

@@ -52,6 +52,7 @@ type FunctionPlan struct {
 	configUpdate bool                      // UpdateFunctionConfiguration needed
 	tagUpdate    bool                      // user tags differ
 	publish      bool                      // the alias must move to a new version
+	aliasMissing bool                      // the alias does not exist
 	recreate     bool                      // delete the (Failed) function before creating it
 }
 
@@ -198,10 +199,11 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	// The alias must point to a version holding the desired code and
 	// configuration. When the code or configuration changes it moves anyway.
 	if fn.Alias != "" && !p.Code && !p.configUpdate {
-		reason, err := d.aliasStale(ctx, fn, liveSha)
+		reason, missing, err := d.aliasStale(ctx, fn, liveSha)
 		if err != nil {
 			return p, err
 		}
+		p.aliasMissing = missing
 		if reason != "" {
 			p.publish = true
 			p.Reasons = append(p.Reasons, reason)
@@ -217,26 +219,26 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 
 // aliasStale says why fn's alias must move, or "" when it points to a
 // version with code sha and the desired configuration.
-func (d *Deployer) aliasStale(ctx context.Context, fn manifest.Function, sha string) (string, error) {
+func (d *Deployer) aliasStale(ctx context.Context, fn manifest.Function, sha string) (reason string, missing bool, err error) {
 	out, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name), Qualifier: aws.String(fn.Alias)})
 	if isNotFound(err) {
-		return fmt.Sprintf("alias %s does not exist", fn.Alias), nil
+		return fmt.Sprintf("alias %s does not exist", fn.Alias), true, nil
 	}
 	if err != nil {
-		return "", &FunctionError{Function: fn.Name, Op: "get alias " + fn.Alias, Err: err}
+		return "", false, &FunctionError{Function: fn.Name, Op: "get alias " + fn.Alias, Err: err}
 	}
 	cfg := out.Configuration
 	if cfg == nil {
-		return "", &FunctionError{Function: fn.Name, Op: "get alias " + fn.Alias, Err: errors.New("response has no configuration")}
+		return "", false, &FunctionError{Function: fn.Name, Op: "get alias " + fn.Alias, Err: errors.New("response has no configuration")}
 	}
 	v := aws.ToString(cfg.Version)
 	if aws.ToString(cfg.CodeSha256) != sha {
-		return fmt.Sprintf("alias %s points to version %s, which does not hold the deployed code", fn.Alias, v), nil
+		return fmt.Sprintf("alias %s points to version %s, which does not hold the deployed code", fn.Alias, v), false, nil
 	}
 	if len(configChanges(fn, cfg, false)) > 0 || (fn.Architecture != "" && liveArchitecture(cfg) != fn.Architecture) {
-		return fmt.Sprintf("alias %s points to version %s, which has an outdated configuration", fn.Alias, v), nil
+		return fmt.Sprintf("alias %s points to version %s, which has an outdated configuration", fn.Alias, v), false, nil
 	}
-	return "", nil
+	return "", false, nil
 }
 
 // configChanges lists the configuration fields of cfg that differ from fn,
