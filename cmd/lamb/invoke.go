@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/spf13/cobra"
+
+	"github.com/lambctl/lamb/builder"
+	"github.com/lambctl/lamb/emulator/rapi"
+	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/manifest"
+)
+
+func init() { registerCommand(newInvokeCmd) }
+
+type invokeOptions struct {
+	Event     string
+	Qualifier string
+	Tail      bool
+	Target    targetOptions
+}
+
+func newInvokeCmd(g *globalOptions) *cobra.Command {
+	var o invokeOptions
+	cmd := &cobra.Command{
+		Use:   "invoke FUNCTION [--event FILE|-|JSON] [--local | --endpoint URL] [--qualifier Q]",
+		Short: "Run a function once and print its answer and logs",
+		Long: `invoke runs one function with an event and prints the response payload on stdout and the
+function's logs, ending with the REPORT line, on stderr.
+
+Without --local or --endpoint, the function is built for this machine and run directly in a
+local Lambda runtime: no deploy needed. With --local it is invoked in the local Lambda over
+.lamb/local (deploy it first with lamb deploy --local); with --endpoint, through the Lambda
+API at URL (lamb local, or AWS itself).
+
+--event takes a file, - for stdin, or inline JSON; the default event is {}.
+The exit status is 1 when the function returned an error (the error payload is still printed).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError(fmt.Errorf("invoke takes one function name, got %d arguments", len(args)))
+			}
+			return nil
+		},
+		ValidArgsFunction: g.completeFunctions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Target.check(); err != nil {
+				return err
+			}
+			if g.Output != "text" && g.Output != "json" {
+				return usageError(fmt.Errorf("unknown output format %q (text|json)", g.Output))
+			}
+			if o.Qualifier != "" && !o.Target.Local && o.Target.Endpoint == "" {
+				return usageError(errors.New("--qualifier needs --local or --endpoint: a direct invoke runs the code in your checkout"))
+			}
+			event, err := readEvent(o.Event, cmd.InOrStdin())
+			if err != nil {
+				return usageError(err)
+			}
+			var out *invokeOutput
+			if o.Target.Local || o.Target.Endpoint != "" {
+				out, err = invokeTarget(cmd.Context(), g, &o, args[0], event)
+			} else {
+				out, err = invokeDirect(cmd.Context(), g, args[0], event)
+			}
+			if err != nil {
+				return err
+			}
+			return out.write(g, o.Tail)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Event, "event", "e", "", "the event: a JSON `FILE`, - for stdin, or inline JSON (default {})")
+	f.StringVarP(&o.Qualifier, "qualifier", "q", "", "invoke version or alias `Q` (with --local or --endpoint)")
+	f.BoolVar(&o.Tail, "tail", true, "print the function's logs on stderr (with --endpoint: the last 4 KB, LogType Tail)")
+	o.Target.register(f)
+	return cmd
+}
+
+// readEvent returns the event named by spec: "" is {}, "-" reads r, text
+// starting with {, [ or " is inline JSON, anything else a file. The event
+// must be JSON, as Lambda requires.
+func readEvent(spec string, r io.Reader) ([]byte, error) {
+	var b []byte
+	var err error
+	switch t := strings.TrimSpace(spec); {
+	case t == "":
+		return []byte("{}"), nil
+	case t == "-":
+		if b, err = io.ReadAll(io.LimitReader(r, rapi.MaxResponseBytes+1)); err != nil {
+			return nil, fmt.Errorf("--event -: %w", err)
+		}
+		spec = "stdin"
+	case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") || strings.HasPrefix(t, `"`):
+		b, spec = []byte(spec), "inline event"
+	default:
+		if b, err = os.ReadFile(spec); err != nil {
+			return nil, fmt.Errorf("--event: %w", err)
+		}
+	}
+	if len(b) > rapi.MaxResponseBytes {
+		return nil, fmt.Errorf("--event: %s is over the 6 MB synchronous invoke limit", spec)
+	}
+	if !json.Valid(b) {
+		return nil, fmt.Errorf("--event: %s is not valid JSON", spec)
+	}
+	return b, nil
+}
+
+// invokeOutput is what an invoke prints.
+type invokeOutput struct {
+	Function        string          `json:"function"`
+	ExecutedVersion string          `json:"executedVersion,omitempty"`
+	FunctionError   string          `json:"functionError,omitempty"`
+	Payload         json.RawMessage `json:"payload"`
+	RequestID       string          `json:"requestId,omitempty"`
+	ColdStart       *bool           `json:"coldStart,omitempty"`
+	DurationMS      *float64        `json:"durationMs,omitempty"`
+	logs            []byte
+}
+
+func (out *invokeOutput) write(g *globalOptions, tail bool) error {
+	if tail && len(out.logs) > 0 {
+		g.stderr.Write(out.logs)
+		if !bytes.HasSuffix(out.logs, []byte("\n")) {
+			io.WriteString(g.stderr, "\n")
+		}
+	}
+	if g.Output == "json" {
+		if !json.Valid(out.Payload) {
+			p, _ := json.Marshal(string(out.Payload))
+			out.Payload = p
+		}
+		if len(out.Payload) == 0 {
+			out.Payload = json.RawMessage("null")
+		}
+		if err := deployWriteJSON(g.stdout, out); err != nil {
+			return err
+		}
+	} else {
+		g.stdout.Write(out.Payload)
+		if len(out.Payload) > 0 && !bytes.HasSuffix(out.Payload, []byte("\n")) {
+			io.WriteString(g.stdout, "\n")
+		}
+	}
+	if out.FunctionError != "" {
+		return fmt.Errorf("invoke %s: the function returned an error (%s)", out.Function, out.FunctionError)
+	}
+	return nil
+}
+
+// invokeTarget invokes through the Lambda API: the local Lambda (--local)
+// or an endpoint.
+func invokeTarget(ctx context.Context, g *globalOptions, o *invokeOptions, name string, event []byte) (*invokeOutput, error) {
+	m, err := g.loadManifest()
+	switch {
+	case err == nil:
+		o.Target.Manifest = m
+		if f, ok := m.Lookup(name); ok {
+			name = f.Name
+		}
+	case o.Target.Local:
+		return nil, err // the local Lambda lives in the manifest's root
+	}
+	t, err := newTarget(ctx, g, o.Target)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	in := &lambda.InvokeInput{FunctionName: aws.String(name), Payload: event}
+	if o.Tail {
+		in.LogType = lambdatypes.LogTypeTail
+	}
+	if o.Qualifier != "" {
+		in.Qualifier = aws.String(o.Qualifier)
+	}
+	res, err := t.Lambda.Invoke(ctx, in)
+	if err != nil {
+		var nf *lambdatypes.ResourceNotFoundException
+		if o.Target.Local && errors.As(err, &nf) {
+			return nil, fmt.Errorf("invoke %s: not deployed to the local Lambda: run lamb deploy --local first", name)
+		}
+		return nil, fmt.Errorf("invoke %s: %w", name, err)
+	}
+	out := &invokeOutput{Function: name, Payload: res.Payload, ExecutedVersion: aws.ToString(res.ExecutedVersion), FunctionError: aws.ToString(res.FunctionError)}
+	if res.LogResult != nil {
+		if out.logs, err = base64.StdEncoding.DecodeString(*res.LogResult); err != nil {
+			return nil, fmt.Errorf("invoke %s: log result: %w", name, err)
+		}
+	}
+	return out, nil
+}
+
+// invokeDirect builds the function for this machine and runs it in a local
+// runtime, without any Lambda API.
+func invokeDirect(ctx context.Context, g *globalOptions, name string, event []byte) (*invokeOutput, error) {
+	m, err := g.loadManifest()
+	if err != nil {
+		return nil, err
+	}
+	fns, err := namedFunctions(m, []string{name})
+	if err != nil {
+		return nil, err
+	}
+	f := fns[0]
+	f.Architecture = hostArchitecture()
+	prints, err := graph.Fingerprints(ctx, m, []manifest.Function{f})
+	if err != nil {
+		return nil, err
+	}
+	var progress io.Writer
+	if g.Verbose {
+		progress = g.stderr
+	}
+	// Host builds go to their own directory so they never replace the
+	// deploy architecture's zips in .lamb/dist.
+	b := builder.New(builder.Options{Root: m.Root, OutDir: filepath.Join(m.Root, ".lamb", "invoke"), Progress: progress})
+	arts, err := b.Build(ctx, []builder.Target{{Function: f, Fingerprint: prints[0].Fingerprint}})
+	if err != nil {
+		return nil, err
+	}
+	runner, err := rapi.NewRunner(rapi.RunnerOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer runner.Close()
+	region := os.Getenv("AWS_REGION")
+	if m.Stage != nil && m.Stage.Region != "" {
+		region = m.Stage.Region
+	}
+	res, err := runner.Invoke(ctx, rapi.InvokeRequest{
+		FunctionName: f.Name,
+		Version:      "$LATEST",
+		CodeSha256:   arts[0].CodeSha256,
+		ZipPath:      arts[0].Path,
+		MemoryMB:     f.Memory,
+		Timeout:      time.Duration(f.Timeout) * time.Second,
+		Environment:  f.Environment,
+		Region:       region,
+		Payload:      event,
+	})
+	if err != nil {
+		return nil, err
+	}
+	dur := float64(res.Duration.Microseconds()) / 1000
+	return &invokeOutput{
+		Function: f.Name, ExecutedVersion: "$LATEST", FunctionError: res.FunctionError, Payload: res.Payload,
+		RequestID: res.RequestID, ColdStart: &res.ColdStart, DurationMS: &dur, logs: res.Logs,
+	}, nil
+}
