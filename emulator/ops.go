@@ -141,7 +141,10 @@ func listed(w wireConfig) wireConfig {
 
 // readBody reads a JSON request body bounded to limit bytes into v.
 func readBody(q request, limit int64, v any) error {
-	b, err := io.ReadAll(http.MaxBytesReader(q.w, q.r.Body, limit))
+	if q.r.ContentLength > limit {
+		return tooLarge(limit, q.op)
+	}
+	b, err := readAll(http.MaxBytesReader(q.w, q.r.Body, limit), q.r.ContentLength)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return tooLarge(limit, q.op)
@@ -750,4 +753,14 @@ func (s *Server) publishVersion(q request) error {
 	}
 	writeJSON(q.w, http.StatusCreated, s.wire(fn, v, ""))
 	return nil
+}
+
+// readAll reads r into a buffer sized by the request's Content-Length.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
