@@ -1,0 +1,148 @@
+package ghactions
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// PlanRow is one function of a plan in the summary. Changes must already
+// be redacted: the summary is visible to everyone who can read the run.
+type PlanRow struct {
+	Function string
+	Action   string // create, update, no-op, ...
+	Code     bool   // the code changes
+	Changes  []string
+	Reasons  []string
+}
+
+// ResultRow is one function of a deploy in the summary.
+type ResultRow struct {
+	Function string
+	Outcome  string // created, updated, unchanged, failed
+	Version  string
+	Duration time.Duration
+	Error    string
+}
+
+// WritePlanSummary writes a Markdown section with a table of the plan:
+// function, action, code, configuration changes and reasons.
+func WritePlanSummary(w io.Writer, title string, rows []PlanRow) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "## %s\n\n", cell(title))
+	changes := 0
+	for _, r := range rows {
+		if r.Action != "no-op" && r.Action != "" {
+			changes++
+		}
+	}
+	if len(rows) == 0 {
+		b.WriteString("No functions selected.\n\n")
+		_, err := w.Write(b.Bytes())
+		return err
+	}
+	fmt.Fprintf(&b, "%d of %d functions change.\n\n", changes, len(rows))
+	b.WriteString("| Function | Action | Code | Changes | Reasons |\n")
+	b.WriteString("|---|---|---|---|---|\n")
+	for _, r := range rows {
+		code := ""
+		if r.Code {
+			code = "yes"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
+			cell(r.Function), cell(r.Action), code, cells(r.Changes), cells(r.Reasons))
+	}
+	b.WriteString("\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// WriteDeploySummary writes a Markdown section with a table of a deploy's
+// results and their timings, and the total wall time.
+func WriteDeploySummary(w io.Writer, title string, rows []ResultRow, total time.Duration) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "## %s\n\n", cell(title))
+	counts := map[string]int{}
+	var order []string
+	for _, r := range rows {
+		if counts[r.Outcome] == 0 {
+			order = append(order, r.Outcome)
+		}
+		counts[r.Outcome]++
+	}
+	var parts []string
+	for _, o := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[o], cell(o)))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing to deploy")
+	}
+	b.WriteString(strings.Join(parts, ", "))
+	if total > 0 {
+		fmt.Fprintf(&b, " in %s", duration(total))
+	}
+	b.WriteString(".\n\n")
+	if len(rows) > 0 {
+		b.WriteString("| Function | Outcome | Version | Time | Error |\n")
+		b.WriteString("|---|---|---|---:|---|\n")
+		for _, r := range rows {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
+				cell(r.Function), cell(r.Outcome), cell(r.Version), duration(r.Duration), cell(r.Error))
+		}
+		b.WriteString("\n")
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// WriteFunctionsSummary writes a Markdown section listing function names
+// (for affected): a bullet list, or a note when there are none.
+func WriteFunctionsSummary(w io.Writer, title string, names []string) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "## %s\n\n", cell(title))
+	if len(names) == 0 {
+		b.WriteString("No functions affected.\n\n")
+	} else {
+		fmt.Fprintf(&b, "%d functions:\n\n", len(names))
+		for _, n := range names {
+			fmt.Fprintf(&b, "- %s\n", cell(n))
+		}
+		b.WriteString("\n")
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// duration rounds d for people: 850ms, 1.2s, 1m3s; "-" when unknown.
+func duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// cellEscaper backslash-escapes the ASCII punctuation that Markdown or a
+// table cell would interpret, so names and messages render as written.
+var cellEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", `\<`, ">", `\>`, "|", `\|`, "~", `\~`, "&", `\&`, "#", `\#`, "!", `\!`,
+	"\r\n", " ", "\n", " ", "\r", " ",
+)
+
+func cell(s string) string { return cellEscaper.Replace(s) }
+
+// cells joins several values in one cell, one a line.
+func cells(ss []string) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = cell(s)
+	}
+	return strings.Join(out, "<br>")
+}
