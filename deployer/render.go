@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // WriteText writes the plan as a table: one line per function with its
@@ -17,8 +17,7 @@ import (
 //
 //	Plan: 0 to create, 1 to update, 1 unchanged.
 func (p *Plan) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FUNCTION\tACTION\tDETAILS")
+	rows := [][]string{{"FUNCTION", "ACTION", "DETAILS"}}
 	create, update, same := 0, 0, 0
 	for _, f := range p.Functions {
 		switch f.Action {
@@ -38,18 +37,45 @@ func (p *Plan) WriteText(w io.Writer) error {
 			details = f.Reasons
 		}
 		if len(details) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\n", f.Name, f.Label())
-			continue
+			details = []string{""}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Label(), details[0])
+		rows = append(rows, []string{f.Name, f.Label(), details[0]})
 		for _, d := range details[1:] {
-			fmt.Fprintf(tw, "\t\t%s\n", d)
+			rows = append(rows, []string{"", "", d})
 		}
 	}
-	if err := tw.Flush(); err != nil {
+	if err := writeTable(w, rows); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d unchanged.\n", create, update, same)
+	return err
+}
+
+// writeTable writes rows as left-aligned columns two spaces apart, with no
+// trailing spaces.
+func writeTable(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		var line strings.Builder
+		for i, c := range r {
+			line.WriteString(c)
+			if i < len(r)-1 {
+				line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 
@@ -77,13 +103,11 @@ func orNone(s string) string {
 // WriteText writes one line per function that was not left unchanged,
 // then the summary line.
 func (r *Result) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	any := false
+	var rows [][]string
 	for _, f := range r.Functions {
 		if f.Outcome == Unchanged {
 			continue
 		}
-		any = true
 		detail := ""
 		switch {
 		case f.Error != "":
@@ -94,16 +118,12 @@ func (r *Result) WriteText(w io.Writer) error {
 		if f.Pruned > 0 {
 			detail += fmt.Sprintf(" (%d old versions deleted)", f.Pruned)
 		}
-		if detail = strings.TrimSpace(detail); detail == "" {
-			fmt.Fprintf(tw, "%s\t%s\n", f.Name, f.Outcome)
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, f.Outcome, detail)
+		rows = append(rows, []string{f.Name, string(f.Outcome), strings.TrimSpace(detail)})
 	}
-	if err := tw.Flush(); err != nil {
+	if err := writeTable(w, rows); err != nil {
 		return err
 	}
-	if !any && r.Failed == 0 {
+	if len(rows) == 0 {
 		if _, err := fmt.Fprintln(w, "nothing changed"); err != nil {
 			return err
 		}
