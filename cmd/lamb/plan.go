@@ -116,7 +116,7 @@ func (s *deploySession) close() {
 
 // prepareDeploy loads the manifest, selects the functions (names, --since),
 // checks they can be deployed (usage errors, before any AWS call),
-// fingerprints them and connects to the target.
+// connects to the target and fingerprints them.
 func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, names []string, since string) (*deploySession, error) {
 	if err := to.check(); err != nil {
 		return nil, err
@@ -135,9 +135,13 @@ func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, nam
 	to.Manifest = m
 	fns = to.functions(fns)
 	s := &deploySession{manifest: m, fns: fns}
+	if s.target, err = newTarget(ctx, g, *to); err != nil {
+		return nil, err
+	}
 	if len(fns) > 0 {
 		prints, err := graph.Fingerprints(ctx, m, fns)
 		if err != nil {
+			s.close()
 			return nil, err
 		}
 		fp := make(map[string]string, len(prints))
@@ -146,13 +150,11 @@ func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, nam
 		}
 		for _, f := range fns {
 			if fp[f.Name] == "" {
+				s.close()
 				return nil, fmt.Errorf("%s: no fingerprint", f.Name)
 			}
 			s.desired = append(s.desired, deployer.Desired{Function: f, Fingerprint: fp[f.Name]})
 		}
-	}
-	if s.target, err = newTarget(ctx, g, *to); err != nil {
-		return nil, err
 	}
 	return s, nil
 }
