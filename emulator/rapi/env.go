@@ -42,10 +42,9 @@ var logSyncMarker = []byte("\x00lamb-rapi-log-sync\x00")
 // environment is one execution environment: extracted code, a Runtime API
 // server and the bootstrap process polling it.
 type environment struct {
-	r    *Runner
-	key  string
-	root string // private dir holding the code dir; removed on shutdown
-	dir  string // LAMBDA_TASK_ROOT
+	r   *Runner
+	key string
+	dir string // LAMBDA_TASK_ROOT, shared by environments of the same code
 
 	cmd          *exec.Cmd
 	pid          int
@@ -395,9 +394,6 @@ func (e *environment) shutdown() {
 			e.closeLogW()
 			e.waitLogs()
 			e.logR.Close()
-		}
-		if e.root != "" {
-			os.RemoveAll(e.root)
 		}
 	})
 }

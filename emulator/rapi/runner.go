@@ -42,6 +42,7 @@ type Runner struct {
 	closed bool
 	idle   map[string][]*environment // by environment key, most recently used last
 	all    map[*environment]struct{}
+	code   map[string]*code // extracted packages by code identity
 
 	testHookReaped func() // called after an idle environment was reaped
 }
@@ -52,6 +53,7 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 		opts: opts,
 		idle: map[string][]*environment{},
 		all:  map[*environment]struct{}{},
+		code: map[string]*code{},
 		log:  opts.Logger,
 	}
 	if r.log == nil {
@@ -206,18 +208,57 @@ func (r *Runner) acquire(key string, req InvokeRequest) (*environment, bool, err
 	r.all[e] = struct{}{}
 	r.mu.Unlock()
 
-	dir, err := os.MkdirTemp(r.workDir, safeName(req.FunctionName)+"-")
+	dir, err := r.codeDir(req)
 	if err != nil {
-		r.discard(e)
-		return nil, false, fmt.Errorf("code dir: %w", err)
-	}
-	e.root = dir
-	e.dir = filepath.Join(dir, "task")
-	if err := ExtractZip(req.ZipPath, e.dir, r.opts.MaxUnzipped); err != nil {
 		r.discard(e)
 		return nil, false, err
 	}
+	e.dir = dir
 	return e, true, nil
+}
+
+// code is one extracted deployment package, shared by the environments
+// running it (the code directory is read-only on Lambda too).
+type code struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// codeDir extracts req's package once per code identity and returns its
+// directory. Extracted code stays until Close.
+func (r *Runner) codeDir(req InvokeRequest) (string, error) {
+	key := req.CodeSha256
+	if st, err := os.Stat(req.ZipPath); err == nil {
+		key += fmt.Sprintf("|%s|%d|%d", req.ZipPath, st.Size(), st.ModTime().UnixNano())
+	}
+	r.mu.Lock()
+	c := r.code[key]
+	if c == nil {
+		c = &code{}
+		r.code[key] = c
+	}
+	r.mu.Unlock()
+	c.once.Do(func() {
+		root, err := os.MkdirTemp(r.workDir, safeName(req.FunctionName)+"-")
+		if err != nil {
+			c.err = fmt.Errorf("code dir: %w", err)
+			return
+		}
+		c.dir = filepath.Join(root, "task")
+		if c.err = ExtractZip(req.ZipPath, c.dir, r.opts.MaxUnzipped); c.err != nil {
+			os.RemoveAll(root)
+		}
+	})
+	if c.err != nil {
+		r.mu.Lock()
+		if r.code[key] == c {
+			delete(r.code, key) // let a later invoke retry
+		}
+		r.mu.Unlock()
+		return "", c.err
+	}
+	return c.dir, nil
 }
 
 // release puts e back into the idle pool: its runtime is waiting on /next.
@@ -282,15 +323,28 @@ func (r *Runner) Close() error {
 	r.all = map[*environment]struct{}{}
 	r.idle = map[string][]*environment{}
 	r.mu.Unlock()
+	codes := r.code
+	r.code = map[string]*code{}
 	var wg sync.WaitGroup
 	for _, e := range envs {
 		wg.Go(e.shutdown)
 	}
 	wg.Wait()
+	var errs []error
+	for _, c := range codes {
+		if c.dir != "" {
+			if err := os.RemoveAll(filepath.Dir(c.dir)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
 	if r.ownDir {
 		if err := os.RemoveAll(r.workDir); err != nil {
-			return fmt.Errorf("close runner: %w", err)
+			errs = append(errs, err)
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close runner: %w", err)
 	}
 	return nil
 }
