@@ -321,8 +321,8 @@ func architecture(fn manifest.Function) string {
 
 // fromDist returns the artifact already in the dist directory for t.
 func (b *Builder) fromDist(st *state, t Target, key, dist string) (Artifact, bool) {
-	s, ok := st.Functions[t.Function.Name]
-	if !ok || s.Key != key || s.Zip != dist {
+	s, ok := st.Zips[dist]
+	if !ok || s.Key != key {
 		return Artifact{}, false
 	}
 	zs, err := statOf(dist)
@@ -336,7 +336,7 @@ func (b *Builder) fromDist(st *state, t Target, key, dist string) (Artifact, boo
 		}
 		s.ZipStat = zs
 		b.mu.Lock()
-		st.Functions[t.Function.Name] = s
+		st.Zips[dist] = s
 		b.mu.Unlock()
 	}
 	return artifactOf(t, dist, cacheMeta{Size: s.Size, BinarySize: s.BinarySize, CodeSha256: s.CodeSha256}, true), true
@@ -347,13 +347,12 @@ func (b *Builder) record(st *state, t Target, key string, a Artifact, inputs fnS
 	zs, _ := statOf(a.Path)
 	inputs.Key = key
 	inputs.Fingerprint = t.Fingerprint
-	inputs.Zip = a.Path
 	inputs.ZipStat = zs
 	inputs.Size = a.Size
 	inputs.BinarySize = a.BinarySize
 	inputs.CodeSha256 = a.CodeSha256
 	b.mu.Lock()
-	st.Functions[t.Function.Name] = inputs
+	st.Zips[a.Path] = inputs
 	b.mu.Unlock()
 }
 
@@ -584,13 +583,20 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 		j.err = fmt.Errorf("unzipped size %d bytes reaches Lambda's limit of %d bytes", total, UnzippedLimit)
 		return
 	}
-	inputs := fnState{Binary: j.binary, BinStat: bs, FilesSig: sig.String(), ZipSig: zipSig}
+	// The go command updates the mtime of an output it did not relink, so
+	// only the binary's bytes tell whether it changed.
+	binSum, err := fileSha256(j.binary)
+	if err != nil {
+		j.err = err
+		return
+	}
+	inputs := fnState{Binary: j.binary, BinSum: binSum, FilesSig: sig.String(), ZipSig: zipSig}
 
 	b.mu.Lock()
-	prev, ok := st.Functions[fn.Name]
+	prev, ok := st.Zips[dist]
 	b.mu.Unlock()
-	if ok && prev.Binary == inputs.Binary && prev.BinStat == bs && prev.FilesSig == inputs.FilesSig &&
-		prev.ZipSig == zipSig && prev.Zip == dist {
+	if ok && prev.Binary == inputs.Binary && prev.BinSum == binSum && prev.FilesSig == inputs.FilesSig &&
+		prev.ZipSig == zipSig {
 		if zs, err := statOf(dist); err == nil && zs == prev.ZipStat {
 			// The go command did not relink: the zip is up to date.
 			j.art = artifactOf(j.t, dist, cacheMeta{Size: prev.Size, BinarySize: prev.BinarySize, CodeSha256: prev.CodeSha256}, false)

@@ -151,37 +151,37 @@ func statOf(p string) (statRec, error) {
 // state is the builder's record of what is in the dist directory and which
 // binaries the zips were made from: Root/.lamb/build/state.json.
 type state struct {
-	Version   int                `json:"version"`
-	Functions map[string]fnState `json:"functions"`
+	Version int `json:"version"`
+	// Zips maps the absolute path of each zip lamb wrote to its record.
+	Zips map[string]fnState `json:"zips"`
 }
 
-const stateVersion = 1
+const stateVersion = 2
 
-// fnState is the record of one function's zip in the dist directory.
+// fnState is the record of one zip in a dist directory.
 type fnState struct {
 	Key         string  `json:"key"` // cache key the zip was built for
 	Fingerprint string  `json:"fingerprint"`
-	Zip         string  `json:"zip"` // absolute path of the zip
 	ZipStat     statRec `json:"zip_stat"`
 	Size        int64   `json:"size"`
 	BinarySize  int64   `json:"binary_size"`
 	CodeSha256  string  `json:"code_sha256"`
 	// The inputs the zip was made from: the go command's output binary and
 	// the manifest files, with the zip layout and timestamp.
-	Binary   string  `json:"binary"`
-	BinStat  statRec `json:"binary_stat"`
-	FilesSig string  `json:"files_sig"`
-	ZipSig   string  `json:"zip_sig"`
+	Binary   string `json:"binary"`
+	BinSum   string `json:"binary_sha256"`
+	FilesSig string `json:"files_sig"`
+	ZipSig   string `json:"zip_sig"`
 }
 
 func loadState(p string) *state {
-	st := &state{Version: stateVersion, Functions: map[string]fnState{}}
+	st := &state{Version: stateVersion, Zips: map[string]fnState{}}
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return st
 	}
 	var s state
-	if json.Unmarshal(data, &s) != nil || s.Version != stateVersion || s.Functions == nil {
+	if json.Unmarshal(data, &s) != nil || s.Version != stateVersion || s.Zips == nil {
 		return st
 	}
 	return &s
