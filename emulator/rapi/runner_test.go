@@ -58,9 +58,9 @@ func runMain(m *testing.M) int {
 }
 
 type zipEntry struct {
-	name string
-	mode os.FileMode
-	data []byte
+	name  string
+	mode  os.FileMode
+	data  []byte
 	store bool // zip.Store instead of zip.Deflate
 }
 
