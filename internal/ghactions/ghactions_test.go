@@ -252,10 +252,10 @@ func golden(t *testing.T, name string, got []byte) {
 func TestSummaries(t *testing.T) {
 	var buf bytes.Buffer
 	plan := []PlanRow{
-		{Function: "prod-api", Action: "update", Code: true, Changes: []string{"memory: 128 → 256", "environment.TOKEN: <redacted>"}, Reasons: []string{"internal/auth/auth.go changed"}},
-		{Function: "prod-billing_v2", Action: "create", Code: true, Reasons: []string{"new function"}},
-		{Function: "prod-cron", Action: "no-op"},
-		{Function: "odd|name*", Action: "update", Changes: []string{"description: a\nb"}},
+		{Function: "prod-api", Action: "update code + config", Changed: true, Code: true, Config: []string{"memory: 128 → 256", "environment.TOKEN changed"}, Reasons: []string{"internal/auth/auth.go changed"}},
+		{Function: "prod-billing_v2", Action: "create", Changed: true, Code: true, Reasons: []string{"new function"}},
+		{Function: "prod-cron", Action: "no change"},
+		{Function: "odd|name*", Action: "update config", Changed: true, Config: []string{"description: <a>\nb"}},
 	}
 	if err := WritePlanSummary(&buf, "lamb plan (prod)", plan); err != nil {
 		t.Fatal(err)

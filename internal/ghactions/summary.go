@@ -8,13 +8,14 @@ import (
 	"time"
 )
 
-// PlanRow is one function of a plan in the summary. Changes must already
+// PlanRow is one function of a plan in the summary. Config must already
 // be redacted: the summary is visible to everyone who can read the run.
 type PlanRow struct {
 	Function string
-	Action   string // create, update, no-op, ...
+	Action   string // as shown: "create", "update code + config", "no change"
+	Changed  bool   // the deploy would change something
 	Code     bool   // the code changes
-	Changes  []string
+	Config   []string
 	Reasons  []string
 }
 
@@ -28,13 +29,13 @@ type ResultRow struct {
 }
 
 // WritePlanSummary writes a Markdown section with a table of the plan:
-// function, action, code, configuration changes and reasons.
+// function, action, code, configuration changes and reasons, in rows order.
 func WritePlanSummary(w io.Writer, title string, rows []PlanRow) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "## %s\n\n", cell(title))
 	changes := 0
 	for _, r := range rows {
-		if r.Action != "no-op" && r.Action != "" {
+		if r.Changed {
 			changes++
 		}
 	}
@@ -44,7 +45,7 @@ func WritePlanSummary(w io.Writer, title string, rows []PlanRow) error {
 		return err
 	}
 	fmt.Fprintf(&b, "%d of %d functions change.\n\n", changes, len(rows))
-	b.WriteString("| Function | Action | Code | Changes | Reasons |\n")
+	b.WriteString("| Function | Action | Code | Configuration | Reasons |\n")
 	b.WriteString("|---|---|---|---|---|\n")
 	for _, r := range rows {
 		code := ""
@@ -52,7 +53,7 @@ func WritePlanSummary(w io.Writer, title string, rows []PlanRow) error {
 			code = "yes"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
-			cell(r.Function), cell(r.Action), code, cells(r.Changes), cells(r.Reasons))
+			cell(r.Function), cell(r.Action), code, cells(r.Config), cells(r.Reasons))
 	}
 	b.WriteString("\n")
 	_, err := w.Write(b.Bytes())
