@@ -125,7 +125,7 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[string]Artifact, r *FunctionResult) []error {
 	r.Outcome = Failed
 	fail := func(op string, err error) []error {
-		return []error{&FunctionError{Function: fp.Name, Op: op, Err: err}}
+		return []error{&FunctionError{Function: fp.Name, Op: op, Err: err, secrets: secretsOf(fp.desired.Function.Environment)}}
 	}
 	fn := fp.desired.Function
 	var code *codeSource

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -154,10 +156,34 @@ type FunctionError struct {
 	Function string
 	Op       string // "create", "update code", "publish", ...
 	Err      error
+
+	// secrets are the function's environment values: Lambda may quote
+	// them in an error ("String measured: {...}"); Error hides them.
+	secrets []string
 }
 
+// Error is one line, "name: op: error", with environment values hidden.
 func (e *FunctionError) Error() string {
-	return fmt.Sprintf("%s: %s: %v", e.Function, e.Op, e.Err)
+	msg := fmt.Sprintf("%s: %s: %v", e.Function, e.Op, e.Err)
+	for _, s := range e.secrets {
+		msg = strings.ReplaceAll(msg, s, hidden)
+	}
+	return strings.ReplaceAll(msg, "\n", " ")
+}
+
+// secretsOf returns the environment values worth hiding in error messages,
+// longest first (so a value containing another is hidden whole). Values
+// shorter than 4 bytes ("1", "on") are too common to be secrets and would
+// garble messages.
+func secretsOf(env map[string]string) []string {
+	var out []string
+	for _, v := range env {
+		if len(v) >= 4 {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
 }
 
 func (e *FunctionError) Unwrap() error { return e.Err }

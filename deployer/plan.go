@@ -144,7 +144,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		return p, nil
 	}
 	if err != nil {
-		return p, &FunctionError{Function: fn.Name, Op: "get function", Err: err}
+		return p, &FunctionError{Function: fn.Name, Op: "get function", Err: err, secrets: secretsOf(fn.Environment)}
 	}
 	if live.Configuration == nil {
 		return p, &FunctionError{Function: fn.Name, Op: "get function", Err: errors.New("response has no configuration")}

@@ -136,3 +136,16 @@ func TestS3Key(t *testing.T) {
 		t.Errorf("S3Key = %q", got)
 	}
 }
+
+func TestFunctionErrorHidesSecrets(t *testing.T) {
+	env := map[string]string{"SECRET": "hunter2", "TOKEN": "hunter2-long", "N": "1"}
+	e := &FunctionError{
+		Function: "a", Op: "update configuration",
+		Err:     errors.New("exceeded the 4KB limit. String measured: {\"SECRET\":\"hunter2\",\"TOKEN\":\"hunter2-long\",\"N\":\"1\"}\nmore"),
+		secrets: secretsOf(env),
+	}
+	want := `a: update configuration: exceeded the 4KB limit. String measured: {"SECRET":"(hidden)","TOKEN":"(hidden)","N":"1"} more`
+	if got := e.Error(); got != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
+	}
+}
