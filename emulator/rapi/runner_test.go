@@ -435,6 +435,45 @@ func TestInvokeManyLogLines(t *testing.T) {
 	}
 }
 
+func TestInvokeInitFailures(t *testing.T) {
+	r := newTestRunner(t, RunnerOptions{})
+	tests := []struct {
+		mode string
+		want errPayload
+		log  string
+	}{
+		{"error", errPayload{Type: "Probe.InitError", Message: "bad config"}, "probe: init\n"},
+		{"exit", errPayload{Type: "Runtime.ExitError", Message: "RequestId: ID Error: Runtime exited with error: exit status 2"}, "Runtime.ExitError\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			req := probeReq(`{"action":"echo"}`)
+			req.Environment = map[string]string{"PROBE_INIT": tt.mode}
+			res := invoke(t, r, req)
+			got := decodeError(t, res)
+			got.Message = strings.ReplaceAll(got.Message, res.RequestID, "ID")
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("init failure payload (-want +got):\n%s", diff)
+			}
+			if !res.ColdStart || !strings.Contains(string(res.Logs), tt.log) || !reportRE.Match(res.Logs) {
+				t.Errorf("cold=%v, logs:\n%s", res.ColdStart, res.Logs)
+			}
+		})
+	}
+}
+
+func TestInvokeStreamFailureTrailers(t *testing.T) {
+	r := newTestRunner(t, RunnerOptions{})
+	res := invoke(t, r, probeReq(`{"action":"streamerr"}`))
+	got := decodeError(t, res)
+	if diff := cmp.Diff(errPayload{Type: "errorString", Message: "stream broke"}, got); diff != "" {
+		t.Errorf("trailer error payload (-want +got):\n%s", diff)
+	}
+	if strings.Contains(string(res.Logs), "errorMessage") {
+		t.Errorf("the runtime took its /error path, not the streamed response with trailers:\n%s", res.Logs)
+	}
+}
+
 func TestInvokeMissingBootstrap(t *testing.T) {
 	r := newTestRunner(t, RunnerOptions{})
 	zp := filepath.Join(t.TempDir(), "nobootstrap.zip")

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -33,7 +34,19 @@ type reply struct {
 	Client   map[string]string `json:"client,omitempty"`
 }
 
-func handle(ctx context.Context, ev event) (*reply, error) {
+// failingReader yields some bytes, then fails: aws-lambda-go streams it and
+// reports the failure in the response's trailers.
+type failingReader struct{ sent bool }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if !r.sent {
+		r.sent = true
+		return copy(p, "partial"), nil
+	}
+	return 0, errors.New("stream broke")
+}
+
+func handle(ctx context.Context, ev event) (any, error) {
 	lc, _ := lambdacontext.FromContext(ctx)
 	dl, _ := ctx.Deadline()
 	fmt.Printf("probe: action=%s\n", ev.Action)
@@ -62,6 +75,8 @@ func handle(ctx context.Context, ev event) (*reply, error) {
 			r.Env[k] = v
 		}
 		r.Cwd, _ = os.Getwd()
+	case "streamerr":
+		return &failingReader{}, nil
 	case "big":
 		r.Big = strings.Repeat("x", ev.Ms)
 	case "log":
@@ -76,5 +91,19 @@ func handle(ctx context.Context, ev event) (*reply, error) {
 
 func main() {
 	fmt.Println("probe: init")
+	switch os.Getenv("PROBE_INIT") {
+	case "error":
+		// Report an init failure the way runtimes do, then exit.
+		req, _ := http.NewRequest(http.MethodPost, "http://"+os.Getenv("AWS_LAMBDA_RUNTIME_API")+"/2018-06-01/runtime/init/error",
+			strings.NewReader(`{"errorMessage":"bad config","errorType":"Probe.InitError"}`))
+		req.Header.Set("Lambda-Runtime-Function-Error-Type", "Probe.InitError")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusAccepted {
+			fmt.Println("probe: init error post failed:", err)
+		}
+		os.Exit(1)
+	case "exit":
+		os.Exit(2)
+	}
 	lambda.Start(handle)
 }
