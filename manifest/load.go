@@ -58,17 +58,24 @@ func Load(file string, opts LoadOptions) (*Manifest, error) {
 	return load(data, abs, displayName(file, abs), opts)
 }
 
-// displayName is how positions name the manifest.
+// displayName is how positions name the manifest: as given when relative,
+// else relative to the working directory when that is shorter.
 func displayName(file, abs string) string {
 	if !filepath.IsAbs(file) {
 		return file
 	}
+	return ShortPath(abs)
+}
+
+// ShortPath returns path relative to the working directory when that is
+// shorter, like the go command names files.
+func ShortPath(path string) string {
 	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, abs); err == nil && within(wd, abs) {
+		if rel, err := filepath.Rel(wd, path); err == nil && len(rel) < len(path) {
 			return rel
 		}
 	}
-	return file
+	return path
 }
 
 func load(data []byte, abs, name string, opts LoadOptions) (*Manifest, error) {

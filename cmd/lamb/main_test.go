@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +16,24 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"lamb": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+		// lambexit CODE ARGS... runs lamb ARGS and succeeds only if lamb
+		// exits with CODE: scripts assert exit codes with it.
+		"lambexit": func() {
+			if len(os.Args) < 2 {
+				fmt.Fprintln(os.Stderr, "usage: lambexit CODE [ARGS...]")
+				os.Exit(1)
+			}
+			want, err := strconv.Atoi(os.Args[1])
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "lambexit:", err)
+				os.Exit(1)
+			}
+			if got := run(context.Background(), os.Args[2:], os.Stdout, os.Stderr); got != want {
+				fmt.Fprintf(os.Stderr, "lambexit: lamb exited %d, want %d\n", got, want)
+				os.Exit(1)
+			}
+			os.Exit(0)
+		},
 	})
 }
 

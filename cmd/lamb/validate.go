@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/lambctl/lamb/manifest"
 	"github.com/spf13/cobra"
@@ -87,15 +85,5 @@ func writeValidateJSON(g *globalOptions, m *manifest.Manifest, loadErr error) er
 	return nil
 }
 
-// relToWD names path relative to the working directory when it is below it.
-func relToWD(path string) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return path
-	}
-	rel, err := filepath.Rel(wd, path)
-	if err != nil || rel == ".." || filepath.IsAbs(rel) || len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator) {
-		return path
-	}
-	return rel
-}
+// relToWD names path relative to the working directory when that is shorter.
+func relToWD(path string) string { return manifest.ShortPath(path) }
