@@ -131,7 +131,7 @@ func Diff(old, new Print) []string {
 		{"GOEXPERIMENT", os.GOEXPERIMENT, ns.GOEXPERIMENT},
 		{"GOFLAGS", os.GOFLAGS, ns.GOFLAGS},
 	} {
-		if v.a != v.b {
+		if v.a != v.b && (os.GOARCH == ns.GOARCH || !strings.HasPrefix(v.name, "GOA")) {
 			r = append(r, fmt.Sprintf("build environment %s %q => %q", v.name, v.a, v.b))
 		}
 	}

@@ -552,7 +552,12 @@ func parseModFile(name string) (*modfile.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return modfile.ParseLax(name, data, nil)
+	f, err := modfile.Parse(name, data, nil)
+	if err != nil {
+		// A newer go.mod syntax: keep what can be read.
+		return modfile.ParseLax(name, data, nil)
+	}
+	return f, nil
 }
 
 // modDirectives returns the go, toolchain and godebug directives of a go.mod.

@@ -1,0 +1,242 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/go-multierror"
+	"github.com/lambctl/lamb/manifest"
+)
+
+var baseRepo = map[string]string{
+	"go.mod":                    "module example.com/r\n\ngo 1.26\n",
+	"internal/shared/shared.go": "package shared\n\nfunc Greet() string { return \"hello\" }\n",
+	"functions/a/main.go":       "package main\n\nimport \"example.com/r/internal/shared\"\n\nfunc main() { println(shared.Greet()) }\n",
+	"functions/b/main.go":       "package main\n\nfunc main() { println(\"b\") }\n",
+	"config/rates.json":         "{}\n",
+}
+
+func newRepo(t *testing.T, extra map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFiles(t, dir, baseRepo)
+	writeFiles(t, dir, extra)
+	return dir
+}
+
+func prints(t *testing.T, dir string, fns ...manifest.Function) []Print {
+	t.Helper()
+	ps, err := Fingerprints(context.Background(), &manifest.Manifest{Root: dir}, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+func TestFingerprintSameTreeTwoDirs(t *testing.T) {
+	a := newRepo(t, nil)
+	b := newRepo(t, nil)
+	pa := prints(t, a, fn("a"), fn("b"))
+	pb := prints(t, b, fn("a"), fn("b"))
+	if diff := cmp.Diff(pa, pb); diff != "" {
+		t.Errorf("same tree in two directories (-a +b):\n%s", diff)
+	}
+	if pa[0].Fingerprint == pa[1].Fingerprint {
+		t.Errorf("different functions share fingerprint %s", pa[0].Fingerprint)
+	}
+	if pa[0].Package != "example.com/r/functions/a" {
+		t.Errorf("Package = %q", pa[0].Package)
+	}
+}
+
+// TestFingerprintChanges checks, change by change, whether function a's
+// fingerprint moves and why.
+func TestFingerprintChanges(t *testing.T) {
+	base := prints(t, newRepo(t, nil), fn("a"))[0]
+	withFiles := fn("a")
+	withFiles.Files = []string{"config/rates.json"}
+	baseFiles := prints(t, newRepo(t, nil), withFiles)[0]
+	tests := []struct {
+		name  string
+		files map[string]string
+		f     func(*manifest.Function)
+		base  Print
+		want  []string // nil: fingerprint unchanged
+	}{
+		{name: "windows-only file", files: map[string]string{"internal/shared/w.go": "//go:build windows\n\npackage shared\n"}},
+		{name: "test file", files: map[string]string{"internal/shared/s_test.go": "package shared\n"}},
+		{name: "external test file", files: map[string]string{"functions/a/main_test.go": "package main_test\n"}},
+		{name: "data file", files: map[string]string{"functions/a/data.json": "{}"}},
+		{name: "unused package", files: map[string]string{"internal/other/o.go": "package other\n"}},
+		{name: "other function", files: map[string]string{"functions/b/main.go": "package main\n\nfunc main() { println(\"B\") }\n"}},
+		{name: "linux file", files: map[string]string{"internal/shared/l.go": "//go:build linux\n\npackage shared\n"},
+			want: []string{"internal/shared: l.go added"}},
+		{name: "norpc tag file", files: map[string]string{"internal/shared/n.go": "//go:build lambda.norpc\n\npackage shared\n"},
+			want: []string{"internal/shared: n.go added"}},
+		{name: "amd64-only file", files: map[string]string{"internal/shared/x_amd64.go": "package shared\n"}},
+		{name: "assembly file", files: map[string]string{"internal/shared/x_arm64.s": "// asm\n"},
+			want: []string{"internal/shared: x_arm64.s added"}},
+		{name: "code", files: map[string]string{"internal/shared/shared.go": "package shared\n\nfunc Greet() string { return \"hi\" }\n"},
+			want: []string{"internal/shared: shared.go changed"}},
+		{name: "go directive", files: map[string]string{"go.mod": "module example.com/r\n\ngo 1.25\n"},
+			want: []string{"go directive 1.26 => 1.25"}},
+		{name: "toolchain and godebug", files: map[string]string{"go.mod": "module example.com/r\n\ngo 1.26\n\ntoolchain go1.26.8\n\ngodebug panicnil=1\n"},
+			want: []string{"godebug (none) => panicnil=1", "toolchain (none) => go1.26.8"}},
+		{name: "ldflags", f: func(f *manifest.Function) { f.Build.LDFlags = "-X main.v=1" },
+			want: []string{"manifest build settings changed"}},
+		{name: "tags", f: func(f *manifest.Function) { f.Build.Tags = []string{"extra"} },
+			want: []string{"manifest build settings changed"}},
+		{name: "architecture", f: func(f *manifest.Function) { f.Architecture = "x86_64" },
+			want: []string{"manifest build settings changed"}},
+		{name: "runtime config is not code", f: func(f *manifest.Function) {
+			f.Memory, f.Timeout, f.Environment = 512, 30, map[string]string{"SECRET": "x"}
+		}},
+		{name: "manifest file edited", base: baseFiles, f: func(f *manifest.Function) { f.Files = []string{"config/rates.json"} },
+			files: map[string]string{"config/rates.json": "{\"eur\": 1}\n"},
+			want:  []string{"files: config/rates.json changed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fn("a")
+			if tt.f != nil {
+				tt.f(&f)
+			}
+			got := prints(t, newRepo(t, tt.files), f)[0]
+			b := base
+			if tt.base.Fingerprint != "" {
+				b = tt.base
+			}
+			if tt.want == nil {
+				if got.Fingerprint != b.Fingerprint {
+					t.Errorf("fingerprint changed, want unchanged; reasons %q", Diff(b, got))
+				}
+				return
+			}
+			if got.Fingerprint == b.Fingerprint {
+				t.Fatalf("fingerprint unchanged, want changed")
+			}
+			if diff := cmp.Diff(tt.want, Diff(b, got)); diff != "" {
+				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFingerprintNestedModule: a function in its own module (tools/) that
+// reaches the root module through replace ../ fingerprints the root
+// packages it uses as repository packages.
+func TestFingerprintNestedModule(t *testing.T) {
+	nested := map[string]string{
+		"tools/go.mod":           "module example.com/r/tools\n\ngo 1.26\n\nrequire example.com/r v0.0.0\n\nreplace example.com/r => ../\n",
+		"tools/functions/t/t.go": "package main\n\nimport \"example.com/r/internal/shared\"\n\nfunc main() { println(shared.Greet()) }\n",
+	}
+	f := manifest.Function{Name: "t", Dir: "tools/functions/t", Package: "./tools/functions/t", Architecture: "arm64"}
+	before := prints(t, newRepo(t, nested), f)[0]
+	if _, ok := before.Inputs.Packages["example.com/r/internal/shared"]; !ok {
+		t.Fatalf("root package not among the repository packages: %v", before.Inputs.Packages)
+	}
+	nested["internal/shared/shared.go"] = "package shared\n\nfunc Greet() string { return \"hi\" }\n"
+	after := prints(t, newRepo(t, nested), f)[0]
+	want := []string{"example.com/r/internal/shared: shared.go changed"}
+	if diff := cmp.Diff(want, Diff(before, after)); diff != "" {
+		t.Errorf("reasons (-want +got):\n%s", diff)
+	}
+}
+
+func TestFingerprintErrors(t *testing.T) {
+	dir := newRepo(t, map[string]string{
+		"functions/broken/main.go": "package main\n\nimport \"example.com/r/internal/nope\"\n\nfunc main() { nope.X() }\n",
+		"functions/lib/lib.go":     "package lib\n",
+	})
+	fns := []manifest.Function{fn("a"), fn("missing"), fn("broken"), fn("lib")}
+	ps, err := Fingerprints(context.Background(), &manifest.Manifest{Root: dir}, fns)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var merr *multierror.Error
+	if !errors.As(err, &merr) || len(merr.Errors) != 3 {
+		t.Fatalf("want 3 errors, got %v", err)
+	}
+	got := map[string]error{}
+	for _, e := range merr.Errors {
+		var fe *FunctionError
+		if !errors.As(e, &fe) {
+			t.Fatalf("error %v is not a *FunctionError", e)
+		}
+		got[fe.Function] = fe
+	}
+	if !errors.Is(got["missing"], ErrPackageNotFound) {
+		t.Errorf("missing: %v, want ErrPackageNotFound", got["missing"])
+	}
+	if got["broken"] == nil || errors.Is(got["broken"], ErrPackageNotFound) {
+		t.Errorf("broken: %v", got["broken"])
+	}
+	if got["lib"] == nil {
+		t.Errorf("lib (not a main package): no error")
+	}
+	if ps[0].Fingerprint == "" || ps[1].Fingerprint != "" || ps[1].Function != "missing" {
+		t.Errorf("prints = %+v", ps)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	old := Print{Fingerprint: "1", Inputs: Inputs{
+		Toolchain:  "go1.26.1",
+		Directives: map[string]string{"go": "1.25", "example.com/m: go": "1.24"},
+		Packages: map[string]PackageInputs{
+			"example.com/r/internal/auth": {Name: "internal/auth", Files: map[string]string{"auth.go": "x", "old.go": "y"}, Embeds: map[string]string{"templates/mail.txt": "m"}},
+			"example.com/r/internal/gone": {Name: "internal/gone", Files: map[string]string{"g.go": "g"}},
+		},
+		Modules: map[string]string{"github.com/x/y": "v1.0.0", "github.com/x/old": "v1.0.0"},
+		Files:   map[string]string{"config/rates.json": "a", "config/new.json": missing},
+	}}
+	new := Print{Fingerprint: "2", Inputs: Inputs{
+		Toolchain:  "go1.26.2",
+		Settings:   Settings{GOFLAGS: "-mod=vendor"},
+		Directives: map[string]string{"go": "1.26", "example.com/m: go": "1.24", "toolchain": "go1.26.2"},
+		Packages: map[string]PackageInputs{
+			"example.com/r/internal/auth": {Name: "internal/auth", Files: map[string]string{"auth.go": "X", "token.go": "t"}, Embeds: map[string]string{"templates/mail.txt": "M"}},
+			"example.com/r/internal/x":    {Name: "internal/x", Files: map[string]string{"x.go": "x"}},
+		},
+		Modules: map[string]string{"github.com/x/y": "v1.1.0", "github.com/x/new": "v0.1.0"},
+		Files:   map[string]string{"config/rates.json": "b", "config/new.json": "c"},
+	}}
+	want := []string{
+		`build environment GOFLAGS "" => "-mod=vendor"`,
+		"files: config/new.json added",
+		"files: config/rates.json changed",
+		"go directive 1.25 => 1.26",
+		"go version go1.26.1 => go1.26.2",
+		"internal/auth: auth.go changed",
+		"internal/auth: embedded file templates/mail.txt changed",
+		"internal/auth: old.go removed",
+		"internal/auth: token.go added",
+		"module github.com/x/new added",
+		"module github.com/x/old removed",
+		"module github.com/x/y v1.0.0 => v1.1.0",
+		"package internal/gone removed from closure",
+		"package internal/x added to closure",
+		"toolchain (none) => go1.26.2",
+	}
+	if diff := cmp.Diff(want, Diff(old, new)); diff != "" {
+		t.Errorf("Diff (-want +got):\n%s", diff)
+	}
+	if got := Diff(new, new); got != nil {
+		t.Errorf("Diff of equal prints = %q", got)
+	}
+}
+
+func TestFindModRootStopsAtRepo(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"go.mod": "module x\n", "repo/.git/HEAD": "x", "repo/a/b.txt": "x"})
+	if got, err := findModRoot(filepath.Join(dir, "repo", "a")); err == nil {
+		t.Errorf("findModRoot escaped the repository: %s", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		t.Fatal(err)
+	}
+}
