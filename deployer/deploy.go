@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,6 +97,11 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 	}
 	_ = g.Wait()
 	var merr *multierror.Error
+	for _, f := range plan.failed {
+		res.Functions = append(res.Functions, FunctionResult{Name: f.name, Outcome: Failed, Error: f.err.Error()})
+		errs = append(errs, nil)
+		merr = multierror.Append(merr, f.err)
+	}
 	for i, fr := range res.Functions {
 		switch fr.Outcome {
 		case Created:
@@ -114,6 +120,7 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			res.Functions[i].Error = errs[i][0].Error()
 		}
 	}
+	slices.SortStableFunc(res.Functions, func(a, b FunctionResult) int { return strings.Compare(a.Name, b.Name) })
 	if merr != nil {
 		merr.ErrorFormat = listErrors
 	}

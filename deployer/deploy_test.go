@@ -206,6 +206,31 @@ func TestDeployPartialFailure(t *testing.T) {
 	e.checkConverged(t, w)
 }
 
+func TestDeployPlanFailure(t *testing.T) {
+	e := newTestEnv(t, emulator.Options{})
+	ctx := context.Background()
+	w := e.world(t, map[string]string{"a": "fa1", "b": "fb1", "c": "fc1"})
+	e.srv.Inject(emulator.Fault{Op: "GetFunction", Function: "b", Status: 403, Message: "not allowed"})
+	_, res, err := e.deploy(ctx, t, w, testOptions(e))
+	if err == nil || !strings.HasPrefix(err.Error(), "b: get function: ") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %v, want one line for b's GetFunction", err)
+	}
+	if got, want := res.Summary(), "created 2, updated 0, unchanged 0, failed 1"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	var names []string
+	for _, f := range res.Functions {
+		names = append(names, f.Name+" "+string(f.Outcome))
+	}
+	if diff := cmp.Diff([]string{"a created", "b failed", "c created"}, names); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if _, _, err := e.deploy(ctx, t, w, testOptions(e)); err != nil {
+		t.Fatal(err)
+	}
+	e.checkConverged(t, w)
+}
+
 func TestRollbackAndKeepVersions(t *testing.T) {
 	e := newTestEnv(t, emulator.Options{})
 	ctx := context.Background()

@@ -78,6 +78,13 @@ func (p *FunctionPlan) Label() string {
 // Plan is the set of changes a deploy would make, sorted by function name.
 type Plan struct {
 	Functions []FunctionPlan `json:"functions"`
+
+	failed []failedPlan // functions that could not be read
+}
+
+type failedPlan struct {
+	name string
+	err  error
 }
 
 // Changes counts the functions the plan creates or updates.
@@ -105,7 +112,9 @@ func (p *Plan) NeedCode() []string {
 
 // Plan reads every desired function from Lambda (GetFunction, and the
 // alias's version when the function has an alias) and decides what a
-// deploy must do. Nothing is built. All lookups that fail are reported.
+// deploy must do. Nothing is built. The plan is returned even when some
+// lookups fail: the error lists every failure, one line each, and Deploy
+// reports those functions as failed and deploys the others.
 func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 	desired = slices.Clone(desired)
 	slices.SortFunc(desired, func(a, b Desired) int { return strings.Compare(a.Function.Name, b.Function.Name) })
@@ -120,17 +129,20 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 		})
 	}
 	_ = g.Wait()
+	plan := &Plan{Functions: []FunctionPlan{}}
 	var merr *multierror.Error
-	for _, err := range errs {
+	for i, err := range errs {
 		if err != nil {
 			merr = multierror.Append(merr, err)
+			plan.failed = append(plan.failed, failedPlan{name: desired[i].Function.Name, err: err})
+			continue
 		}
+		plan.Functions = append(plan.Functions, plans[i])
 	}
-	if err := merr.ErrorOrNil(); err != nil {
+	if merr != nil {
 		merr.ErrorFormat = listErrors
-		return nil, merr
 	}
-	return &Plan{Functions: plans}, nil
+	return plan, merr.ErrorOrNil()
 }
 
 func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, error) {

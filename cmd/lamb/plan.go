@@ -49,12 +49,12 @@ would, 1 on error.`,
 			}
 			defer s.close()
 			d := deployer.New(deployer.Options{Lambda: s.target.Lambda, ShowValues: o.ShowValues, Logger: deployLogger(g), WaitMinDelay: s.target.WaitMinDelay})
-			plan, err := d.Plan(cmd.Context(), s.desired)
-			if err != nil {
-				return err
-			}
+			plan, planErr := d.Plan(cmd.Context(), s.desired)
 			if err := writePlan(g, plan); err != nil {
 				return err
+			}
+			if planErr != nil {
+				return reportErrors(g, planErr)
 			}
 			if o.DetailedExitcode && plan.Changes() > 0 {
 				return silentExit(exitChanges)
