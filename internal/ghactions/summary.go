@@ -44,7 +44,7 @@ func WritePlanSummary(w io.Writer, title string, rows []PlanRow) error {
 		_, err := w.Write(b.Bytes())
 		return err
 	}
-	fmt.Fprintf(&b, "%d of %d functions change.\n\n", changes, len(rows))
+	fmt.Fprintf(&b, "%d of %s change.\n\n", changes, plural(len(rows), "function"))
 	b.WriteString("| Function | Action | Code | Configuration | Reasons |\n")
 	b.WriteString("|---|---|---|---|---|\n")
 	for _, r := range rows {
@@ -106,7 +106,7 @@ func WriteFunctionsSummary(w io.Writer, title string, names []string) error {
 	if len(names) == 0 {
 		b.WriteString("No functions affected.\n\n")
 	} else {
-		fmt.Fprintf(&b, "%d functions:\n\n", len(names))
+		fmt.Fprintf(&b, "%s:\n\n", plural(len(names), "function"))
 		for _, n := range names {
 			fmt.Fprintf(&b, "- %s\n", cell(n))
 		}
@@ -146,4 +146,11 @@ func cells(ss []string) string {
 		out[i] = cell(s)
 	}
 	return strings.Join(out, "<br>")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -1,0 +1,392 @@
+package main
+
+// Helpers for CI: GitHub Actions outputs, job summaries and annotations,
+// --shard, the shared S3 artifact cache and the progress display. The
+// commands call them; each is a no-op or a pass-through when its feature
+// is not in use.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/lambctl/lamb/builder"
+	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/ghactions"
+	"github.com/lambctl/lamb/internal/progress"
+	"github.com/lambctl/lamb/internal/s3cache"
+	"github.com/lambctl/lamb/internal/shard"
+	"github.com/lambctl/lamb/manifest"
+)
+
+// getenv is os.Getenv; tests replace it.
+var getenv = os.Getenv
+
+// githubEnv is the GitHub Actions environment of this run.
+func githubEnv() ghactions.Env { return ghactions.FromEnv(getenv) }
+
+// matrixJSON returns a GitHub Actions matrix with one job per function:
+// {"include":[{"function":"a"},...]}. It is what -o matrix prints and the
+// matrix output holds.
+func matrixJSON(names []string) string {
+	type entry struct {
+		Function string `json:"function"`
+	}
+	m := struct {
+		Include []entry `json:"include"`
+	}{Include: make([]entry, 0, len(names))}
+	for _, n := range names {
+		m.Include = append(m.Include, entry{Function: n})
+	}
+	return mustJSON(m)
+}
+
+// functionsJSON returns names as a JSON array (never null).
+func functionsJSON(names []string) string {
+	if names == nil {
+		names = []string{}
+	}
+	return mustJSON(names)
+}
+
+func mustJSON(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // strings only: cannot fail
+	}
+	return string(data)
+}
+
+// writeMatrix prints the -o matrix output of names on w, one line.
+func writeMatrix(w io.Writer, names []string) error {
+	_, err := fmt.Fprintln(w, matrixJSON(names))
+	return err
+}
+
+// writeGitHubOutputs sets the step outputs functions (JSON array), count,
+// any_changed (true|false) and matrix when running in GitHub Actions
+// (GITHUB_ACTIONS=true and GITHUB_OUTPUT set); otherwise it does nothing.
+func writeGitHubOutputs(names []string) error {
+	env := githubEnv()
+	if !env.Enabled || env.Output == "" {
+		return nil
+	}
+	outs := []ghactions.Output{
+		{Name: "functions", Value: functionsJSON(names)},
+		{Name: "count", Value: strconv.Itoa(len(names))},
+		{Name: "any_changed", Value: strconv.FormatBool(len(names) > 0)},
+		{Name: "matrix", Value: matrixJSON(names)},
+	}
+	if err := ghactions.AppendFile(env.Output, func(w io.Writer) error { return ghactions.WriteOutputs(w, outs) }); err != nil {
+		return fmt.Errorf("github outputs: %w", err)
+	}
+	return nil
+}
+
+// writeGitHubSummary appends to the job summary when running in GitHub
+// Actions with GITHUB_STEP_SUMMARY set; otherwise it does nothing.
+func writeGitHubSummary(write func(io.Writer) error) error {
+	env := githubEnv()
+	if !env.Enabled || env.Summary == "" {
+		return nil
+	}
+	if err := ghactions.AppendFile(env.Summary, write); err != nil {
+		return fmt.Errorf("github step summary: %w", err)
+	}
+	return nil
+}
+
+// affectedSummary is the job summary of affected: the function names.
+func affectedSummary(names []string) func(io.Writer) error {
+	return func(w io.Writer) error { return ghactions.WriteFunctionsSummary(w, "lamb affected", names) }
+}
+
+// planSummary is the job summary of a plan: a table of its functions.
+// Configuration changes are rendered as the text plan renders them, so
+// environment values stay hidden unless the plan was made with ShowValues.
+func planSummary(stage string, p *deployer.Plan) func(io.Writer) error {
+	rows := make([]ghactions.PlanRow, 0, len(p.Functions))
+	for i := range p.Functions {
+		fp := &p.Functions[i]
+		row := ghactions.PlanRow{
+			Function: fp.Name,
+			Action:   fp.Label(),
+			Changed:  fp.Action != deployer.ActionNoChange,
+			Code:     fp.Code,
+			Reasons:  fp.Reasons,
+		}
+		for _, c := range fp.Config {
+			row.Config = append(row.Config, c.String())
+		}
+		rows = append(rows, row)
+	}
+	return func(w io.Writer) error { return ghactions.WritePlanSummary(w, title("lamb plan", stage), rows) }
+}
+
+// deploySummary is the job summary of a deploy: each function's outcome,
+// version and time (spent returns a function's time, e.g. a progress
+// reporter's time in Deploying; nil for none), and the total.
+func deploySummary(stage string, r *deployer.Result, spent func(name string) time.Duration, total time.Duration) func(io.Writer) error {
+	rows := make([]ghactions.ResultRow, 0, len(r.Functions))
+	for _, f := range r.Functions {
+		row := ghactions.ResultRow{Function: f.Name, Outcome: string(f.Outcome), Version: f.Version, Error: f.Error}
+		if spent != nil {
+			row.Duration = spent(f.Name)
+		}
+		rows = append(rows, row)
+	}
+	return func(w io.Writer) error {
+		return ghactions.WriteDeploySummary(w, title("lamb deploy", stage), rows, total)
+	}
+}
+
+func title(cmd, stage string) string {
+	if stage == "" {
+		return cmd
+	}
+	return cmd + " (" + stage + ")"
+}
+
+// stageName is the selected stage's name, "" for none.
+func stageName(m *manifest.Manifest) string {
+	if m == nil || m.Stage == nil {
+		return ""
+	}
+	return m.Stage.Name
+}
+
+// annotateError writes GitHub Actions error annotations for err to w when
+// running in GitHub Actions: one per manifest problem (at its position)
+// and one per compiler error of a function that failed to build (at the
+// Go file and line). m may be nil (the manifest did not load). Call it
+// where the command returns err; it does not change err.
+func annotateError(w io.Writer, m *manifest.Manifest, err error) {
+	env := githubEnv()
+	if err == nil || !env.Enabled {
+		return
+	}
+	ghactions.WriteAnnotations(w, errorAnnotations(m, err, env.Workspace))
+}
+
+// errorAnnotations collects the annotations of every error in err's tree.
+func errorAnnotations(m *manifest.Manifest, err error, workspace string) []ghactions.Annotation {
+	var as []ghactions.Annotation
+	walkErrors(err, func(e error) bool {
+		switch e := e.(type) {
+		case manifest.Errors:
+			for _, me := range e {
+				as = append(as, ghactions.Annotation{
+					Level: ghactions.Error, File: annotationPath(me.Pos.File, "", workspace),
+					Line: me.Pos.Line, Col: me.Pos.Col, Message: me.Msg,
+				})
+			}
+			return false
+		case *manifest.Error:
+			as = append(as, ghactions.Annotation{
+				Level: ghactions.Error, File: annotationPath(e.Pos.File, "", workspace),
+				Line: e.Pos.Line, Col: e.Pos.Col, Message: e.Msg,
+			})
+			return false
+		case *builder.FunctionError:
+			var ce *builder.CompileError
+			if !errors.As(e.Err, &ce) {
+				return true
+			}
+			modDir := ""
+			if m != nil {
+				if fn, ok := m.Lookup(e.Function); ok {
+					modDir = moduleDir(m.Root, fn.Dir)
+				}
+			}
+			// modDir is absolute: the annotations' files are too, and
+			// annotationPath makes them workspace-relative.
+			cas := ghactions.CompilerAnnotations(ce.Output, modDir, "")
+			for i := range cas {
+				cas[i].Title = "lamb: " + e.Function + " does not compile"
+				cas[i].File = annotationPath(cas[i].File, "", workspace)
+			}
+			if len(cas) == 0 {
+				cas = append(cas, ghactions.Annotation{Level: ghactions.Error, Title: "lamb: " + e.Function + " does not compile", Message: ce.Output})
+			}
+			as = append(as, cas...)
+			return false
+		}
+		return true
+	})
+	return as
+}
+
+// walkErrors calls f on err and, while f returns true, on the errors it
+// wraps (Unwrap() error, Unwrap() []error, multierror).
+func walkErrors(err error, f func(error) bool) {
+	if err == nil || !f(err) {
+		return
+	}
+	switch e := err.(type) {
+	case *multierror.Error:
+		for _, w := range e.WrappedErrors() {
+			walkErrors(w, f)
+		}
+	case interface{ Unwrap() []error }:
+		for _, w := range e.Unwrap() {
+			walkErrors(w, f)
+		}
+	case interface{ Unwrap() error }:
+		walkErrors(e.Unwrap(), f)
+	}
+}
+
+// annotationPath makes file (relative to dir, or to the working directory
+// when dir is empty) relative to the workspace, slash-separated; GitHub
+// places annotations by workspace-relative path. Outside the workspace, or
+// without one, it is relative to the working directory when possible.
+func annotationPath(file, dir, workspace string) string {
+	if file == "" {
+		return ""
+	}
+	if !filepath.IsAbs(file) {
+		if dir == "" {
+			dir, _ = os.Getwd()
+		}
+		file = filepath.Join(dir, file)
+	}
+	for _, base := range []string{workspace, cwd()} {
+		if base == "" {
+			continue
+		}
+		if rel, err := filepath.Rel(base, file); err == nil && filepath.IsLocal(rel) {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(file)
+}
+
+func cwd() string {
+	wd, _ := os.Getwd()
+	return wd
+}
+
+// moduleDir returns the absolute directory of the go.mod governing the
+// function directory dir (relative to root), or root/dir when none is
+// found below root.
+func moduleDir(root, dir string) string {
+	start := filepath.Join(root, filepath.FromSlash(dir))
+	for d := start; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if rel, err := filepath.Rel(root, d); err != nil || rel == "." || !filepath.IsLocal(rel) {
+			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+				return root
+			}
+			return start
+		}
+	}
+}
+
+// shardFunctions returns the share of fns that --shard spec selects: the
+// spec-th of N disjoint groups that together cover fns, balanced by cost
+// (nil cost: every function costs 1). An empty spec selects everything.
+// Every runner computes the same groups from the same fns, in any order.
+// A malformed spec is a usage error. The result keeps fns' order.
+func shardFunctions(fns []manifest.Function, spec string, cost func(manifest.Function) int) ([]manifest.Function, error) {
+	s, err := shard.Parse(spec)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	if !s.Enabled() {
+		return fns, nil
+	}
+	items := make([]shard.Item, len(fns))
+	for i, f := range fns {
+		items[i] = shard.Item{Name: f.Name, Cost: 1}
+		if cost != nil {
+			items[i].Cost = cost(f)
+		}
+	}
+	idx, err := shard.Select(items, s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]manifest.Function, 0, len(idx))
+	for _, i := range idx {
+		out = append(out, fns[i])
+	}
+	return out, nil
+}
+
+// closureCost returns a cost estimate from fingerprints: the number of
+// source files in the function's closure of repository packages plus the
+// number of other modules it uses. Functions without a print cost 1.
+func closureCost(prints []graph.Print) func(manifest.Function) int {
+	costs := make(map[string]int, len(prints))
+	for _, p := range prints {
+		c := len(p.Inputs.Modules)
+		for _, pkg := range p.Inputs.Packages {
+			c += len(pkg.Files) + len(pkg.Embeds)
+		}
+		costs[p.Function] = c
+	}
+	return func(f manifest.Function) int { return max(costs[f.Name], 1) }
+}
+
+// shardByClosure is shardFunctions with closureCost for commands that have
+// no fingerprints yet (list, affected, plan): it fingerprints fns only when
+// spec is set. A function that cannot be fingerprinted costs 1 here; the
+// command reports that error itself when it fingerprints.
+func shardByClosure(ctx context.Context, m *manifest.Manifest, fns []manifest.Function, spec string) ([]manifest.Function, error) {
+	s, err := shard.Parse(spec)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	if !s.Enabled() || len(fns) == 0 {
+		return fns, nil
+	}
+	prints, _ := graph.Fingerprints(ctx, m, fns)
+	return shardFunctions(fns, spec, closureCost(prints))
+}
+
+// newArtifactCache opens the shared artifact cache at url (s3://bucket/prefix;
+// --cache, or the manifest's cache). It returns nil, nil when url is empty.
+// The S3 client uses the default AWS configuration (AWS_ENDPOINT_URL_S3
+// points it at S3-compatible storage) with path-style addressing. A bad URL
+// is a usage error; warnings about ignored objects go to warn.
+func newArtifactCache(ctx context.Context, url string, warn io.Writer) (*s3cache.Cache, error) {
+	if url == "" {
+		return nil, nil
+	}
+	loc, err := s3cache.ParseURL(url)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(deployer.NewRetryer))
+	if err != nil {
+		return nil, usageError(fmt.Errorf("aws configuration: %w", err))
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1" // path-style requests to a custom endpoint need one
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	return s3cache.New(client, loc, s3cache.Options{
+		Warn: func(msg string) { fmt.Fprintf(warn, "lamb: warning: %s\n", msg) },
+	}), nil
+}
+
+// newProgress returns the progress reporter of a build or deploy on
+// g.stderr: a live display on a terminal (unless CI is set), plain lines
+// otherwise, failures only with quiet.
+func newProgress(g *globalOptions, quiet bool) *progress.Reporter {
+	mode := progress.ModeFor(g.stderr, quiet, getenv("CI") != "")
+	return progress.New(g.stderr, progress.Options{Mode: mode})
+}

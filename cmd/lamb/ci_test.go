@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/lambctl/lamb/builder"
+	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/ghactions"
+	"github.com/lambctl/lamb/manifest"
+)
+
+// withEnv makes getenv read env for the test.
+func withEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	old := getenv
+	getenv = func(k string) string { return env[k] }
+	t.Cleanup(func() { getenv = old })
+}
+
+func TestMatrixJSON(t *testing.T) {
+	tests := []struct {
+		names []string
+		want  string
+	}{
+		{nil, `{"include":[]}`},
+		{[]string{"api"}, `{"include":[{"function":"api"}]}`},
+		{[]string{"prod-api", `we"ird`}, `{"include":[{"function":"prod-api"},{"function":"we\"ird"}]}`},
+	}
+	for _, tt := range tests {
+		if got := matrixJSON(tt.names); got != tt.want {
+			t.Errorf("matrixJSON(%q) = %s, want %s", tt.names, got, tt.want)
+		}
+	}
+	if got := functionsJSON(nil); got != "[]" {
+		t.Errorf("functionsJSON(nil) = %s, want []", got)
+	}
+	var buf bytes.Buffer
+	if err := writeMatrix(&buf, []string{"a"}); err != nil || buf.String() != `{"include":[{"function":"a"}]}`+"\n" {
+		t.Errorf("writeMatrix = %q, %v", buf.String(), err)
+	}
+}
+
+func TestWriteGitHubOutputs(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "output")
+	if err := os.WriteFile(out, []byte("earlier=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	withEnv(t, map[string]string{"GITHUB_OUTPUT": out}) // not in Actions
+	if err := writeGitHubOutputs([]string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(out); string(data) != "earlier=1\n" {
+		t.Fatalf("wrote outputs outside GitHub Actions: %q", data)
+	}
+
+	withEnv(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out})
+	if err := writeGitHubOutputs([]string{"prod-api", "prod-billing"}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ghactions.ParseOutputs(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"earlier":     "1",
+		"functions":   `["prod-api","prod-billing"]`,
+		"count":       "2",
+		"any_changed": "true",
+		"matrix":      `{"include":[{"function":"prod-api"},{"function":"prod-billing"}]}`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outputs mismatch (-want +got):\n%s", diff)
+	}
+
+	if err := writeGitHubOutputs(nil); err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(out)
+	got, _ = ghactions.ParseOutputs(string(data))
+	if got["any_changed"] != "false" || got["count"] != "0" || got["functions"] != "[]" || got["matrix"] != `{"include":[]}` {
+		t.Errorf("outputs for no functions: %q", got)
+	}
+
+	withEnv(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "missing", "out")})
+	if err := writeGitHubOutputs([]string{"a"}); err == nil {
+		t.Error("writing into a missing directory succeeded")
+	}
+}
+
+func TestWriteGitHubSummary(t *testing.T) {
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	withEnv(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary})
+	plan := &deployer.Plan{Functions: []deployer.FunctionPlan{
+		{Name: "prod-api", Action: deployer.ActionUpdate, Code: true, Config: []deployer.Change{{Field: "memory", From: "128", To: "256"}}, Reasons: []string{"internal/auth changed"}},
+		{Name: "prod-cron", Action: deployer.ActionNoChange},
+	}}
+	if err := writeGitHubSummary(planSummary("prod", plan)); err != nil {
+		t.Fatal(err)
+	}
+	res := &deployer.Result{Functions: []deployer.FunctionResult{
+		{Name: "prod-api", Outcome: deployer.Updated, Version: "4"},
+		{Name: "prod-cron", Outcome: deployer.Unchanged, Version: "2"},
+	}}
+	spent := map[string]time.Duration{"prod-api": 1500 * time.Millisecond}
+	if err := writeGitHubSummary(deploySummary("prod", res, func(n string) time.Duration { return spent[n] }, 2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeGitHubSummary(affectedSummary([]string{"prod-api"})); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `## lamb plan (prod)
+
+1 of 2 functions change.
+
+| Function | Action | Code | Configuration | Reasons |
+|---|---|---|---|---|
+| prod-api | update code + config | yes | memory: 128 → 256 | internal/auth changed |
+| prod-cron | no change |  |  |  |
+
+## lamb deploy (prod)
+
+1 updated, 1 unchanged in 2s.
+
+| Function | Outcome | Version | Time | Error |
+|---|---|---|---:|---|
+| prod-api | updated | 4 | 1.5s |  |
+| prod-cron | unchanged | 2 | - |  |
+
+## lamb affected
+
+1 function:
+
+- prod-api
+
+`
+	if diff := cmp.Diff(want, string(data)); diff != "" {
+		t.Errorf("summary mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func fnsNamed(names ...string) []manifest.Function {
+	var fns []manifest.Function
+	for _, n := range names {
+		fns = append(fns, manifest.Function{Name: n})
+	}
+	return fns
+}
+
+func TestShardFunctions(t *testing.T) {
+	fns := fnsNamed("a", "b", "c", "d", "e")
+	cost := map[string]int{"a": 10, "b": 1, "c": 1, "d": 5, "e": 5}
+	costOf := func(f manifest.Function) int { return cost[f.Name] }
+
+	all, err := shardFunctions(fns, "", costOf)
+	if err != nil || len(all) != len(fns) {
+		t.Fatalf("no spec: %d functions, %v; want all", len(all), err)
+	}
+	var got [][]string
+	for k := 1; k <= 2; k++ {
+		sel, err := shardFunctions(fns, fmt.Sprintf("%d/2", k), costOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range sel {
+			names = append(names, f.Name)
+		}
+		got = append(got, names)
+	}
+	// LPT: a(10)→1, d(5)→2, e(5)→2 (10), b(1)→1 (11), c(1)→2 (11).
+	want := [][]string{{"a", "b"}, {"c", "d", "e"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("shards mismatch (-want +got):\n%s", diff)
+	}
+
+	for _, bad := range []string{"0/2", "3/2", "x", "1/0"} {
+		_, err := shardFunctions(fns, bad, nil)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitUsage {
+			t.Errorf("--shard %s: error %v, want a usage error", bad, err)
+		}
+	}
+}
+
+func TestClosureCost(t *testing.T) {
+	prints := []graph.Print{{
+		Function: "api",
+		Inputs: graph.Inputs{
+			Packages: map[string]graph.PackageInputs{
+				"m/functions/api": {Files: map[string]string{"main.go": "x", "h.go": "y"}},
+				"m/internal/auth": {Files: map[string]string{"auth.go": "z"}, Embeds: map[string]string{"k.pem": "w"}},
+			},
+			Modules: map[string]string{"github.com/aws/aws-lambda-go": "v1.47.0"},
+		},
+	}}
+	cost := closureCost(prints)
+	if got := cost(manifest.Function{Name: "api"}); got != 5 {
+		t.Errorf("cost(api) = %d, want 5 (4 files + 1 module)", got)
+	}
+	if got := cost(manifest.Function{Name: "unknown"}); got != 1 {
+		t.Errorf("cost(unknown) = %d, want 1", got)
+	}
+}
+
+func TestShardByClosureWithoutSpec(t *testing.T) {
+	fns := fnsNamed("a", "b")
+	got, err := shardByClosure(context.Background(), nil, fns, "")
+	if err != nil || len(got) != 2 {
+		t.Errorf("shardByClosure(no spec) = %v, %v", got, err)
+	}
+	if _, err := shardByClosure(context.Background(), nil, fns, "9/2"); err == nil {
+		t.Error("shardByClosure(9/2) succeeded")
+	}
+}
+
+func TestErrorAnnotations(t *testing.T) {
+	ws := t.TempDir()
+	root := filepath.Join(ws, "repo")
+	mod := filepath.Join(root, "services")
+	if err := os.MkdirAll(filepath.Join(mod, "functions", "api"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/services\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &manifest.Manifest{Root: root, Functions: []manifest.Function{{Name: "prod-api", Key: "api", Dir: "services/functions/api"}}}
+
+	merr := usageError(manifest.Errors{
+		{Pos: manifest.Pos{File: filepath.Join(root, "lamb.yaml"), Line: 3, Col: 5}, Msg: "unknown field \"memroy\""},
+		{Pos: manifest.Pos{File: filepath.Join(root, "lamb.yaml"), Line: 9}, Msg: "timeout: must be 1-900, got 0"},
+	})
+	var build *multierror.Error
+	build = multierror.Append(build,
+		&builder.FunctionError{Function: "prod-api", Err: &builder.CompileError{
+			Package: "example.com/services/functions/api",
+			Output:  "# example.com/services/functions/api\nfunctions/api/main.go:12:2: undefined: foo\n",
+		}},
+		&builder.FunctionError{Function: "prod-api", Err: errors.New("zip: disk full")},
+	)
+	err := errors.Join(merr, fmt.Errorf("build: %w", build))
+
+	got := errorAnnotations(m, err, ws)
+	want := []ghactions.Annotation{
+		{Level: ghactions.Error, File: "repo/lamb.yaml", Line: 3, Col: 5, Message: `unknown field "memroy"`},
+		{Level: ghactions.Error, File: "repo/lamb.yaml", Line: 9, Message: "timeout: must be 1-900, got 0"},
+		{Level: ghactions.Error, File: "repo/services/functions/api/main.go", Line: 12, Col: 2, Title: "lamb: prod-api does not compile", Message: "undefined: foo"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("annotations mismatch (-want +got):\n%s", diff)
+	}
+
+	var buf bytes.Buffer
+	withEnv(t, map[string]string{})
+	annotateError(&buf, m, err)
+	if buf.Len() != 0 {
+		t.Errorf("annotations outside GitHub Actions: %q", buf.String())
+	}
+	withEnv(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws})
+	annotateError(&buf, m, err)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 || !slices.ContainsFunc(lines, func(l string) bool {
+		return l == "::error file=repo/services/functions/api/main.go,line=12,col=2,title=lamb%3A prod-api does not compile::undefined: foo"
+	}) {
+		t.Errorf("annotateError wrote:\n%s", buf.String())
+	}
+}
+
+func TestModuleDir(t *testing.T) {
+	root := t.TempDir()
+	sub := filepath.Join(root, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := moduleDir(root, "a/b"); got != sub {
+		t.Errorf("no go.mod: moduleDir = %s, want %s", got, sub)
+	}
+	os.WriteFile(filepath.Join(root, "go.mod"), []byte("module x\n"), 0o644)
+	if got := moduleDir(root, "a/b"); got != root {
+		t.Errorf("root go.mod: moduleDir = %s, want %s", got, root)
+	}
+	os.WriteFile(filepath.Join(root, "a", "go.mod"), []byte("module y\n"), 0o644)
+	if got := moduleDir(root, "a/b"); got != filepath.Join(root, "a") {
+		t.Errorf("nested go.mod: moduleDir = %s, want %s", got, filepath.Join(root, "a"))
+	}
+}
+
+func TestNewArtifactCacheURL(t *testing.T) {
+	c, err := newArtifactCache(context.Background(), "", &bytes.Buffer{})
+	if c != nil || err != nil {
+		t.Errorf("empty URL: %v, %v; want nil, nil", c, err)
+	}
+	_, err = newArtifactCache(context.Background(), "https://bucket/x", &bytes.Buffer{})
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitUsage {
+		t.Errorf("bad URL: error %v, want a usage error", err)
+	}
+}
