@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -141,7 +142,7 @@ func (d *decoder) parse(data []byte) *rawManifest {
 		var ye yaml.Error
 		if errors.As(err, &ye) {
 			c := converter{file: d.file}
-			d.errs = append(d.errs, &Error{Pos: c.pos(ye.GetToken()), Msg: ye.GetMessage()})
+			d.errs = append(d.errs, &Error{Pos: c.pos(ye.GetToken()), Msg: yamlMessage(ye.GetMessage(), d.file)})
 		} else {
 			d.errorf(Pos{Line: 1, Col: 1}, "%v", err)
 		}
@@ -168,4 +169,15 @@ func (d *decoder) parse(data []byte) *rawManifest {
 		return nil
 	}
 	return d.manifest(n)
+}
+
+// dupKeyRE matches the parser's duplicate key message.
+var dupKeyRE = regexp.MustCompile(`^mapping key ("(?:[^"\\]|\\.)*") already defined at \[(\d+):(\d+)\]$`)
+
+// yamlMessage rewords the YAML parser's messages in the manifest's style.
+func yamlMessage(msg, file string) string {
+	if m := dupKeyRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("duplicate key %s (first at %s:%s:%s)", m[1], file, m[2], m[3])
+	}
+	return msg
 }

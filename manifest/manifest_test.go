@@ -13,22 +13,22 @@ import (
 
 // baseRepo is a small monorepo every case starts from.
 var baseRepo = map[string]string{
-	"go.mod":                           "module example.com/shop\n\ngo 1.26\n",
-	"functions/orders/create/main.go":  "package main\n\nfunc main() {}\n",
-	"functions/orders/get/main.go":     "package main\n\nfunc main() {}\n",
-	"functions/users/get/main.go":      "package main\n\nfunc main() {}\n",
-	"functions/users/get/get_test.go":  "package main_test\n",
-	"functions/mailer/main.go":         "//go:build linux\n\npackage main\n\nfunc main() {}\n",
+	"go.mod":                            "module example.com/shop\n\ngo 1.26\n",
+	"functions/orders/create/main.go":   "package main\n\nfunc main() {}\n",
+	"functions/orders/get/main.go":      "package main\n\nfunc main() {}\n",
+	"functions/users/get/main.go":       "package main\n\nfunc main() {}\n",
+	"functions/users/get/get_test.go":   "package main_test\n",
+	"functions/mailer/main.go":          "//go:build linux\n\npackage main\n\nfunc main() {}\n",
 	"functions/mailer/other_windows.go": "package windows\n",
-	"functions/testdata/fake/main.go":  "package main\n",
-	"functions/vendor/v/main.go":       "package main\n",
-	"functions/_skip/main.go":          "package main\n",
-	"functions/.hidden/main.go":        "package main\n",
-	"functions/nested/go.mod":          "module example.com/nested\n",
-	"functions/nested/cmd/main.go":     "package main\n",
-	"functions/empty/README.md":        "nothing\n",
-	"internal/db/db.go":                "package db\n",
-	"config/rates.json":                "{}\n",
+	"functions/testdata/fake/main.go":   "package main\n",
+	"functions/vendor/v/main.go":        "package main\n",
+	"functions/_skip/main.go":           "package main\n",
+	"functions/.hidden/main.go":         "package main\n",
+	"functions/nested/go.mod":           "module example.com/nested\n",
+	"functions/nested/cmd/main.go":      "package main\n",
+	"functions/empty/README.md":         "nothing\n",
+	"internal/db/db.go":                 "package db\n",
+	"config/rates.json":                 "{}\n",
 }
 
 // writeRepo writes baseRepo plus files (a "" value deletes) into a temp dir.
@@ -122,7 +122,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "duplicate key",
 			yaml: "version: 1\nversion: 1\n",
-			want: []string{`lamb.yaml:2:1: mapping key "version" already defined at [1:1]`},
+			want: []string{`lamb.yaml:2:1: duplicate key "version" (first at lamb.yaml:1:1)`},
 		},
 		{
 			name: "wrong type",
