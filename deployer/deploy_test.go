@@ -231,6 +231,28 @@ func TestDeployPlanFailure(t *testing.T) {
 	e.checkConverged(t, w)
 }
 
+func TestDeployFailedBuild(t *testing.T) {
+	e := newTestEnv(t, emulator.Options{})
+	ctx := context.Background()
+	w := e.world(t, map[string]string{"a": "fa1", "b": "fb1"})
+	d := deployer.New(testOptions(e))
+	plan, err := d.Plan(ctx, w.desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.Fail("a", errors.New("a: build: syntax error"))
+	res, err := d.Deploy(ctx, plan, []deployer.Artifact{w.arts["b"]})
+	if err == nil || err.Error() != "a: build: syntax error" {
+		t.Errorf("error %v, want a's build error alone", err)
+	}
+	if got, want := res.Summary(), "created 1, updated 0, unchanged 0, failed 1"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	if m := e.mutating(); len(m) != 4 || strings.Contains(strings.Join(m, ","), " a") {
+		t.Errorf("mutating calls %v, want b's only", m)
+	}
+}
+
 func TestRollbackAndKeepVersions(t *testing.T) {
 	e := newTestEnv(t, emulator.Options{})
 	ctx := context.Background()

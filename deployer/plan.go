@@ -98,6 +98,18 @@ func (p *Plan) Changes() int {
 	return n
 }
 
+// Fail takes the named function out of the plan: Deploy reports it failed
+// with err (a build error, say) and deploys the others.
+func (p *Plan) Fail(name string, err error) {
+	for i, f := range p.Functions {
+		if f.Name == name {
+			p.Functions = append(p.Functions[:i], p.Functions[i+1:]...)
+			p.failed = append(p.failed, failedPlan{name: name, err: err})
+			return
+		}
+	}
+}
+
 // NeedCode returns the names of the functions whose code must be built and
 // uploaded: only those need an Artifact.
 func (p *Plan) NeedCode() []string {
