@@ -1,0 +1,69 @@
+#!/bin/sh
+# bench/affected.sh measures warm `lamb affected --since HEAD~1` against the
+# floor of the issue: `go list -deps -json ./functions/...` run twice (once
+# per side), in the same run, on a generated monorepo (internal/benchgen).
+#
+#	sh bench/affected.sh            # N=24 functions, RUNS=7
+#	N=48 RUNS=5 sh bench/affected.sh
+#	LAMB=/path/to/lamb sh bench/affected.sh   # a lamb binary built elsewhere
+#
+# The goal is ratio <= 3. Needs the module proxy or a warm module cache.
+set -eu
+N=${N:-24}
+RUNS=${RUNS:-7}
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+
+# Keep the real go build cache; give lamb its own user cache.
+GOCACHE=$(go env GOCACHE)
+export GOCACHE
+XDG_CACHE_HOME=$work/cache
+export XDG_CACHE_HOME
+
+if [ -n "${LAMB:-}" ]; then
+	cp "$LAMB" "$work/lamb"
+else
+	go build -o "$work/lamb" ./cmd/lamb
+fi
+go run ./bench/gen -out "$work/repo" -n "$N" 2>/dev/null
+cd "$work/repo"
+if [ ! -f lamb.yaml ]; then
+	printf 'version: 1\ndefaults:\n  runtime: provided.al2023\n  architecture: arm64\ndiscover:\n  - packages: ./functions/...\n    name: "{{.Dir}}"\n' >lamb.yaml
+fi
+git init -q -b main
+git add -A
+git -c user.name=bench -c user.email=bench@example.com commit -q -m base
+# One shared package edited in the second commit.
+pkg=$(ls -d internal/*/ | head -n 1)
+file=$(ls "$pkg"*.go | grep -v _test.go | head -n 1)
+echo "// edited" >>"$file"
+git -c user.name=bench -c user.email=bench@example.com commit -q -am edit
+
+now() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# Warm both: build cache, module cache, lamb's base cache.
+"$work/lamb" affected --since HEAD~1 >"$work/affected.txt"
+go list -deps -json ./functions/... >/dev/null
+
+: >"$work/lamb.ms"
+: >"$work/golist.ms"
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	t0=$(now)
+	"$work/lamb" affected --since HEAD~1 >/dev/null
+	t1=$(now)
+	go list -deps -json ./functions/... >/dev/null
+	go list -deps -json ./functions/... >/dev/null
+	t2=$(now)
+	echo $(((t1 - t0) / 1000000)) >>"$work/lamb.ms"
+	echo $(((t2 - t1) / 1000000)) >>"$work/golist.ms"
+	i=$((i + 1))
+done
+l=$(median <"$work/lamb.ms")
+g=$(median <"$work/golist.ms")
+echo "functions: $N, affected by editing $file: $(wc -l <"$work/affected.txt")"
+echo "warm lamb affected --since HEAD~1: ${l} ms (median of $RUNS)"
+echo "go list -deps -json ./functions/... x2: ${g} ms (median of $RUNS)"
+awk -v l="$l" -v g="$g" 'BEGIN { printf "ratio: %.2f (goal <= 3)\n", l / g }'
