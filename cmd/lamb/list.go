@@ -29,11 +29,11 @@ type listFunction struct {
 	Architecture string            `json:"architecture"`
 	Memory       int               `json:"memory"`
 	Timeout      int               `json:"timeout"`
-	Role         string            `json:"role,omitempty"`
-	Alias        string            `json:"alias,omitempty"`
-	Environment  map[string]string `json:"environment,omitempty"`
-	Tags         map[string]string `json:"tags,omitempty"`
-	Files        []string          `json:"files,omitempty"`
+	Role         string            `json:"role"`  // "" when none
+	Alias        string            `json:"alias"` // "" when none
+	Environment  map[string]string `json:"environment"`
+	Tags         map[string]string `json:"tags"`
+	Files        []string          `json:"files"`
 	Build        manifest.Build    `json:"build"`
 }
 
@@ -89,12 +89,18 @@ func writeListJSON(g *globalOptions, m *manifest.Manifest, fns []manifest.Functi
 	}
 	for _, f := range fns {
 		b := f.Build
-		b.Env = redact(b.Env, show)
+		if b.Env != nil {
+			b.Env = redact(b.Env, show)
+		}
+		files := f.Files
+		if files == nil {
+			files = []string{}
+		}
 		res.Functions = append(res.Functions, listFunction{
 			Name: f.Name, Key: f.Key, Package: f.Package, Dir: f.Dir,
 			Runtime: f.Runtime, Architecture: f.Architecture, Memory: f.Memory, Timeout: f.Timeout,
 			Role: f.Role, Alias: f.Alias, Environment: redact(f.Environment, show),
-			Tags: f.Tags, Files: f.Files, Build: b,
+			Tags: orEmpty(f.Tags), Files: files, Build: b,
 		})
 	}
 	enc := json.NewEncoder(g.stdout)
@@ -103,14 +109,22 @@ func writeListJSON(g *globalOptions, m *manifest.Manifest, fns []manifest.Functi
 	return enc.Encode(res)
 }
 
-// redact returns env with every value replaced, unless show.
+// redact returns env with every value replaced, unless show; never nil.
 func redact(env map[string]string, show bool) map[string]string {
-	if show || env == nil {
-		return maps.Clone(env)
+	if show {
+		return orEmpty(maps.Clone(env))
 	}
 	out := make(map[string]string, len(env))
 	for k := range env {
 		out[k] = redacted
 	}
 	return out
+}
+
+// orEmpty returns m, or an empty map for nil: JSON keys stay stable.
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
