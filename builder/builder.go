@@ -10,6 +10,7 @@
 package builder
 
 import (
+	"archive/zip"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -88,8 +89,22 @@ type Options struct {
 	// SOURCE_DATE_EPOCH is read from it.
 	Env []string
 
+	// Remote is a shared artifact cache (internal/s3cache), consulted after
+	// the local one; nil for none.
+	Remote RemoteCache
+
 	// run replaces the go command in tests.
 	run goRunner
+}
+
+// RemoteCache is a shared artifact cache, such as internal/s3cache.Cache.
+// Keys are opaque strings derived from fingerprints.
+type RemoteCache interface {
+	// Get downloads the zip stored under key to dest, verifying it;
+	// false when there is none (or it is unusable).
+	Get(ctx context.Context, key, dest string) (bool, error)
+	// Put stores the zip at zipPath under key.
+	Put(ctx context.Context, key, zipPath, codeSha256 string) error
 }
 
 // Builder builds targets into artifacts.
@@ -157,6 +172,7 @@ func indent(s string) string {
 
 // job is a target that needs the go command.
 type job struct {
+	ctx      context.Context
 	i        int
 	t        Target
 	key      string
@@ -229,12 +245,15 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 				continue
 			}
 		}
-		j, err := b.newJob(i, t, key, mods)
+		j, err := b.newJob(ctx, i, t, key, mods)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
 		todo = append(todo, j)
+	}
+	if b.o.Remote != nil && !b.o.Force {
+		todo = b.fromRemote(ctx, st, todo, arts)
 	}
 
 	if len(todo) > 0 {
@@ -281,13 +300,13 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 		result = multierror.Append(result, fmt.Errorf("write artifacts.json: %w", err))
 	}
 	if result != nil {
-		result.ErrorFormat = listErrors
+		result.ErrorFormat = ListErrors
 	}
 	return arts, result.ErrorOrNil()
 }
 
-// listErrors formats one error a line.
-func listErrors(errs []error) string {
+// ListErrors formats errors one a line (a multierror.ErrorFormatFunc).
+func ListErrors(errs []error) string {
 	lines := make([]string, len(errs))
 	for i, err := range errs {
 		lines[i] = err.Error()
@@ -357,7 +376,7 @@ func (b *Builder) record(st *state, t Target, key string, a Artifact, inputs fnS
 }
 
 // newJob resolves what the go command needs to build t.
-func (b *Builder) newJob(i int, t Target, key string, mods map[string][2]string) (*job, error) {
+func (b *Builder) newJob(ctx context.Context, i int, t Target, key string, mods map[string][2]string) (*job, error) {
 	fn := t.Function
 	dir := filepath.Join(b.o.Root, filepath.FromSlash(fn.Dir))
 	if !filepath.IsLocal(filepath.FromSlash(fn.Dir)) && fn.Dir != "." {
@@ -379,7 +398,7 @@ func (b *Builder) newJob(i int, t Target, key string, mods map[string][2]string)
 		return nil, err
 	}
 	rel = filepath.ToSlash(rel)
-	j := &job{i: i, t: t, key: key, settings: SettingsOf(fn), modDir: modDir, files: files}
+	j := &job{ctx: ctx, i: i, t: t, key: key, settings: SettingsOf(fn), modDir: modDir, files: files}
 	if rel == "." {
 		j.pkg, j.imp = ".", modPath
 	} else {
@@ -626,6 +645,11 @@ func (b *Builder) store(j *job) {
 	if err := b.cachePut(j.key, j.art.Path, m); err != nil {
 		b.progress("warning: %s: artifact cache: %v", j.t.Function.Name, err)
 	}
+	if b.o.Remote != nil {
+		if err := b.o.Remote.Put(j.ctx, j.key, j.art.Path, j.art.CodeSha256); err != nil {
+			b.progress("warning: %s: shared artifact cache: %v", j.t.Function.Name, err)
+		}
+	}
 }
 
 // writeZipFile writes the zip of entries to dst through a temporary file,
@@ -689,4 +713,70 @@ func (b *Builder) updateManifest(targets []Target, arts []Artifact) error {
 		out = append(out, a)
 	}
 	return WriteManifest(p, b.o.Root, out)
+}
+
+// fromRemote fetches the zips of todo from the shared cache, in parallel,
+// and returns the jobs that still need the go command.
+func (b *Builder) fromRemote(ctx context.Context, st *state, todo []*job, arts []Artifact) []*job {
+	hit := make([]bool, len(todo))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for k, j := range todo {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			dist := b.distPath(j.t.Function.Name)
+			ok, err := b.o.Remote.Get(ctx, j.key, dist)
+			if err != nil {
+				b.progress("warning: %s: shared artifact cache: %v", j.t.Function.Name, err)
+			}
+			if !ok || err != nil {
+				return
+			}
+			m, err := zipMeta(dist)
+			if err != nil {
+				b.progress("warning: %s: shared artifact cache: %v", j.t.Function.Name, err)
+				return
+			}
+			arts[j.i] = artifactOf(j.t, dist, m, true)
+			b.record(st, j.t, j.key, arts[j.i], fnState{})
+			if err := b.cachePut(j.key, dist, m); err != nil {
+				b.progress("warning: %s: artifact cache: %v", j.t.Function.Name, err)
+			}
+			hit[k] = true
+		}()
+	}
+	wg.Wait()
+	var rest []*job
+	for k, j := range todo {
+		if !hit[k] {
+			rest = append(rest, j)
+		}
+	}
+	return rest
+}
+
+// zipMeta reads the size, checksum and bootstrap size of an artifact zip.
+func zipMeta(p string) (cacheMeta, error) {
+	sum, err := fileSha256(p)
+	if err != nil {
+		return cacheMeta{}, err
+	}
+	zr, err := zip.OpenReader(p)
+	if err != nil {
+		return cacheMeta{}, err
+	}
+	defer zr.Close()
+	fi, err := os.Stat(p)
+	if err != nil {
+		return cacheMeta{}, err
+	}
+	for _, f := range zr.File {
+		if f.Name == "bootstrap" {
+			return cacheMeta{Size: fi.Size(), BinarySize: int64(f.UncompressedSize64), CodeSha256: sum}, nil
+		}
+	}
+	return cacheMeta{}, fmt.Errorf("%s: no bootstrap in the zip", p)
 }

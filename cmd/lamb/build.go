@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambctl/lamb/builder"
+)
+
+func init() { registerCommand(newBuildCmd) }
+
+type buildOptions struct {
+	Since   string
+	All     bool
+	Out     string
+	Jobs    int
+	Force   bool
+	NoCache bool
+	Cache   string
+	Shard   string
+}
+
+func newBuildCmd(g *globalOptions) *cobra.Command {
+	var o buildOptions
+	cmd := &cobra.Command{
+		Use:   "build [FUNCTION...] [--since REF | --all]",
+		Short: "Build functions into reproducible zips",
+		Long: `build cross-compiles functions (all of them, the named ones, or those affected
+since a git ref) into .lamb/dist/<name>.zip and lists them in
+.lamb/dist/artifacts.json. A function whose zip for its current fingerprint
+is already in the dist directory or the artifact cache is not rebuilt; it is
+reported as cached. Functions with the same build settings are built by one
+go command; a compile error fails only the functions it breaks.`,
+		ValidArgsFunction: g.completeFunctions,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkOutput(); err != nil {
+				return err
+			}
+			if o.All && (o.Since != "" || len(args) > 0) {
+				return usageError(errors.New("build: --all takes no function names and no --since"))
+			}
+			if o.Jobs < 0 {
+				return usageError(fmt.Errorf("build: -j %d: want a positive number of jobs", o.Jobs))
+			}
+			m, err := g.loadManifest()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			fns, err := selectFunctions(ctx, m, args, o.Since)
+			if err != nil {
+				return err
+			}
+			if fns, err = shardByClosure(ctx, m, fns, o.Shard); err != nil {
+				return err
+			}
+			url := o.Cache
+			if url == "" && !o.NoCache {
+				url = m.Cache
+			}
+			remote, err := newArtifactCache(ctx, url, g.stderr)
+			if err != nil {
+				return err
+			}
+			po := buildPipeOptions{Jobs: o.Jobs, Force: o.Force, NoCache: o.NoCache}
+			if remote != nil {
+				po.Remote = remote
+			}
+			if o.Out != "" {
+				if po.OutDir, err = filepath.Abs(o.Out); err != nil {
+					return usageError(err)
+				}
+			}
+			arts, err := buildArtifacts(ctx, g, m, fns, po)
+			if werr := writeBuildResult(g, m.Root, arts); werr != nil && err == nil {
+				err = werr
+			}
+			annotateError(g.stdout, m, err)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Since, "since", "", "build only the functions affected since git `REF`")
+	f.BoolVar(&o.All, "all", false, "build every function (the default without names or --since)")
+	f.StringVar(&o.Out, "out", "", "write zips and artifacts.json to `DIR` (default .lamb/dist in the manifest's directory)")
+	f.IntVarP(&o.Jobs, "jobs", "j", 0, "parallel zips and go build -p (default: the number of CPUs)")
+	f.BoolVar(&o.Force, "force", false, "run the go command even for fingerprints already built (it relinks nothing that is up to date)")
+	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the artifact caches (local and shared)")
+	f.StringVar(&o.Cache, "cache", "", "shared artifact cache `URL` (s3://bucket/prefix; default: the manifest's cache)")
+	f.StringVar(&o.Shard, "shard", "", "build only shard `K/N` of the selected functions (for CI fan-out)")
+	return cmd
+}
+
+// writeBuildResult prints one line per artifact, or with -o json the
+// artifacts in the form of artifacts.json.
+func writeBuildResult(g *globalOptions, root string, arts []builder.Artifact) error {
+	if g.Output == "json" {
+		out := struct {
+			Artifacts []builder.Artifact `json:"artifacts"`
+		}{Artifacts: make([]builder.Artifact, len(arts))}
+		for i, a := range arts {
+			if rel, err := filepath.Rel(root, a.Path); err == nil && filepath.IsLocal(rel) {
+				a.Path = filepath.ToSlash(rel)
+			}
+			out.Artifacts[i] = a
+		}
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	for _, a := range arts {
+		status := "built"
+		if a.Cached {
+			status = "cached"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Function, a.Architecture, humanSize(a.Size), a.CodeSha256, status)
+	}
+	return tw.Flush()
+}
+
+// humanSize formats n bytes with one decimal in the largest fitting unit.
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
