@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/go-multierror"
+	"github.com/spf13/cobra"
+
+	"github.com/lambctl/lamb/builder"
+	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/manifest"
+)
+
+func init() { registerCommand(newDeployCmd) }
+
+type deployOptions struct {
+	Since        string
+	Concurrency  int
+	Rate         float64
+	KeepVersions int
+	Target       targetOptions
+}
+
+func newDeployCmd(g *globalOptions) *cobra.Command {
+	var o deployOptions
+	cmd := &cobra.Command{
+		Use:   "deploy [FUNCTION...] [--since REF]",
+		Short: "Build and deploy the functions whose code or configuration changed",
+		Long: `deploy plans like lamb plan, builds exactly the functions whose code must change, then per
+function: creates it (and waits until Active) or updates its configuration and code
+(waiting for each update), publishes a version with the artifact's CodeSha256 as
+precondition, points the alias at it and finally tags it lamb:fingerprint and
+lamb:code-sha256. A function that fails does not stop the others; every failure is
+reported on its own line and the exit status is 1. Rerunning converges.
+
+Calls are paced below Lambda's quota (--rate, 15 requests a second by default);
+throttling, server errors and updates in progress are retried. On Ctrl-C no new
+function starts and an alias is never left on a half-deployed version.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if err := deployCheckFormat(g.Output); err != nil {
+				return err
+			}
+			switch {
+			case o.Concurrency < 1:
+				return usageError(fmt.Errorf("--concurrency %d: want at least 1", o.Concurrency))
+			case o.Rate <= 0:
+				return usageError(fmt.Errorf("--rate %g: want a positive number of requests per second", o.Rate))
+			case o.KeepVersions < 0:
+				return usageError(fmt.Errorf("--keep-versions %d: want 0 (keep all) or more", o.KeepVersions))
+			}
+			s, err := prepareDeploy(ctx, g, &o.Target, args, o.Since)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			opts := deployer.Options{
+				Lambda:       s.target.Lambda,
+				Concurrency:  o.Concurrency,
+				Rate:         o.Rate,
+				KeepVersions: o.KeepVersions,
+				Logger:       deployLogger(g),
+				WaitMinDelay: s.target.WaitMinDelay,
+			}
+			if s.target.S3 != nil {
+				opts.S3 = s.target.S3
+				if st := s.manifest.Stage; st != nil {
+					opts.Bucket = st.ArtifactBucket
+				}
+			}
+			d := deployer.New(opts)
+			// Functions that cannot be read are reported failed by Deploy;
+			// the others deploy.
+			plan, _ := d.Plan(ctx, s.desired)
+			arts, buildErr := buildFor(ctx, g, s, plan, o.Target.Local)
+			if ctx.Err() != nil { // interrupted: start nothing
+				return errors.Join(context.Cause(ctx), buildErr)
+			}
+			res, deployErr := d.Deploy(ctx, plan, arts)
+			if g.Output == "json" {
+				err = deployWriteJSON(g.stdout, res)
+			} else {
+				err = res.WriteText(g.stdout)
+			}
+			if err != nil {
+				return err
+			}
+			var merr *multierror.Error
+			if buildErr != nil { // not one function's failure: report it too
+				merr = multierror.Append(merr, buildErr)
+			}
+			merr = multierror.Append(merr, deployErr)
+			return reportErrors(g, merr.ErrorOrNil())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Since, "since", "", "only functions affected since `REF` (merge-base of REF and HEAD)")
+	f.IntVar(&o.Concurrency, "concurrency", deployer.DefaultConcurrency, "functions deployed at once")
+	f.Float64Var(&o.Rate, "rate", deployer.DefaultRate, "control-plane requests per second, retries included (Lambda's quota is 15)")
+	f.IntVar(&o.KeepVersions, "keep-versions", 0, "delete published versions beyond the newest `N` that no alias uses (0 keeps all)")
+	o.Target.register(f)
+	return cmd
+}
+
+// buildFor builds the functions whose code the plan changes. A function
+// that fails to fingerprint or build is taken out of the plan with its
+// error (Deploy reports it, the others deploy); an error that belongs to
+// no function is returned.
+func buildFor(ctx context.Context, g *globalOptions, s *deploySession, plan *deployer.Plan, local bool) ([]deployer.Artifact, error) {
+	need := plan.NeedCode()
+	var build []manifest.Function
+	for _, f := range s.fns {
+		if slices.Contains(need, f.Name) {
+			build = append(build, f)
+		}
+	}
+	if len(build) == 0 {
+		return nil, nil
+	}
+	// With --local the functions are already the host's architecture;
+	// HostArch keeps their zips apart from the AWS ones (.lamb/dist-host).
+	built, err := buildArtifacts(ctx, g, s.manifest, build, buildPipeOptions{HostArch: local})
+	arts := make([]deployer.Artifact, 0, len(built))
+	for _, a := range built {
+		arts = append(arts, deployer.Artifact{Function: a.Function, Fingerprint: a.Fingerprint, Path: a.Path, CodeSha256: a.CodeSha256, Size: a.Size})
+	}
+	var merr *multierror.Error
+	if err == nil || !errors.As(err, &merr) {
+		return arts, err
+	}
+	var rest *multierror.Error
+	for _, e := range merr.Errors {
+		var be *builder.FunctionError
+		var ge *graph.FunctionError
+		switch {
+		case errors.As(e, &be):
+			plan.Fail(be.Function, e)
+		case errors.As(e, &ge):
+			plan.Fail(ge.Function, e)
+		default:
+			rest = multierror.Append(rest, e)
+		}
+	}
+	return arts, rest.ErrorOrNil()
+}
