@@ -72,6 +72,7 @@ func WriteGraph(w io.Writer, prints []Print, format string) error {
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(nodes)
 	case "dot":
 		return writeDot(w, nodes)

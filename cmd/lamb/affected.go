@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -46,9 +45,7 @@ With -v the reasons are printed on stderr.`,
 				fmt.Fprintf(g.stderr, "lamb: warning: %s\n", w)
 			}
 			if g.Output == "json" {
-				enc := json.NewEncoder(g.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return res.WriteJSON(g.stdout)
 			}
 			for _, f := range res.Functions {
 				fmt.Fprintln(g.stdout, f.Name)

@@ -54,6 +54,7 @@ change its binary), tab-separated. With -o json --inputs it also prints those in
 				}
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
 				if err := enc.Encode(items); err != nil {
 					return err
 				}
