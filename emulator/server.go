@@ -165,7 +165,7 @@ func New(opts Options) (*Server, error) {
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("emulator: state dir %s is in use by another lamb local (lock %s is held): %w", opts.StateDir, lockPath, err)
+			return nil, fmt.Errorf("emulator: state dir %s is in use by another process (lock %s is held; with lamb local running, use --endpoint): %w", opts.StateDir, lockPath, err)
 		}
 		s.lock = f
 		st, err := loadState(opts.StateDir)

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/rapi"
+	"github.com/lambctl/lamb/manifest"
+)
+
+func init() { registerCommand(newLocalCmd) }
+
+type localOptions struct {
+	Addr       string
+	AddrFile   string
+	State      string
+	RateLimit  bool
+	Delay      time.Duration
+	Region     string
+	S3Endpoint string
+}
+
+func newLocalCmd(g *globalOptions) *cobra.Command {
+	var o localOptions
+	cmd := &cobra.Command{
+		Use:   "local",
+		Short: "Serve a local Lambda API (the AWS CLI and SDKs work against it)",
+		Long: `local serves the Lambda control-plane API and runs functions on this machine:
+create, update, publish, aliases, tags and invoke behave as on AWS, with AWS's
+states, limits and errors. State persists in --state (shared with deploy --local
+and invoke --local, which cannot run while local holds it: use --endpoint then).
+
+It listens on 127.0.0.1 by default. A non-loopback --addr exposes it to the
+network without any authentication.`,
+		Example: `  lamb local
+  aws --endpoint-url http://127.0.0.1:9001 lambda list-functions
+  lamb deploy --endpoint http://127.0.0.1:9001`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runLocal(cmd.Context(), g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Addr, "addr", "127.0.0.1:9001", "listen on `HOST:PORT` (port 0 picks a free one)")
+	f.StringVar(&o.AddrFile, "addr-file", "", "write the bound address to `PATH` once listening")
+	f.StringVar(&o.State, "state", "", "state `DIR` (default .lamb/local next to lamb.yaml, else in the working directory)")
+	f.BoolVar(&o.RateLimit, "rate-limit", true, "throttle like AWS: 15 requests/s shared, GetFunction 100/s")
+	f.DurationVar(&o.Delay, "delay", 0, "time functions take to become Active and updates to complete")
+	f.StringVar(&o.Region, "region", "us-east-1", "`REGION` in ARNs")
+	f.StringVar(&o.S3Endpoint, "s3-endpoint", "", "fetch Code.S3Bucket/S3Key from this S3 `URL` (path-style)")
+	return cmd
+}
+
+// localDir is where lamb local keeps its state by default: .lamb/local next
+// to the manifest, as deploy --local does.
+func localDir(g *globalOptions) string {
+	if g.File != "" {
+		if abs, err := filepath.Abs(g.File); err == nil {
+			return filepath.Join(filepath.Dir(abs), ".lamb", "local")
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if p, err := manifest.Find(wd); err == nil {
+			return filepath.Join(filepath.Dir(p), ".lamb", "local")
+		}
+	}
+	return filepath.Join(".lamb", "local")
+}
+
+func runLocal(ctx context.Context, g *globalOptions, o localOptions) error {
+	if o.Delay < 0 {
+		return usageError(fmt.Errorf("--delay %v: must not be negative", o.Delay))
+	}
+	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+		return usageError(fmt.Errorf("--addr %q: %w", o.Addr, err))
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	dir := o.State
+	if dir == "" {
+		dir = localDir(g)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	shown := dir
+	// Functions run with their code directory as working directory: the
+	// runner needs absolute paths.
+	if dir, err = filepath.Abs(dir); err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	level := slog.LevelWarn
+	if g.Verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	runner, err := rapi.NewRunner(rapi.RunnerOptions{WorkDir: filepath.Join(dir, "run"), Logger: log})
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	defer runner.Close()
+	opts := emulator.Options{
+		StateDir: filepath.Join(dir, "state"), Region: o.Region, TransitionDelay: o.Delay,
+		S3Endpoint: o.S3Endpoint, Runtime: runner, Logger: log,
+	}
+	if o.RateLimit {
+		opts.RateLimit = emulator.DefaultRateLimit()
+	}
+	srv, err := emulator.New(opts)
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	addr := ln.Addr().String()
+	url := "http://" + addr
+	fmt.Fprintf(g.stderr, "lamb local: Lambda API on %s (state %s)\n", url, shown)
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		fmt.Fprintf(g.stderr, "lamb local: warning: %s is not a loopback address: anyone who can reach it can deploy and run code\n", addr)
+	}
+	fmt.Fprintf(g.stderr, "  aws --endpoint-url %s lambda list-functions\n", url)
+	fmt.Fprintf(g.stderr, "  export AWS_ENDPOINT_URL_LAMBDA=%s   # SDKs and AWS CLI >= 2.13\n", url)
+	fmt.Fprintf(g.stderr, "  lamb deploy --endpoint %s\n", url)
+	if o.AddrFile != "" {
+		if err := writeAddrFile(o.AddrFile, []byte(addr+"\n")); err != nil {
+			ln.Close()
+			return fmt.Errorf("local: --addr-file: %w", err)
+		}
+	}
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("local: %w", err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(g.stderr, "lamb local: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("local: %w", err)
+	}
+	return nil
+}
+
+// writeAddrFile writes b to path so readers never see a partial file.
+func writeAddrFile(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
