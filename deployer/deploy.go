@@ -91,7 +91,17 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 				errs[i] = []error{&FunctionError{Function: fp.Name, Op: "not started", Err: context.Cause(ctx)}}
 				return nil
 			}
+			if d.opts.OnStart != nil {
+				d.opts.OnStart(fp.Name)
+			}
 			errs[i] = d.deployOne(ctx, fp, arts, r)
+			if d.opts.OnDone != nil {
+				done := *r
+				if len(errs[i]) > 0 {
+					done.Error = errs[i][0].Error()
+				}
+				d.opts.OnDone(done)
+			}
 			return nil
 		})
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -200,6 +202,27 @@ func TestDeployPartialFailure(t *testing.T) {
 		t.Errorf("summary %q, want %q", got, want)
 	}
 	w.edit("b", func(f *manifest.Function) { f.Role = "arn:aws:iam::123456789012:role/lambda-basic" })
+	w.set(t, e, "a", "fa2")
+	var mu sync.Mutex
+	var events []string
+	opts := testOptions(e)
+	opts.OnStart = func(name string) {
+		mu.Lock()
+		events = append(events, "start "+name)
+		mu.Unlock()
+	}
+	opts.OnDone = func(r deployer.FunctionResult) {
+		mu.Lock()
+		events = append(events, fmt.Sprintf("done %s %s %s", r.Name, r.Outcome, r.Version))
+		mu.Unlock()
+	}
+	opts.Concurrency = 1
+	if _, _, err := e.deploy(ctx, t, w, opts); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"start a", "done a updated 2", "start b", "done b created 1"}, events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
 	if _, _, err := e.deploy(ctx, t, w, testOptions(e)); err != nil {
 		t.Fatal(err)
 	}

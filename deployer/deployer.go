@@ -114,6 +114,11 @@ type Options struct {
 	// WaitTimeout bounds each wait for a function to become Active or
 	// Updated; default 10 minutes.
 	WaitTimeout time.Duration
+	// OnStart and OnDone, when set, are called as each function's deploy
+	// starts and ends (for a progress display). They may be called
+	// concurrently.
+	OnStart func(name string)
+	OnDone  func(r FunctionResult)
 }
 
 // Deployer plans and deploys functions.
