@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"os"
+	"strings"
 
 	"github.com/lambctl/lamb/manifest"
 	"github.com/spf13/cobra"
@@ -11,6 +13,16 @@ import (
 // completion command itself is cobra's default: lamb completion bash|zsh|fish|powershell.
 func registerCompletions(root *cobra.Command, g *globalOptions) {
 	root.CompletionOptions.HiddenDefaultCmd = false
+	// Create cobra's completion command now to make "lamb completion" with
+	// no shell, or an unknown one, a usage error instead of help and exit 0.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				return usageError(errors.New("completion: name a shell: bash, zsh, fish or powershell"))
+			}
+		}
+	}
 	_ = root.RegisterFlagCompletionFunc("stage", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		file, err := g.completionManifest()
 		if err != nil {
@@ -20,7 +32,13 @@ func registerCompletions(root *cobra.Command, g *globalOptions) {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		return names, cobra.ShellCompDirectiveNoFileComp
+		var out []cobra.Completion
+		for _, n := range names {
+			if strings.HasPrefix(n, toComplete) {
+				out = append(out, n)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
 	})
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("file", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
@@ -68,7 +86,7 @@ func (g *globalOptions) completeFunctions(cmd *cobra.Command, args []string, toC
 	}
 	var out []cobra.Completion
 	for _, f := range m.Functions {
-		if !seen[f.Name] && !seen[f.Key] {
+		if !seen[f.Name] && !seen[f.Key] && strings.HasPrefix(f.Name, toComplete) {
 			out = append(out, f.Name)
 		}
 	}
