@@ -357,8 +357,13 @@ func shardByClosure(ctx context.Context, m *manifest.Manifest, fns []manifest.Fu
 	return shardFunctions(fns, spec, closureCost(prints))
 }
 
+// The shared cache plugs into the builder.
+var _ builder.RemoteCache = (*s3cache.Cache)(nil)
+
 // newArtifactCache opens the shared artifact cache at url (s3://bucket/prefix;
-// --cache, or the manifest's cache). It returns nil, nil when url is empty.
+// --cache, or the manifest's cache). It returns nil, nil when url is empty:
+// assign it to builder.Options.Remote only when non-nil (a nil *Cache in
+// the interface is not a nil interface).
 // The S3 client uses the default AWS configuration (AWS_ENDPOINT_URL_S3
 // points it at S3-compatible storage) with path-style addressing. A bad URL
 // is a usage error; warnings about ignored objects go to warn.

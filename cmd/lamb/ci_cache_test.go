@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/lambctl/lamb/internal/s3cache"
+)
+
+// copyTree copies the directory src to dst (regular files and dirs only).
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			if d.Name() == ".lamb" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type buildOutput struct {
+	Artifacts []struct {
+		Function   string `json:"function"`
+		CodeSha256 string `json:"code_sha256"`
+	} `json:"artifacts"`
+}
+
+// TestSharedCacheAcrossClones runs `lamb build --cache s3://...` in
+// separate clones, each with its own empty local artifact cache, against
+// an in-process S3 (gofakes3) reached by the real SDK client through
+// AWS_ENDPOINT_URL_S3: the first clone builds and uploads, the second
+// builds nothing and gets the same zips, and after the objects are
+// corrupted a third clone ignores them, rebuilds and repairs the cache.
+func TestSharedCacheAcrossClones(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go binaries")
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(wd) // lamb -C changes directory; restore it afterwards
+	for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
+		v, err := goEnvValue(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv(k, v) // keep the real caches when XDG_CACHE_HOME moves
+	}
+	backend := s3mem.New()
+	if err := backend.CreateBucket("lamb-cache"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	tmp := t.TempDir()
+	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "lamb")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "lamb")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(tmp, "aws-config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(tmp, "aws-credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("GITHUB_ACTIONS", "")
+
+	monorepo := filepath.Join(wd, "..", "..", "testdata", "monorepo")
+	build := func(name string) (map[string]string, map[string]string, string) {
+		t.Helper()
+		clone := filepath.Join(tmp, name)
+		copyTree(t, monorepo, clone)
+		t.Setenv("XDG_CACHE_HOME", filepath.Join(tmp, name+"-cache")) // a fresh runner
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"-C", clone, "build", "-o", "json", "--cache", "s3://lamb-cache/ci", "mailer", "orders-get"}, &stdout, &stderr)
+		t.Chdir(wd)
+		if code != 0 {
+			t.Fatalf("%s: lamb build exited %d\nstdout:\n%s\nstderr:\n%s", name, code, stdout.String(), stderr.String())
+		}
+		var out buildOutput
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, stdout.String())
+		}
+		sums := map[string]string{}
+		for _, a := range out.Artifacts {
+			sums[a.Function] = a.CodeSha256
+		}
+		// The text form says built or cached for each function.
+		stdout.Reset()
+		stderr.Reset()
+		if code := run(context.Background(), []string{"-C", clone, "build", "--cache", "s3://lamb-cache/ci", "mailer", "orders-get"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: second lamb build exited %d: %s", name, code, stderr.String())
+		}
+		t.Chdir(wd)
+		return sums, statuses(stdout.String()), stderr.String()
+	}
+
+	first, _, _ := build("runner1")
+	if len(first) != 2 {
+		t.Fatalf("runner1 built %v, want mailer and orders-get", first)
+	}
+	keys := objectKeys(t, backend)
+	if len(keys) != 2 {
+		t.Fatalf("bucket holds %q after the first build, want 2 zips", keys)
+	}
+
+	second, _, stderr2 := build("runner2")
+	if !mapsEqual(first, second) {
+		t.Errorf("runner2 zips %v differ from runner1's %v", second, first)
+	}
+	if strings.Contains(stderr2, "warning") {
+		t.Errorf("runner2 warned:\n%s", stderr2)
+	}
+	// Run one on a clone with its own empty local cache: everything came
+	// from S3 without the go command.
+	clone := filepath.Join(tmp, "runner2b")
+	copyTree(t, monorepo, clone)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(tmp, "runner2b-cache"))
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"-C", clone, "build", "--cache", "s3://lamb-cache/ci", "mailer", "orders-get"}, &out, &errb); code != 0 {
+		t.Fatalf("runner2b: exit %d: %s", code, errb.String())
+	}
+	t.Chdir(wd)
+	if st := statuses(out.String()); st["mailer"] != "cached" || st["orders-get"] != "cached" {
+		t.Errorf("runner2b statuses %v, want both cached (no go build)\n%s", st, out.String())
+	}
+
+	// Corrupt every object, keeping its recorded checksum.
+	for _, k := range keys {
+		obj, err := backend.GetObject("lamb-cache", k, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(obj.Contents)
+		obj.Contents.Close()
+		data[len(data)/2] ^= 0xff
+		if _, err := backend.PutObject("lamb-cache", k, obj.Metadata, bytes.NewReader(data), int64(len(data)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clone = filepath.Join(tmp, "runner3")
+	copyTree(t, monorepo, clone)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(tmp, "runner3-cache"))
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"-C", clone, "build", "--cache", "s3://lamb-cache/ci", "mailer", "orders-get"}, &out, &errb); code != 0 {
+		t.Fatalf("runner3: exit %d: %s", code, errb.String())
+	}
+	t.Chdir(wd)
+	if st := statuses(out.String()); st["mailer"] != "built" || st["orders-get"] != "built" {
+		t.Errorf("runner3 statuses %v, want both rebuilt after corruption\n%s", st, out.String())
+	}
+	// The SDK's response checksum or lamb's own check rejects them.
+	if n := strings.Count(errb.String(), "warning: ignoring s3://lamb-cache/ci/"); n != 2 {
+		t.Errorf("runner3 stderr has %d warnings about ignored objects, want 2:\n%s", n, errb.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 5 && first[f[0]] != "" && !strings.Contains(line, first[f[0]]) {
+			t.Errorf("runner3 rebuilt %s with another checksum: %s (want %s)", f[0], line, first[f[0]])
+		}
+	}
+	// The rebuild repaired the cache.
+	for _, k := range keys {
+		obj, err := backend.GetObject("lamb-cache", k, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(obj.Contents)
+		obj.Contents.Close()
+		want := ""
+		for mk, mv := range obj.Metadata {
+			if strings.EqualFold(mk, "X-Amz-Meta-"+s3cache.MetaCodeSha256) {
+				want = mv
+			}
+		}
+		if got := zipSha(data); got != want {
+			t.Errorf("object %s still corrupt after the rebuild: sha %s, recorded %s", k, got, want)
+		}
+	}
+}
+
+// statuses maps function to the last column of lamb build's text output.
+func statuses(out string) map[string]string {
+	st := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 {
+			st[f[0]] = f[len(f)-1]
+		}
+	}
+	return st
+}
+
+func objectKeys(t *testing.T, backend *s3mem.Backend) []string {
+	t.Helper()
+	objs, err := backend.ListBucket("lamb-cache", &gofakes3.Prefix{}, gofakes3.ListBucketPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range objs.Contents {
+		keys = append(keys, o.Key)
+	}
+	return keys
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func zipSha(data []byte) string {
+	h := sha256.Sum256(data)
+	return base64.StdEncoding.EncodeToString(h[:])
+}
