@@ -240,3 +240,33 @@ func TestFindModRootStopsAtRepo(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFingerprintVendor: vendored code can be edited in place; its files
+// count, and so does its version.
+func TestFingerprintVendor(t *testing.T) {
+	isolateCache(t)
+	extra := map[string]string{
+		"go.mod":              "module example.com/r\n\ngo 1.26\n\nrequire github.com/google/uuid v1.6.0\n",
+		"functions/b/main.go": "package main\n\nimport \"github.com/google/uuid\"\n\nfunc main() { println(uuid.NewString()) }\n",
+	}
+	dir := newRepo(t, extra)
+	run(t, dir, []string{"GOFLAGS=-mod=mod"}, "go", "mod", "tidy")
+	run(t, dir, []string{"GOFLAGS=-mod=mod"}, "go", "mod", "vendor")
+	before := prints(t, dir, fn("b"))[0]
+	if got := before.Inputs.Modules["github.com/google/uuid"]; got != "v1.6.0" {
+		t.Errorf("uuid version = %q", got)
+	}
+	name := filepath.Join(dir, "vendor", "github.com", "google", "uuid", "uuid.go")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, append(data, "\nfunc Patched() {}\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	after := prints(t, dir, fn("b"))[0]
+	want := []string{"github.com/google/uuid: uuid.go changed"}
+	if diff := cmp.Diff(want, Diff(before, after)); diff != "" {
+		t.Errorf("reasons (-want +got):\n%s", diff)
+	}
+}

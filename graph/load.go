@@ -264,6 +264,7 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 	}
 	var mainPath string
 	mainGoMod := filepath.Join(cfg.modRoot, "go.mod")
+	vendorDir := filepath.Join(cfg.modRoot, "vendor")
 	if mf, err := parseModFile(filepath.Join(cfg.modRoot, "go.mod")); err == nil && mf.Module != nil {
 		mainPath = mf.Module.Mod.Path
 	}
@@ -310,7 +311,11 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 					return
 				}
 				in.Modules[mod.Path] = moduleVersion(mod)
-				return
+				if !within(p.Dir, vendorDir) {
+					return
+				}
+				// Vendored: its files are in the repository and may be
+				// edited in place; hash them too.
 			}
 			pi := pkgInputs[p]
 			if pi == nil {
@@ -348,6 +353,12 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 		prints[i] = Print{Package: root.PkgPath, Inputs: in}
 	}
 	return prints, fail
+}
+
+// within reports whether path is dir or inside it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func dedupe(s []string) []string {
