@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/progress"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -22,6 +24,9 @@ type deployOptions struct {
 	Concurrency  int
 	Rate         float64
 	KeepVersions int
+	Shard        string
+	Cache        string
+	NoCache      bool
 	Target       targetOptions
 }
 
@@ -40,9 +45,10 @@ reported on its own line and the exit status is 1. Rerunning converges.
 Calls are paced below Lambda's quota (--rate, 15 requests a second by default);
 throttling, server errors and updates in progress are retried. On Ctrl-C no new
 function starts and an alias is never left on a half-deployed version.`,
+		ValidArgsFunction: g.completeFunctions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := deployCheckFormat(g.Output); err != nil {
+			if err := g.checkOutput(); err != nil {
 				return err
 			}
 			switch {
@@ -53,11 +59,22 @@ function starts and an alias is never left on a half-deployed version.`,
 			case o.KeepVersions < 0:
 				return usageError(fmt.Errorf("--keep-versions %d: want 0 (keep all) or more", o.KeepVersions))
 			}
-			s, err := prepareDeploy(ctx, g, &o.Target, args, o.Since)
+			start := time.Now()
+			s, err := prepareDeploy(ctx, g, &o.Target, args, o.Since, o.Shard)
 			if err != nil {
 				return err
 			}
 			defer s.close()
+			url := o.Cache
+			if url == "" && !o.NoCache {
+				url = s.manifest.Cache
+			}
+			remote, err := newArtifactCache(ctx, url, g.stderr)
+			if err != nil {
+				return err
+			}
+			rep := newProgress(g, false)
+			defer rep.Close()
 			opts := deployer.Options{
 				Lambda:       s.target.Lambda,
 				Concurrency:  o.Concurrency,
@@ -65,6 +82,14 @@ function starts and an alias is never left on a half-deployed version.`,
 				KeepVersions: o.KeepVersions,
 				Logger:       deployLogger(g),
 				WaitMinDelay: s.target.WaitMinDelay,
+				OnStart:      func(name string) { rep.Set(name, progress.Deploying) },
+				OnDone: func(r deployer.FunctionResult) {
+					if r.Outcome == deployer.Failed {
+						rep.Fail(r.Name, errors.New(r.Error))
+						return
+					}
+					rep.Set(r.Name, progress.Done)
+				},
 			}
 			if s.target.S3 != nil {
 				opts.S3 = s.target.S3
@@ -76,11 +101,16 @@ function starts and an alias is never left on a half-deployed version.`,
 			// Functions that cannot be read are reported failed by Deploy;
 			// the others deploy.
 			plan, _ := d.Plan(ctx, s.desired)
-			arts, buildErr := buildFor(ctx, g, s, plan, o.Target.Local)
+			po := buildPipeOptions{HostArch: o.Target.Local, NoCache: o.NoCache, Progress: rep.Writer()}
+			if remote != nil {
+				po.Remote = remote
+			}
+			arts, buildErr := buildFor(ctx, g, s, plan, po)
 			if ctx.Err() != nil { // interrupted: start nothing
 				return errors.Join(context.Cause(ctx), buildErr)
 			}
 			res, deployErr := d.Deploy(ctx, plan, arts)
+			rep.Close()
 			if g.Output == "json" {
 				err = deployWriteJSON(g.stdout, res)
 			} else {
@@ -89,11 +119,16 @@ function starts and an alias is never left on a half-deployed version.`,
 			if err != nil {
 				return err
 			}
+			spent := func(name string) time.Duration { return rep.Spent(name, progress.Deploying) }
+			if err := writeGitHubSummary(deploySummary(stageName(s.manifest), res, spent, time.Since(start))); err != nil {
+				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
+			}
 			var merr *multierror.Error
 			if buildErr != nil { // not one function's failure: report it too
 				merr = multierror.Append(merr, buildErr)
 			}
 			merr = multierror.Append(merr, deployErr)
+			annotateError(g.stdout, s.manifest, merr.ErrorOrNil())
 			return reportErrors(g, merr.ErrorOrNil())
 		},
 	}
@@ -102,6 +137,9 @@ function starts and an alias is never left on a half-deployed version.`,
 	f.IntVar(&o.Concurrency, "concurrency", deployer.DefaultConcurrency, "functions deployed at once")
 	f.Float64Var(&o.Rate, "rate", deployer.DefaultRate, "control-plane requests per second, retries included (Lambda's quota is 15)")
 	f.IntVar(&o.KeepVersions, "keep-versions", 0, "delete published versions beyond the newest `N` that no alias uses (0 keeps all)")
+	f.StringVar(&o.Shard, "shard", "", "deploy only shard `K/N` of the selected functions (for CI fan-out)")
+	f.StringVar(&o.Cache, "cache", "", "shared artifact cache `URL` (s3://bucket/prefix; default: the manifest's cache)")
+	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the artifact caches (local and shared)")
 	o.Target.register(f)
 	return cmd
 }
@@ -110,7 +148,7 @@ function starts and an alias is never left on a half-deployed version.`,
 // that fails to fingerprint or build is taken out of the plan with its
 // error (Deploy reports it, the others deploy); an error that belongs to
 // no function is returned.
-func buildFor(ctx context.Context, g *globalOptions, s *deploySession, plan *deployer.Plan, local bool) ([]deployer.Artifact, error) {
+func buildFor(ctx context.Context, g *globalOptions, s *deploySession, plan *deployer.Plan, po buildPipeOptions) ([]deployer.Artifact, error) {
 	need := plan.NeedCode()
 	var build []manifest.Function
 	for _, f := range s.fns {
@@ -123,7 +161,7 @@ func buildFor(ctx context.Context, g *globalOptions, s *deploySession, plan *dep
 	}
 	// With --local the functions are already the host's architecture;
 	// HostArch keeps their zips apart from the AWS ones (.lamb/dist-host).
-	built, err := buildArtifacts(ctx, g, s.manifest, build, buildPipeOptions{HostArch: local})
+	built, err := buildArtifacts(ctx, g, s.manifest, build, po)
 	arts := make([]deployer.Artifact, 0, len(built))
 	for _, a := range built {
 		arts = append(arts, deployer.Artifact{Function: a.Function, Fingerprint: a.Fingerprint, Path: a.Path, CodeSha256: a.CodeSha256, Size: a.Size})

@@ -20,6 +20,7 @@ func init() { registerCommand(newPlanCmd) }
 
 type planOptions struct {
 	Since            string
+	Shard            string
 	ShowValues       bool
 	DetailedExitcode bool
 	Target           targetOptions
@@ -28,8 +29,9 @@ type planOptions struct {
 func newPlanCmd(g *globalOptions) *cobra.Command {
 	var o planOptions
 	cmd := &cobra.Command{
-		Use:   "plan [FUNCTION...] [--since REF]",
-		Short: "Show what a deploy would create or update, without building",
+		Use:               "plan [FUNCTION...] [--since REF]",
+		ValidArgsFunction: g.completeFunctions,
+		Short:             "Show what a deploy would create or update, without building",
 		Long: `plan reads every selected function from Lambda (GetFunction) and compares it with the
 repository: the lamb:fingerprint tag against the function's fingerprint, the live code
 against the lamb:code-sha256 tag (drift), the configuration field by field and the alias.
@@ -40,10 +42,10 @@ update alias or no change. Nothing is built. Environment values are never printe
 With --detailed-exitcode the exit status is 0 when nothing would change, 2 when something
 would, 1 on error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := deployCheckFormat(g.Output); err != nil {
+			if err := g.checkOutput(); err != nil {
 				return err
 			}
-			s, err := prepareDeploy(cmd.Context(), g, &o.Target, args, o.Since)
+			s, err := prepareDeploy(cmd.Context(), g, &o.Target, args, o.Since, o.Shard)
 			if err != nil {
 				return err
 			}
@@ -52,6 +54,9 @@ would, 1 on error.`,
 			plan, planErr := d.Plan(cmd.Context(), s.desired)
 			if err := writePlan(g, plan); err != nil {
 				return err
+			}
+			if err := writeGitHubSummary(planSummary(stageName(s.manifest), plan)); err != nil {
+				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
 			if planErr != nil {
 				return reportErrors(g, planErr)
@@ -66,15 +71,9 @@ would, 1 on error.`,
 	f.StringVar(&o.Since, "since", "", "only functions affected since `REF` (merge-base of REF and HEAD)")
 	f.BoolVar(&o.ShowValues, "show-values", false, "print environment values in the diff")
 	f.BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
+	f.StringVar(&o.Shard, "shard", "", "plan only shard `K/N` of the selected functions (for CI fan-out)")
 	o.Target.register(f)
 	return cmd
-}
-
-func deployCheckFormat(output string) error {
-	if output != "text" && output != "json" {
-		return usageError(fmt.Errorf("unknown output format %q (text|json)", output))
-	}
-	return nil
 }
 
 func writePlan(g *globalOptions, plan *deployer.Plan) error {
@@ -114,10 +113,10 @@ func (s *deploySession) close() {
 	}
 }
 
-// prepareDeploy loads the manifest, selects the functions (names, --since),
-// checks they can be deployed (usage errors, before any AWS call),
-// connects to the target and fingerprints them.
-func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, names []string, since string) (*deploySession, error) {
+// prepareDeploy loads the manifest, selects the functions (names, --since,
+// --shard), checks they can be deployed (usage errors, before any AWS
+// call), connects to the target and fingerprints them.
+func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, names []string, since, shard string) (*deploySession, error) {
 	if err := to.check(); err != nil {
 		return nil, err
 	}
@@ -127,6 +126,9 @@ func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, nam
 	}
 	fns, err := selectFunctions(ctx, m, names, since)
 	if err != nil {
+		return nil, err
+	}
+	if fns, err = shardByClosure(ctx, m, fns, shard); err != nil {
 		return nil, err
 	}
 	if err := checkDeployable(m, fns); err != nil {

@@ -20,8 +20,9 @@ type rollbackOptions struct {
 func newRollbackCmd(g *globalOptions) *cobra.Command {
 	var o rollbackOptions
 	cmd := &cobra.Command{
-		Use:   "rollback FUNCTION... [--to VERSION]",
-		Short: "Move functions' aliases back to the previous (or a given) version",
+		Use:               "rollback FUNCTION... [--to VERSION]",
+		ValidArgsFunction: g.completeFunctions,
+		Short:             "Move functions' aliases back to the previous (or a given) version",
 		Long: `rollback moves each function's alias to the highest published version below the one it
 points to, or to --to VERSION. Nothing is built or published. The next deploy moves the
 alias forward again if the repository still holds the newer code.`,
@@ -29,7 +30,7 @@ alias forward again if the repository still holds the newer code.`,
 			if len(args) == 0 {
 				return usageError(errors.New("rollback: name at least one function"))
 			}
-			if err := deployCheckFormat(g.Output); err != nil {
+			if err := g.checkOutput(); err != nil {
 				return err
 			}
 			if err := o.Target.check(); err != nil {
