@@ -180,7 +180,7 @@ type job struct {
 	modDir   string
 	pkg      string // package argument relative to modDir: ./functions/x
 	imp      string // import path
-	files    []zipFile
+	files    []ZipFile
 	binary   string // output path of the go command
 
 	art Artifact
@@ -625,7 +625,7 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 		}
 	}
 
-	entries := append([]zipFile{{Name: "bootstrap", Src: j.binary, Mode: 0o755}}, j.files...)
+	entries := append([]ZipFile{{Name: "bootstrap", Src: j.binary, Mode: 0o755}}, j.files...)
 	sum, size, err := writeZipFile(dist, entries, mtime)
 	if err != nil {
 		j.err = err
@@ -654,14 +654,14 @@ func (b *Builder) store(j *job) {
 
 // writeZipFile writes the zip of entries to dst through a temporary file,
 // returning its base64 SHA-256 and size.
-func writeZipFile(dst string, entries []zipFile, mtime time.Time) (string, int64, error) {
+func writeZipFile(dst string, entries []ZipFile, mtime time.Time) (string, int64, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*.zip")
 	if err != nil {
 		return "", 0, err
 	}
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(tmp, h)}
-	_, err = writeZip(cw, entries, mtime)
+	_, err = WriteZip(cw, entries, mtime)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

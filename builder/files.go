@@ -19,12 +19,12 @@ var ErrEscape = errors.New("resolves outside the repository")
 // $LAMBDA_TASK_ROOT/config/rates.json. A directory contributes every file
 // under it. Symbolic links are followed only when their target, resolved
 // now, is inside root.
-func extraFiles(root string, files []string) ([]zipFile, error) {
+func extraFiles(root string, files []string) ([]ZipFile, error) {
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
 		return nil, err
 	}
-	var out []zipFile
+	var out []ZipFile
 	for _, f := range files {
 		name := path.Clean(f)
 		if name == "." || path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
@@ -38,7 +38,7 @@ func extraFiles(root string, files []string) ([]zipFile, error) {
 			return nil, fmt.Errorf("files: %s: %w", f, err)
 		}
 		if !fi.IsDir() {
-			out = append(out, zipFile{Name: name, Src: src, Mode: 0o644})
+			out = append(out, ZipFile{Name: name, Src: src, Mode: 0o644})
 			continue
 		}
 		err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
@@ -60,7 +60,7 @@ func extraFiles(root string, files []string) ([]zipFile, error) {
 			if fi.IsDir() {
 				return fmt.Errorf("%s: a link to a directory inside a files: directory is not followed", entry)
 			}
-			out = append(out, zipFile{Name: entry, Src: real, Mode: 0o644})
+			out = append(out, ZipFile{Name: entry, Src: real, Mode: 0o644})
 			return nil
 		})
 		if err != nil {

@@ -27,8 +27,8 @@ const zipLevel = 6
 // changing zipLevel or the layout must change it.
 const zipFormat = "zip1-kp6"
 
-// zipFile is one entry of an artifact zip.
-type zipFile struct {
+// ZipFile is one entry of an artifact zip.
+type ZipFile struct {
 	Name string      // path inside the zip, slash-separated
 	Src  string      // file on disk
 	Mode fs.FileMode // 0755 or 0644
@@ -80,12 +80,12 @@ func getFlate(w io.Writer) *flate.Writer {
 	return fw
 }
 
-// writeZip writes files, sorted by name, as a deterministic zip to w: every
+// WriteZip writes files, sorted by name, as a deterministic zip to w: every
 // entry has the timestamp mtime, a Unix mode, no extra fields and no data
 // descriptor, so the same inputs always give the same bytes. It returns the
 // total uncompressed size.
-func writeZip(w io.Writer, files []zipFile, mtime time.Time) (int64, error) {
-	files = append([]zipFile(nil), files...)
+func WriteZip(w io.Writer, files []ZipFile, mtime time.Time) (int64, error) {
+	files = append([]ZipFile(nil), files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	date, tim := msDosTime(mtime.UTC())
 	zw := zip.NewWriter(w)

@@ -75,7 +75,7 @@ func TestWriteZip(t *testing.T) {
 		"a.txt":             "a",
 		"empty":             "",
 	})
-	entries := []zipFile{
+	entries := []ZipFile{
 		{Name: "config/rates.json", Src: filepath.Join(dir, "config/rates.json"), Mode: 0o644},
 		{Name: "bootstrap", Src: filepath.Join(dir, "bin"), Mode: 0o755},
 		{Name: "empty", Src: filepath.Join(dir, "empty"), Mode: 0o644},
@@ -97,7 +97,7 @@ func TestWriteZip(t *testing.T) {
 				t.Fatal(err)
 			}
 			var b1, b2 bytes.Buffer
-			n, err := writeZip(&b1, entries, mtime)
+			n, err := WriteZip(&b1, entries, mtime)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,8 +105,8 @@ func TestWriteZip(t *testing.T) {
 				t.Errorf("unzipped size = %d, want %d", n, want)
 			}
 			// Reversed input order and a second run: the same bytes.
-			rev := []zipFile{entries[3], entries[2], entries[1], entries[0]}
-			if _, err := writeZip(&b2, rev, mtime); err != nil {
+			rev := []ZipFile{entries[3], entries[2], entries[1], entries[0]}
+			if _, err := WriteZip(&b2, rev, mtime); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(b1.Bytes(), b2.Bytes()) {
@@ -129,8 +129,8 @@ func TestWriteZip(t *testing.T) {
 func TestWriteZipDuplicate(t *testing.T) {
 	dir := t.TempDir()
 	writeTestFiles(t, dir, map[string]string{"a": "x"})
-	e := zipFile{Name: "a", Src: filepath.Join(dir, "a"), Mode: 0o644}
-	if _, err := writeZip(io.Discard, []zipFile{e, e}, defaultEpoch); err == nil {
+	e := ZipFile{Name: "a", Src: filepath.Join(dir, "a"), Mode: 0o644}
+	if _, err := WriteZip(io.Discard, []ZipFile{e, e}, defaultEpoch); err == nil {
 		t.Fatal("duplicate entries: no error")
 	}
 }

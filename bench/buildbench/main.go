@@ -1,0 +1,403 @@
+// Command buildbench measures `lamb build` against the ways Lambda
+// monorepos are usually built, in one run on one generated repository
+// (internal/benchgen), and prints a Markdown table of ratios:
+//
+//	go run ./bench/buildbench -n 24          # everything, cold builds too
+//	go run ./bench/buildbench -n 12 -cold=false -runs 5
+//
+// Baselines, all with CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build
+// -trimpath -buildvcs=false -ldflags='-s -w' -tags lambda.norpc:
+//
+//	(a) one go build per function, in turn, then archive/zip (default deflate)
+//	(c) one go build -o out/ ./functions/..., then archive/zip
+//
+// Goals (issue 4): cold ≤ 1.10× (c); one function's main.go edited ≤ 1.5×
+// (go build of that function + zipping it); no-op ≤ 3× go list -deps -json
+// ./functions/...; zipping ≥ 2× faster than archive/zip's default at ≤ 2%
+// larger. Cold builds use a fresh GOCACHE each (about 30 s on two idle
+// cores). It needs the module proxy or a warm module cache.
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lambctl/lamb/builder"
+	"github.com/lambctl/lamb/internal/benchgen"
+)
+
+var (
+	n      = flag.Int("n", 24, "functions in the generated repository")
+	runs   = flag.Int("runs", 3, "runs of each warm measurement (the median is reported)")
+	cold   = flag.Bool("cold", true, "measure cold builds (a fresh GOCACHE each)")
+	repo   = flag.String("repo", "", "use this generated repository (a copy is made) instead of generating one")
+	lambF  = flag.String("lamb", "", "lamb binary to measure (default: build ./cmd/lamb)")
+	keep   = flag.Bool("keep", false, "keep the work directory")
+	goFlag = []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags=lambda.norpc"}
+)
+
+type env struct {
+	work, repo, lamb string
+	gocache          string // GOCACHE for the next commands
+	xdg              string // lamb's user cache
+}
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "buildbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	work, err := os.MkdirTemp("", "buildbench-")
+	if err != nil {
+		return err
+	}
+	if !*keep {
+		defer os.RemoveAll(work)
+	} else {
+		fmt.Fprintln(os.Stderr, "work directory:", work)
+	}
+	e := &env{work: work, repo: filepath.Join(work, "repo"), lamb: *lambF, xdg: filepath.Join(work, "xdg")}
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		return err
+	}
+	warmCache := strings.TrimSpace(string(out))
+	e.gocache = warmCache
+	if e.lamb == "" {
+		e.lamb = filepath.Join(work, "lamb")
+		if err := e.cmd(".", "go", "build", "-o", e.lamb, "./cmd/lamb").Run(); err != nil {
+			return fmt.Errorf("build lamb: %w", err)
+		}
+	}
+	if *repo != "" {
+		if err := os.CopyFS(e.repo, os.DirFS(*repo)); err != nil {
+			return err
+		}
+	} else if err := benchgen.Generate(e.repo, *n); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(e.repo, "lamb.yaml")); err != nil {
+		y := "version: 1\ndefaults:\n  runtime: provided.al2023\n  architecture: arm64\ndiscover:\n  - packages: ./functions/...\n    name: \"{{.Dir}}\"\n"
+		if err := os.WriteFile(filepath.Join(e.repo, "lamb.yaml"), []byte(y), 0o644); err != nil {
+			return err
+		}
+	}
+	fns, err := filepath.Glob(filepath.Join(e.repo, "functions", "*"))
+	if err != nil || len(fns) == 0 {
+		return fmt.Errorf("no functions in %s", e.repo)
+	}
+	for i := range fns {
+		fns[i] = filepath.Base(fns[i])
+	}
+	sort.Strings(fns)
+	fmt.Fprintf(os.Stderr, "%d functions, %d CPUs, load average %s\n", len(fns), runtime.NumCPU(), loadavg())
+	loadStart := loadavg()
+
+	var rows []row
+
+	// Cold build cache: all functions, each tool with an empty GOCACHE.
+	if *cold {
+		var r row
+		r.name = "cold build cache, all functions"
+		r.goal = "≤ 1.10× (c)"
+		r.lamb = e.coldRun(func() error { return e.lambBuild() })
+		r.a = e.coldRun(func() error { return e.buildEach(fns) })
+		r.c = e.coldRun(func() error { return e.buildAll(fns) })
+		r.floor, r.floorName, r.limit = r.c, "(c)", 1.10
+		rows = append(rows, r)
+	}
+	e.gocache = warmCache
+
+	// Warm: bring every tool's outputs up to date.
+	if err := e.lambBuild(); err != nil {
+		return err
+	}
+	if err := e.buildEach(fns); err != nil {
+		return err
+	}
+	if err := e.buildAll(fns); err != nil {
+		return err
+	}
+
+	// One function's main.go edited.
+	{
+		target := fns[len(fns)/2]
+		var r row
+		r.name = "one function's main.go edited"
+		r.goal = "≤ 1.5× go build of it + zip"
+		edit := func() {
+			if _, err := benchgen.Touch(e.repo, "functions/"+target); err != nil {
+				panic(err)
+			}
+		}
+		r.lamb = e.median(edit, e.lambBuild)
+		r.a = e.median(edit, func() error { return e.buildEach(fns) })
+		r.c = e.median(edit, func() error { return e.buildAll(fns) })
+		r.floor = e.median(edit, func() error { return e.buildOne(target) })
+		r.floorName = "go build " + target + " + zip"
+		r.limit = 1.5
+		rows = append(rows, r)
+	}
+
+	// No-op: nothing changed since the last build.
+	{
+		var r row
+		r.name = "no-op (nothing changed)"
+		r.goal = "≤ 3× go list -deps -json"
+		r.lamb = e.median(nil, e.lambBuild)
+		r.a = e.median(nil, func() error { return e.buildEach(fns) })
+		r.c = e.median(nil, func() error { return e.buildAll(fns) })
+		r.floor = e.median(nil, func() error {
+			return e.cmd(e.repo, "go", "list", "-deps", "-json", "./functions/...").Run()
+		})
+		r.floorName = "go list -deps -json ./functions/..."
+		r.limit = 3
+		rows = append(rows, r)
+	}
+
+	zr, err := e.zipBench(fns)
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("N=%d functions, GOARCH=arm64, %d CPUs; load average %s at start, %s at end (other work on the machine inflates every column alike).\n\n",
+		len(fns), runtime.NumCPU(), loadStart, loadavg())
+	fmt.Println("| work | lamb build | (a) go build per function + zip | (c) one go build + zip | floor | lamb / floor | goal |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		ratio := r.lamb.Seconds() / r.floor.Seconds()
+		ok := "met"
+		if ratio > r.limit {
+			ok = "NOT met"
+		}
+		fmt.Printf("| %s | %s | %s | %s | %s: %s | %.2f | %s: %s |\n", r.name, secs(r.lamb), secs(r.a), secs(r.c), r.floorName, secs(r.floor), ratio, r.goal, ok)
+	}
+	fmt.Println()
+	fmt.Print(zr)
+	return nil
+}
+
+type row struct {
+	name, goal, floorName string
+	lamb, a, c, floor     time.Duration
+	limit                 float64
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+func (e *env) cmd(dir, name string, args ...string) *exec.Cmd {
+	c := exec.Command(name, args...)
+	c.Dir = dir
+	c.Env = append(os.Environ(), "GOCACHE="+e.gocache, "XDG_CACHE_HOME="+e.xdg, "GOFLAGS=-buildvcs=false")
+	c.Stderr = os.Stderr
+	return c
+}
+
+func (e *env) goBuild(args ...string) error {
+	c := e.cmd(e.repo, "go", append(append([]string(nil), goFlag...), args...)...)
+	c.Env = append(c.Env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	return c.Run()
+}
+
+// coldRun times f with an empty GOCACHE and an empty lamb cache.
+func (e *env) coldRun(f func() error) time.Duration {
+	e.gocache = must(os.MkdirTemp(e.work, "gocache-"))
+	os.RemoveAll(e.xdg)
+	os.RemoveAll(filepath.Join(e.repo, ".lamb"))
+	os.RemoveAll(filepath.Join(e.work, "a"))
+	os.RemoveAll(filepath.Join(e.work, "c"))
+	d := timeIt(f)
+	os.RemoveAll(e.gocache)
+	return d
+}
+
+func (e *env) median(prep func(), f func() error) time.Duration {
+	var ds []time.Duration
+	for i := 0; i < *runs; i++ {
+		if prep != nil {
+			prep()
+		}
+		ds = append(ds, timeIt(f))
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
+}
+
+func timeIt(f func() error) time.Duration {
+	t0 := time.Now()
+	if err := f(); err != nil {
+		fmt.Fprintln(os.Stderr, "buildbench:", err)
+		os.Exit(1)
+	}
+	return time.Since(t0)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func (e *env) lambBuild() error {
+	c := e.cmd(e.repo, e.lamb, "build")
+	c.Stdout = io.Discard
+	c.Stderr = io.Discard
+	return c.Run()
+}
+
+// buildEach is (a): one go build per function into its own directory, then
+// archive/zip of every bootstrap.
+func (e *env) buildEach(fns []string) error {
+	for _, f := range fns {
+		if err := e.goBuild("-o", filepath.Join(e.work, "a", f, "bootstrap"), "./functions/"+f); err != nil {
+			return err
+		}
+	}
+	for _, f := range fns {
+		if err := stdZip(filepath.Join(e.work, "a", f, "bootstrap"), filepath.Join(e.work, "a", f+".zip")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildAll is (c): one go build of every function, then archive/zip.
+func (e *env) buildAll(fns []string) error {
+	if err := e.goBuild("-o", filepath.Join(e.work, "c")+"/", "./functions/..."); err != nil {
+		return err
+	}
+	for _, f := range fns {
+		if err := stdZip(filepath.Join(e.work, "c", f), filepath.Join(e.work, "c", f+".zip")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildOne is the floor of an edit: go build of the one function, and zip.
+func (e *env) buildOne(f string) error {
+	bin := filepath.Join(e.work, "one", f, "bootstrap")
+	if err := e.goBuild("-o", bin, "./functions/"+f); err != nil {
+		return err
+	}
+	return stdZip(bin, filepath.Join(e.work, "one", f+".zip"))
+}
+
+// stdZip zips src as bootstrap with archive/zip's defaults.
+func stdZip(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, buf.Bytes(), 0o644)
+}
+
+// zipBench zips the (c) bootstraps with archive/zip's default and with
+// lamb's writer, one at a time on one goroutine each.
+func (e *env) zipBench(fns []string) (string, error) {
+	var raw int64
+	var bins []string
+	for _, f := range fns {
+		p := filepath.Join(e.work, "c", f)
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", err
+		}
+		raw += fi.Size()
+		bins = append(bins, p)
+	}
+	measure := func(z func(src string, w io.Writer) error) (time.Duration, int64) {
+		var best time.Duration
+		var size int64
+		for i := 0; i < *runs; i++ {
+			cw := &counter{}
+			t0 := time.Now()
+			for _, b := range bins {
+				if err := z(b, cw); err != nil {
+					panic(err)
+				}
+			}
+			d := time.Since(t0)
+			if i == 0 || d < best {
+				best = d
+			}
+			size = cw.n
+		}
+		return best, size
+	}
+	stdT, stdN := measure(func(src string, w io.Writer) error {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		zw := zip.NewWriter(w)
+		h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+		h.SetMode(0o755)
+		fw, err := zw.CreateHeader(h)
+		if err != nil {
+			return err
+		}
+		if _, err := fw.Write(data); err != nil {
+			return err
+		}
+		return zw.Close()
+	})
+	lambT, lambN := measure(func(src string, w io.Writer) error {
+		_, err := builder.WriteZip(w, []builder.ZipFile{{Name: "bootstrap", Src: src, Mode: 0o755}}, time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC))
+		return err
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, "Zipping the %d bootstraps (%.1f MB), one after another on one core, best of %d:\n\n", len(bins), float64(raw)/1e6, *runs)
+	fmt.Fprintln(&b, "| zip writer | time | output | speed vs archive/zip | size vs archive/zip | goal |")
+	fmt.Fprintln(&b, "|---|---|---|---|---|---|")
+	fmt.Fprintf(&b, "| archive/zip, default deflate | %s | %.1f MB | 1.00× | 100.0%% | |\n", secs(stdT), float64(stdN)/1e6)
+	speed := stdT.Seconds() / lambT.Seconds()
+	size := 100 * float64(lambN) / float64(stdN)
+	ok := "met"
+	if speed < 2 || size > 102 {
+		ok = "NOT met"
+	}
+	fmt.Fprintf(&b, "| lamb (klauspost/compress flate) | %s | %.1f MB | %.2f× | %.1f%% | ≥ 2× faster, ≤ 102%%: %s |\n", secs(lambT), float64(lambN)/1e6, speed, size, ok)
+	return b.String(), nil
+}
+
+type counter struct{ n int64 }
+
+func (c *counter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
