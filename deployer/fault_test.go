@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/emulator"
@@ -232,6 +233,92 @@ func TestDeployKilled(t *testing.T) {
 				}
 			}
 			if _, _, err := e.deploy(ctx, t, w, testOptions(e)); err != nil {
+				t.Fatalf("rerun: %v", err)
+			}
+			e.checkConverged(t, w)
+		})
+	}
+}
+
+// TestDeployInterrupted cancels the deploy's context (Ctrl-C) right after
+// the server answers a given call of function a, with one function at a
+// time: a function past its code update finishes publishing, moving its
+// alias and tagging; one before it leaves its alias alone; no function
+// starts after the interrupt; a rerun converges.
+func TestDeployInterrupted(t *testing.T) {
+	tests := []struct {
+		after    string // "Op Function" after which the context is cancelled
+		aDone    bool   // a finished anyway
+		aliasNew bool   // a's alias points at the new code
+	}{
+		{after: "UpdateFunctionCode a", aDone: false, aliasNew: false},
+		{after: "PublishVersion a", aDone: true, aliasNew: true},
+		{after: "UpdateAlias a", aDone: true, aliasNew: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.after, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var armed atomic.Bool
+			e := newTestEnvHandler(t, emulator.Options{TransitionDelay: 2 * time.Millisecond}, func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					h.ServeHTTP(w, r)
+					if !armed.Load() || r.Method == http.MethodGet {
+						return
+					}
+					calls := h.(*emulator.Server).Calls()
+					if last := calls[len(calls)-1]; last.Op+" "+last.Function == tt.after {
+						cancel()
+					}
+				})
+			})
+			w := e.world(t, map[string]string{"a": "fa1", "b": "fb1", "c": "fc1"})
+			if _, _, err := e.deploy(context.Background(), t, w, testOptions(e)); err != nil {
+				t.Fatal(err)
+			}
+			old := w.arts["a"].CodeSha256
+			for _, n := range []string{"a", "b", "c"} {
+				w.set(t, e, n, n+"-2")
+			}
+			var (
+				mu      sync.Mutex
+				started []string
+			)
+			opts := testOptions(e)
+			opts.Concurrency = 1
+			opts.OnStart = func(name string) {
+				mu.Lock()
+				started = append(started, name)
+				mu.Unlock()
+			}
+			armed.Store(true)
+			_, res, err := e.deploy(ctx, t, w, opts)
+			armed.Store(false)
+			if err == nil {
+				t.Fatal("interrupted deploy reported no error")
+			}
+			t.Logf("interrupted: %v", err)
+			mu.Lock()
+			defer mu.Unlock()
+			if diff := cmp.Diff([]string{"a"}, started); diff != "" {
+				t.Errorf("functions started (-want +got):\n%s", diff)
+			}
+			if got := res.Functions[0].Outcome == deployer.Updated; got != tt.aDone {
+				t.Errorf("a: outcome %s, want done=%v", res.Functions[0].Outcome, tt.aDone)
+			}
+			al, aerr := e.client.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("a"), Qualifier: aws.String("live")})
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			want := old
+			if tt.aliasNew {
+				want = w.arts["a"].CodeSha256
+			}
+			if got := aws.ToString(al.Configuration.CodeSha256); got != want {
+				t.Errorf("a's alias points at code %s, want %s", got, want)
+			}
+			if _, _, err := e.deploy(context.Background(), t, w, testOptions(e)); err != nil {
 				t.Fatalf("rerun: %v", err)
 			}
 			e.checkConverged(t, w)
