@@ -151,6 +151,9 @@ func Affected(ctx context.Context, m *manifest.Manifest, ref string, fns []manif
 	return res, nil
 }
 
+// testHookWorktree, when set by a test, runs once the base worktree exists.
+var testHookWorktree func(dir string)
+
 // computeBase fingerprints fns at commit base in a temporary worktree.
 func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage string, m *manifest.Manifest, fns []manifest.Function) (bs *baseState, err error) {
 	tmp, err := os.MkdirTemp("", "lamb-affected-")
@@ -173,6 +176,9 @@ func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage str
 	}
 	if _, err := git(ctx, top, "-c", "core.hooksPath="+hooks, "worktree", "add", "--detach", "--quiet", wt, base); err != nil {
 		return nil, fmt.Errorf("checking out base %s: %w", base, err)
+	}
+	if testHookWorktree != nil {
+		testHookWorktree(wt)
 	}
 	bm := *m
 	bm.Root = filepath.Join(wt, filepath.FromSlash(relRoot))
@@ -328,6 +334,19 @@ func readCache(key string) (*baseState, bool) {
 	return &bs, true
 }
 
+// pruneCache removes entries not written for maxAge.
+func pruneCache(dir string, maxAge time.Duration) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > maxAge {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
 // writeCache stores bs; a failure only costs time on the next run.
 func writeCache(key string, bs *baseState) {
 	name := cacheFile(key)
@@ -341,6 +360,7 @@ func writeCache(key string, bs *baseState) {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return
 	}
+	pruneCache(filepath.Dir(name), 30*24*time.Hour)
 	tmp, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
 	if err != nil {
 		return

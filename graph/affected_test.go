@@ -139,3 +139,34 @@ func TestAffectedErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAffectedCancelRemovesWorktree: Ctrl-C while the base is being
+// fingerprinted still removes the temporary worktree.
+func TestAffectedCancelRemovesWorktree(t *testing.T) {
+	isolateCache(t)
+	dir := newRepo(t, nil)
+	gitInit(t, dir)
+	gitCommit(t, dir, "base")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wt string
+	testHookWorktree = func(d string) { wt = d; cancel() }
+	defer func() { testHookWorktree = nil }()
+	fns := []manifest.Function{fn("a")}
+	_, err := Affected(ctx, &manifest.Manifest{Root: dir, Functions: fns}, "HEAD", fns)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if wt == "" {
+		t.Fatal("no worktree was made")
+	}
+	if _, err := os.Stat(wt); !os.IsNotExist(err) {
+		t.Errorf("worktree %s left behind: %v", wt, err)
+	}
+	if wts := run(t, dir, nil, "git", "worktree", "list", "--porcelain"); strings.Count(wts, "worktree ") != 1 {
+		t.Errorf("git still lists worktrees:\n%s", wts)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "lamb", "affected")); len(entries) != 0 {
+		t.Errorf("a cancelled run was cached: %v", entries)
+	}
+}
