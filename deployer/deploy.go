@@ -197,7 +197,10 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 	}
 	if !created {
 		cfg, tags = fp.live.Configuration, fp.live.Tags
-		if fp.configUpdate || cfg.LastUpdateStatus == types.LastUpdateStatusFailed && !fp.Code {
+		failed := cfg.LastUpdateStatus == types.LastUpdateStatusFailed
+		// A failed last update is redone: by the code update when there
+		// is one, else by applying the configuration again.
+		if fp.configUpdate || (failed && !fp.Code) {
 			err := d.onConflictWait(ctx, fp.Name, func() error {
 				_, err := d.lambda.UpdateFunctionConfiguration(ctx, configInput(fp))
 				return err
@@ -211,7 +214,10 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 			}
 			cfg, tags = got.Configuration, got.Tags
 		}
-		if fp.Code && (aws.ToString(cfg.CodeSha256) != code.sha || liveArchitecture(cfg) != fn.Architecture && fn.Architecture != "" ||
+		// Code already live (same zip, architecture, and a successful last
+		// update) is not uploaded again.
+		if fp.Code && (aws.ToString(cfg.CodeSha256) != code.sha ||
+			(fn.Architecture != "" && liveArchitecture(cfg) != fn.Architecture) ||
 			cfg.LastUpdateStatus != types.LastUpdateStatusSuccessful) {
 			err := d.onConflictWait(ctx, fp.Name, func() error {
 				_, err := d.lambda.UpdateFunctionCode(ctx, code.updateInput(fp.Name, fn.Architecture))
@@ -244,7 +250,9 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.WaitTimeout)
 	defer cancel()
-	if fn.Alias != "" {
+	// Only tags changed: no new version, the alias stays.
+	tagsOnly := !created && !fp.Code && !fp.configUpdate && !fp.publish
+	if fn.Alias != "" && !tagsOnly {
 		v, err := d.publish(pctx, fp.Name, wantSha, aws.ToString(cfg.RevisionId))
 		if err != nil {
 			return fail("publish version", err)

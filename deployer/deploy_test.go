@@ -162,6 +162,28 @@ func TestPlanConfigAndDrift(t *testing.T) {
 	e.checkConverged(t, w)
 }
 
+func TestDeployTagsOnly(t *testing.T) {
+	e := newTestEnv(t, emulator.Options{})
+	ctx := context.Background()
+	w := e.world(t, map[string]string{"a": "fa1"})
+	if _, _, err := e.deploy(ctx, t, w, testOptions(e)); err != nil {
+		t.Fatal(err)
+	}
+	w.edit("a", func(f *manifest.Function) { f.Tags = map[string]string{"team": "payments"} })
+	e.srv.ResetCalls()
+	plan, _, err := e.deploy(ctx, t, w, testOptions(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]deployer.Change{{Field: "tags.team", From: "core", To: "payments"}}, plan.Functions[0].Config); diff != "" {
+		t.Errorf("plan (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"TagResource a"}, e.mutating()); diff != "" {
+		t.Errorf("mutating calls (-want +got):\n%s", diff)
+	}
+	e.checkConverged(t, w)
+}
+
 func TestPlanShowValues(t *testing.T) {
 	e := newTestEnv(t, emulator.Options{})
 	ctx := context.Background()
