@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -166,12 +168,20 @@ func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, nam
 func checkDeployable(m *manifest.Manifest, fns []manifest.Function) error {
 	var lines []string
 	for _, f := range fns {
+		where := ""
+		if f.Pos.File != "" {
+			where = f.Pos.String() + ": "
+		}
 		if f.Role == "" {
-			where := ""
-			if f.Pos.File != "" {
-				where = f.Pos.String() + ": "
-			}
 			lines = append(lines, fmt.Sprintf("%s%s: no role: set role in the defaults, the function or the stage of %s", where, f.Name, displayPath(m)))
+		}
+		for _, k := range slices.Sorted(maps.Keys(f.Tags)) {
+			if strings.HasPrefix(k, "lamb:") {
+				lines = append(lines, fmt.Sprintf("%s%s: tag %q: the lamb: prefix is reserved for lamb's own tags", where, f.Name, k))
+			}
+		}
+		if n := len(f.Tags); n > 48 {
+			lines = append(lines, fmt.Sprintf("%s%s: %d tags: lamb writes 2 of Lambda's 50, so at most 48 are left", where, f.Name, n))
 		}
 	}
 	if len(lines) > 0 {
