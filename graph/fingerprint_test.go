@@ -270,3 +270,16 @@ func TestFingerprintVendor(t *testing.T) {
 		t.Errorf("reasons (-want +got):\n%s", diff)
 	}
 }
+
+// TestFingerprintSymlinkedRoot: a manifest root reached through a symlink
+// gives the same prints as the real path.
+func TestFingerprintSymlinkedRoot(t *testing.T) {
+	dir := newRepo(t, nil)
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Skip(err)
+	}
+	if diff := cmp.Diff(prints(t, dir, fn("a")), prints(t, link, fn("a"))); diff != "" {
+		t.Errorf("(-real +symlink):\n%s", diff)
+	}
+}

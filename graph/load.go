@@ -256,6 +256,9 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 	byDir := map[string]*packages.Package{}
 	for _, p := range roots {
 		byDir[filepath.Clean(p.Dir)] = p
+		if real, err := filepath.EvalSymlinks(p.Dir); err == nil {
+			byDir[real] = p
+		}
 	}
 
 	directives, err := readDirectives(cfg.modRoot, genv.GOWORK)
@@ -272,6 +275,11 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 	pkgInputs := map[*packages.Package]*PackageInputs{}
 	for i, d := range dirs {
 		root := byDir[filepath.Clean(d)]
+		if root == nil {
+			if real, err := filepath.EvalSymlinks(d); err == nil {
+				root = byDir[real]
+			}
+		}
 		if root == nil {
 			fail[i] = fmt.Errorf("%s: %w", patterns[i], ErrPackageNotFound)
 			continue
