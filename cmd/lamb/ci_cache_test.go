@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http/httptest"
@@ -13,10 +14,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/google/go-cmp/cmp"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/lambctl/lamb/emulator"
 	"github.com/lambctl/lamb/internal/s3cache"
 )
 
@@ -65,34 +72,7 @@ func TestSharedCacheAcrossClones(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Go binaries")
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(wd) // lamb -C changes directory; restore it afterwards
-	for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
-		v, err := goEnvValue(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Setenv(k, v) // keep the real caches when XDG_CACHE_HOME moves
-	}
-	backend := s3mem.New()
-	if err := backend.CreateBucket("lamb-cache"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	tmp := t.TempDir()
-	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
-	t.Setenv("AWS_ACCESS_KEY_ID", "lamb")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "lamb")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(tmp, "aws-config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(tmp, "aws-credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("GITHUB_ACTIONS", "")
-
+	wd, backend, tmp := s3Env(t)
 	monorepo := filepath.Join(wd, "..", "..", "testdata", "monorepo")
 	build := func(name string) (map[string]string, map[string]string, string) {
 		t.Helper()
@@ -248,4 +228,147 @@ func mapsEqual(a, b map[string]string) bool {
 func zipSha(data []byte) string {
 	h := sha256.Sum256(data)
 	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// s3Env prepares a test that runs lamb against an in-process S3 (gofakes3,
+// bucket lamb-cache) reached through AWS_ENDPOINT_URL_S3, with the real Go
+// caches kept when XDG_CACHE_HOME moves. It returns the working directory
+// (restored at the end), the S3 backend and a temporary directory.
+func s3Env(t *testing.T) (string, *s3mem.Backend, string) {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(wd) // lamb -C changes directory; restore it afterwards
+	for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
+		v, err := goEnvValue(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv(k, v) // keep the real caches when XDG_CACHE_HOME moves
+	}
+	backend := s3mem.New()
+	if err := backend.CreateBucket("lamb-cache"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	tmp := t.TempDir()
+	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "lamb")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "lamb")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(tmp, "aws-config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(tmp, "aws-credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("GITHUB_ACTIONS", "")
+	t.Setenv("CI", "true")
+	return wd, backend, tmp
+}
+
+// lambIn runs lamb args in a fresh clone of the sample monorepo named name
+// under tmp, as a fresh runner (its own empty local artifact cache).
+func lambIn(t *testing.T, wd, tmp, name string, args ...string) (stdout, stderr string) {
+	t.Helper()
+	clone := filepath.Join(tmp, name)
+	copyTree(t, filepath.Join(wd, "..", "..", "testdata", "monorepo"), clone)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(tmp, name+"-cache"))
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code := run(context.Background(), append([]string{"-C", clone}, args...), &out, &errb)
+	t.Logf("%s: lamb %s: %v", name, strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	t.Chdir(wd)
+	if code != 0 {
+		t.Fatalf("%s: lamb %s exited %d\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), code, out.String(), errb.String())
+	}
+	return out.String(), errb.String()
+}
+
+// liveState is what a deploy leaves in Lambda for each function: code,
+// fingerprint tag and the version the alias points to.
+func liveState(t *testing.T, url string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	c := lambda.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("lamb", "lamb", ""),
+	}, func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) })
+	list, err := c.ListFunctions(ctx, &lambda.ListFunctionsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := map[string]string{}
+	for _, f := range list.Functions {
+		name := aws.ToString(f.FunctionName)
+		fn, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: f.FunctionName})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alias, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: f.FunctionName, Name: aws.String("live")})
+		if err != nil {
+			t.Fatalf("%s: alias live: %v", name, err)
+		}
+		state[name] = fmt.Sprintf("code=%s fingerprint=%s arch=%v alias=%s",
+			aws.ToString(fn.Configuration.CodeSha256), fn.Tags["lamb:fingerprint"],
+			fn.Configuration.Architectures, aws.ToString(alias.FunctionVersion))
+	}
+	return state
+}
+
+func newEmulator(t *testing.T) string {
+	t.Helper()
+	srv, err := emulator.New(emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return hs.URL
+}
+
+// TestShardedBuildThenDeploy is the fan-out workflow of
+// docs/github-actions.md: two runners each build their shard into the
+// shared cache, a third deploys everything without running go build, and
+// the live state equals that of a single lamb deploy.
+func TestShardedBuildThenDeploy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go binaries")
+	}
+	wd, backend, tmp := s3Env(t)
+	const cache = "s3://lamb-cache/fanout"
+	// Four of the sample's functions keep the test fast; the workflow is
+	// the same for all of them.
+	fns := []string{"mailer", "orders-get", "users-get", "worker"}
+	out1, _ := lambIn(t, wd, tmp, "shard1", append([]string{"build", "--shard", "1/2", "--cache", cache}, fns...)...)
+	out2, _ := lambIn(t, wd, tmp, "shard2", append([]string{"build", "--shard", "2/2", "--cache", cache}, fns...)...)
+	s1, s2 := statuses(out1), statuses(out2)
+	for name := range s1 {
+		if _, ok := s2[name]; ok {
+			t.Errorf("%s built by both shards", name)
+		}
+	}
+	if len(s1)+len(s2) != len(fns) || len(s1) == 0 || len(s2) == 0 {
+		t.Errorf("shards built %v and %v; want %v split between them", s1, s2, fns)
+	}
+	if keys := objectKeys(t, backend); len(keys) != len(fns) {
+		t.Errorf("cache holds %d zips, want %d", len(keys), len(fns))
+	}
+
+	fanout := newEmulator(t)
+	_, errDeploy := lambIn(t, wd, tmp, "deployer", append([]string{"deploy", "--endpoint", fanout, "--cache", cache}, fns...)...)
+	if strings.Contains(errDeploy, "go build") {
+		t.Errorf("the deploy job ran go build:\n%s", errDeploy)
+	}
+
+	single := newEmulator(t)
+	lambIn(t, wd, tmp, "single", append([]string{"deploy", "--endpoint", single}, fns...)...)
+
+	got, want := liveState(t, fanout), liveState(t, single)
+	if len(want) != len(fns) {
+		t.Fatalf("single deploy left %d functions, want %d", len(want), len(fns))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fan-out live state differs from a single deploy (-single +fanout):\n%s", diff)
+	}
 }
