@@ -6,6 +6,7 @@ import (
 	"context"
 	"debug/buildinfo"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,15 +14,22 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-multierror"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/lambctl/lamb/internal/s3cache"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -415,6 +423,59 @@ func TestBuildCancel(t *testing.T) {
 	}
 }
 
+// pidWriter cancels when the first line, a process id, is written.
+type pidWriter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	pid    int
+	cancel func()
+}
+
+func (w *pidWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if line, _, ok := strings.Cut(w.buf.String(), "\n"); ok && w.pid == 0 {
+		w.pid, _ = strconv.Atoi(line)
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// TestExecGoCancel checks that cancelling stops the go command and the
+// processes it started: `go run` of a program that sleeps.
+func TestExecGoCancel(t *testing.T) {
+	if testing.Short() || runtime.GOOS == "windows" {
+		t.Skip("runs the go command")
+	}
+	dir := t.TempDir()
+	writeTestFiles(t, dir, map[string]string{
+		"go.mod":  "module sleeper\n\ngo 1.22\n",
+		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"time\"\n)\n\nfunc main() {\n\tfmt.Println(os.Getpid())\n\ttime.Sleep(time.Hour)\n}\n",
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &pidWriter{cancel: cancel}
+	var stderr bytes.Buffer
+	err := execGo(ctx, dir, os.Environ(), []string{"run", "."}, w, &stderr)
+	if err == nil {
+		t.Fatalf("go run ended without error: %s", stderr.String())
+	}
+	w.mu.Lock()
+	pid := w.pid
+	w.mu.Unlock()
+	if pid == 0 {
+		t.Fatalf("the program never started: %v\n%s", err, stderr.String())
+	}
+	// The program is gone (or a zombie waiting for a reaper).
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err == nil {
+		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] != "Z" {
+			t.Errorf("process %d still running after cancel: %s", pid, stat)
+		}
+	}
+}
+
 func TestBuildBadTargets(t *testing.T) {
 	root := t.TempDir()
 	writeTestFiles(t, root, map[string]string{"go.mod": "module example.com/x\n", "fn/main.go": "package main\nfunc main() {}\n"})
@@ -464,5 +525,49 @@ func TestReproducible(t *testing.T) {
 	a3 := build(m1, append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000"))
 	if a3.CodeSha256 == a1.CodeSha256 {
 		t.Error("SOURCE_DATE_EPOCH did not change the zip")
+	}
+}
+
+var _ RemoteCache = (*s3cache.Cache)(nil)
+
+// TestSharedCache builds in one checkout with a shared cache (s3cache on an
+// in-process S3) and gets the zip in another checkout, with an empty local
+// cache, without running go.
+func TestSharedCache(t *testing.T) {
+	m1 := monorepo(t)
+	m2 := monorepo(t)
+	backend := s3mem.New()
+	if err := backend.CreateBucket("cache"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	defer srv.Close()
+	client := s3.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("lamb", "lamb", ""),
+	}, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(srv.URL)
+		o.UsePathStyle = true
+	})
+	remote := s3cache.New(client, s3cache.Location{Bucket: "cache", Prefix: "lamb"}, s3cache.Options{})
+
+	c := &counter{}
+	built, err := New(Options{Root: m1.Root, CacheDir: t.TempDir(), Remote: remote, run: c.run}).Build(context.Background(), targets(t, m1, "worker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.calls = nil
+	var progress bytes.Buffer
+	got, err := New(Options{Root: m2.Root, CacheDir: t.TempDir(), Remote: remote, Progress: &progress, run: c.run}).Build(context.Background(), targets(t, m2, "worker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.calls) != 0 {
+		t.Errorf("go ran %d times on a shared cache hit", len(c.calls))
+	}
+	want := built[0]
+	want.Path, want.Cached = filepath.Join(m2.Root, ".lamb", "dist", "worker.zip"), true
+	if diff := cmp.Diff(want, got[0]); diff != "" {
+		t.Errorf("artifact (-want +got):\n%s\n%s", diff, progress.String())
 	}
 }
