@@ -470,10 +470,18 @@ func planInvocations(buildDir, root string, jobs []*job) []*invocation {
 		}
 		base := filepath.Join(buildDir, shortHash(filepath.ToSlash(modRel)+"\n"+k.settings))
 		slots := map[string]int{}
+		slotOf := map[string]int{} // import path → slot: functions sharing a package share its binary
 		var bySlot []*invocation
 		for _, j := range g {
 			name := execName(j.imp)
+			if n, ok := slotOf[j.imp]; ok {
+				inv := bySlot[n]
+				j.binary = filepath.Join(inv.outDir, name)
+				inv.jobs = append(inv.jobs, j)
+				continue
+			}
 			n := slots[name]
+			slotOf[j.imp] = n
 			slots[name] = n + 1
 			if n == len(bySlot) {
 				bySlot = append(bySlot, &invocation{
@@ -507,9 +515,11 @@ func (b *Builder) runInvocation(ctx context.Context, inv *invocation, zipc chan<
 	pending := inv.jobs
 	var deps map[string][]string
 	for len(pending) > 0 {
-		pkgs := make([]string, len(pending))
+		var pkgs []string
 		for i, j := range pending {
-			pkgs[i] = j.pkg
+			if i == 0 || pending[i-1].pkg != j.pkg {
+				pkgs = append(pkgs, j.pkg)
+			}
 		}
 		b.progress("go build (linux/%s): %s", inv.settings.GOARCH, strings.Join(pkgs, " "))
 		var stdout, stderr strings.Builder

@@ -571,3 +571,24 @@ func TestSharedCache(t *testing.T) {
 		t.Errorf("artifact (-want +got):\n%s\n%s", diff, progress.String())
 	}
 }
+
+// TestSharedPackage builds two functions of one package: one binary, two
+// identical zips.
+func TestSharedPackage(t *testing.T) {
+	m := monorepo(t)
+	ts := targets(t, m, "worker")
+	second := ts[0]
+	second.Function.Name = "worker-2"
+	ts = append(ts, second)
+	c := &counter{}
+	arts, err := New(Options{Root: m.Root, NoCache: true, run: c.run}).Build(context.Background(), ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.builds(); n != 1 || strings.Count(strings.Join(c.calls[0], " "), "./functions/orders/worker") != 1 {
+		t.Errorf("go build calls: %q", c.calls)
+	}
+	if arts[0].CodeSha256 != arts[1].CodeSha256 || arts[0].Path == arts[1].Path {
+		t.Errorf("artifacts: %+v", arts)
+	}
+}

@@ -109,6 +109,7 @@ func TestPlanInvocations(t *testing.T) {
 		mk("m/functions/orders/get", arm),
 		mk("m/functions/pricing", amd),
 		mk("m/functions/admin/get", arm),
+		mk("m/functions/mailer", arm), // a second function of the same package
 	}
 	invs := planInvocations("/r/.lamb/build", "/r", jobs)
 	type inv struct {
@@ -129,7 +130,7 @@ func TestPlanInvocations(t *testing.T) {
 	// The arm64 and amd64 groups come in the order of their settings keys.
 	armFirst := arm.key() < amd.key()
 	armInvs := []inv{
-		{"0", []string{"./functions/admin/get", "./functions/mailer"}, []string{"get", "mailer"}},
+		{"0", []string{"./functions/admin/get", "./functions/mailer", "./functions/mailer"}, []string{"get", "mailer", "mailer"}},
 		{"1", []string{"./functions/orders/get"}, []string{"get"}},
 		{"2", []string{"./functions/users/get"}, []string{"get"}},
 	}
