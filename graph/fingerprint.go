@@ -66,6 +66,7 @@ type Settings struct {
 	GOAMD64      string `json:"goamd64,omitempty"`
 	GOEXPERIMENT string `json:"goexperiment,omitempty"`
 	GOFLAGS      string `json:"goflags,omitempty"`
+	GOFIPS140    string `json:"gofips140,omitempty"`
 }
 
 // PackageInputs are the inputs of one repository package.
@@ -130,6 +131,7 @@ func Diff(old, new Print) []string {
 		{"GOAMD64", os.GOAMD64, ns.GOAMD64},
 		{"GOEXPERIMENT", os.GOEXPERIMENT, ns.GOEXPERIMENT},
 		{"GOFLAGS", os.GOFLAGS, ns.GOFLAGS},
+		{"GOFIPS140", os.GOFIPS140, ns.GOFIPS140},
 	} {
 		if v.a != v.b && (os.GOARCH == ns.GOARCH || !strings.HasPrefix(v.name, "GOA")) {
 			r = append(r, fmt.Sprintf("build environment %s %q => %q", v.name, v.a, v.b))

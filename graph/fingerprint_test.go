@@ -92,6 +92,8 @@ func TestFingerprintChanges(t *testing.T) {
 			want: []string{"manifest build settings changed"}},
 		{name: "architecture", f: func(f *manifest.Function) { f.Architecture = "x86_64" },
 			want: []string{"manifest build settings changed"}},
+		{name: "build env", f: func(f *manifest.Function) { f.Build.Env = map[string]string{"GOFIPS140": "latest"} },
+			want: []string{`build environment GOFIPS140 "off" => "latest"`, "manifest build settings changed"}},
 		{name: "runtime config is not code", f: func(f *manifest.Function) {
 			f.Memory, f.Timeout, f.Environment = 512, 30, map[string]string{"SECRET": "x"}
 		}},

@@ -55,11 +55,11 @@ func (c config) environ() []string {
 
 // goEnv is what lamb reads from `go env` for one configuration.
 type goEnv struct {
-	GOVERSION, GOWORK, GOFLAGS, GOARM64, GOAMD64, GOEXPERIMENT string
+	GOVERSION, GOWORK, GOFLAGS, GOARM64, GOAMD64, GOEXPERIMENT, GOFIPS140 string
 }
 
 func readGoEnv(ctx context.Context, dir string, env []string) (goEnv, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", "-json", "GOVERSION", "GOWORK", "GOFLAGS", "GOARM64", "GOAMD64", "GOEXPERIMENT")
+	cmd := exec.CommandContext(ctx, "go", "env", "-json", "GOVERSION", "GOWORK", "GOFLAGS", "GOARM64", "GOAMD64", "GOEXPERIMENT", "GOFIPS140")
 	cmd.Dir = dir
 	cmd.Env = env
 	var stderr bytes.Buffer
@@ -293,6 +293,7 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 			Settings: Settings{
 				GOOS: "linux", GOARCH: cfg.goarch,
 				GOARM64: genv.GOARM64, GOAMD64: genv.GOAMD64, GOEXPERIMENT: genv.GOEXPERIMENT, GOFLAGS: genv.GOFLAGS,
+				GOFIPS140: genv.GOFIPS140,
 			},
 			Directives: map[string]string{},
 			Packages:   map[string]PackageInputs{},
