@@ -139,6 +139,15 @@ func newTarget(ctx context.Context, g *globalOptions, o targetOptions) (*target,
 	if cfg.Region == "" {
 		return nil, usageError(errors.New("no AWS region: set AWS_REGION, a region in your AWS profile, or region in the stage"))
 	}
+	// Fail once, clearly, rather than once per function.
+	if cfg.Credentials == nil {
+		return nil, errors.New("aws credentials: none found (environment, shared config or SSO)")
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+		return nil, fmt.Errorf("aws credentials: %w", err)
+	}
 	t.Region = cfg.Region
 	t.Lambda = lambda.NewFromConfig(cfg)
 	t.S3 = s3.NewFromConfig(cfg)
