@@ -316,6 +316,13 @@ func (r *Runner) discard(e *environment) {
 func (r *Runner) Close() error {
 	r.mu.Lock()
 	r.closed = true
+	for _, pool := range r.idle {
+		for _, e := range pool {
+			if e.idleTimer != nil {
+				e.idleTimer.Stop()
+			}
+		}
+	}
 	envs := make([]*environment, 0, len(r.all))
 	for e := range r.all {
 		envs = append(envs, e)
