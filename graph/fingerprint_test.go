@@ -285,3 +285,39 @@ func TestFingerprintSymlinkedRoot(t *testing.T) {
 		t.Errorf("(-real +symlink):\n%s", diff)
 	}
 }
+
+// TestFingerprintArchFiles: an x86_64 function sees _amd64 files, not _arm64
+// ones, and a manifest tag selects tagged files.
+func TestFingerprintArchFiles(t *testing.T) {
+	f := fn("a")
+	f.Architecture = "x86_64"
+	f.Build.Tags = []string{"premium"}
+	base := prints(t, newRepo(t, nil), f)[0]
+	if base.Inputs.Settings.GOARCH != "amd64" {
+		t.Errorf("GOARCH = %q", base.Inputs.Settings.GOARCH)
+	}
+	tests := []struct {
+		name, file string
+		want       bool
+	}{
+		{"amd64 file", "internal/shared/x_amd64.go", true},
+		{"arm64 file", "internal/shared/x_arm64.go", false},
+		{"tagged file", "internal/shared/premium.go", true},
+		{"other tag", "internal/shared/free.go", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			content := "package shared\n"
+			switch filepath.Base(tt.file) {
+			case "premium.go":
+				content = "//go:build premium\n\npackage shared\n"
+			case "free.go":
+				content = "//go:build free\n\npackage shared\n"
+			}
+			got := prints(t, newRepo(t, map[string]string{tt.file: content}), f)[0]
+			if changed := got.Fingerprint != base.Fingerprint; changed != tt.want {
+				t.Errorf("changed = %v, want %v (reasons %q)", changed, tt.want, Diff(base, got))
+			}
+		})
+	}
+}
