@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -301,6 +302,10 @@ func (s *Server) invoke(q request) error {
 		}
 	}
 	var req rapi.InvokeRequest
+	var arch string
+	if err == nil && len(c.Architectures) > 0 {
+		arch = c.Architectures[0]
+	}
 	if err == nil && c.State != "Active" {
 		err = conflictState(c.State)
 	}
@@ -341,7 +346,12 @@ func (s *Server) invoke(q request) error {
 	}
 	res, ierr := s.opts.Runtime.Invoke(q.r.Context(), req)
 	if ierr != nil {
-		return serviceErr("invoke %s: %v", req.FunctionArn, ierr)
+		if q.r.Context().Err() != nil {
+			return serviceErr("invoke %s: %v", req.FunctionArn, ierr)
+		}
+		// The code could not start: AWS answers with a function error.
+		res = startFailure(ierr, arch)
+		s.log.Warn("function did not start", "function", req.FunctionArn, "err", ierr)
 	}
 	h := q.w.Header()
 	h.Set("X-Amz-Executed-Version", req.Version)
@@ -394,4 +404,22 @@ func (s *Server) fetchS3(ctx context.Context, bucket, key, version string) ([]by
 		return nil, invalidParam("Unzipped size must be smaller than %d bytes", maxUnzipped)
 	}
 	return b, nil
+}
+
+// startFailure is the result of an invoke whose code could not be started
+// (a bad package, or a binary for another architecture).
+func startFailure(err error, arch string) *rapi.InvokeResult {
+	msg := "Error: " + err.Error()
+	if host := hostArchitecture(); arch != "" && arch != host {
+		msg += fmt.Sprintf(" (the function is built for %s and this machine runs %s: deploy code built for this machine, e.g. with lamb deploy --local)", arch, host)
+	}
+	payload, _ := json.Marshal(map[string]string{"errorType": "Runtime.InvalidEntrypoint", "errorMessage": msg})
+	return &rapi.InvokeResult{Payload: payload, FunctionError: "Unhandled", Logs: []byte(msg + "\n")}
+}
+
+func hostArchitecture() string {
+	if runtime.GOARCH == "amd64" {
+		return "x86_64"
+	}
+	return runtime.GOARCH
 }

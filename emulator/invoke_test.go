@@ -204,3 +204,31 @@ func TestInvokePending(t *testing.T) {
 		t.Errorf("invoke while Pending: %s %q", code, msg)
 	}
 }
+
+func TestInvokeStartFailure(t *testing.T) {
+	runner, err := rapi.NewRunner(rapi.RunnerOptions{WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { runner.Close() })
+	h := newHarness(t, Options{Runtime: runner})
+	other := types.ArchitectureArm64
+	if hostArchitecture() == "arm64" {
+		other = types.ArchitectureX8664
+	}
+	in := newCreateInput("bad", bootstrapZip(t, "not a binary"))
+	in.Architectures = []types.Architecture{other}
+	if _, err := h.c.CreateFunction(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	h.waitActive(t, "bad")
+	out, err := h.c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("bad")})
+	if err != nil {
+		t.Fatalf("a function that cannot start is a function error, not an API error: %v", err)
+	}
+	var p struct{ ErrorType, ErrorMessage string }
+	json.Unmarshal(out.Payload, &p)
+	if aws.ToString(out.FunctionError) != "Unhandled" || p.ErrorType != "Runtime.InvalidEntrypoint" || !strings.Contains(p.ErrorMessage, "built for "+string(other)) {
+		t.Errorf("FunctionError %q payload %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+}
