@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,10 +17,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/spf13/cobra"
 
-	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/emulator/rapi"
-	"github.com/lambctl/lamb/graph"
-	"github.com/lambctl/lamb/manifest"
 )
 
 func init() { registerCommand(newInvokeCmd) }
@@ -215,21 +211,18 @@ func invokeDirect(ctx context.Context, g *globalOptions, name string, event []by
 		return nil, err
 	}
 	f := fns[0]
-	f.Architecture = hostArchitecture()
-	prints, err := graph.Fingerprints(ctx, m, []manifest.Function{f})
-	if err != nil {
-		return nil, err
-	}
-	var progress io.Writer
+	progress := io.Discard
 	if g.Verbose {
 		progress = g.stderr
 	}
-	// Host builds go to their own directory so they never replace the
+	// Built for this machine, into .lamb/dist-host: never replaces the
 	// deploy architecture's zips in .lamb/dist.
-	b := builder.New(builder.Options{Root: m.Root, OutDir: filepath.Join(m.Root, ".lamb", "invoke"), Progress: progress})
-	arts, err := b.Build(ctx, []builder.Target{{Function: f, Fingerprint: prints[0].Fingerprint}})
+	arts, err := buildArtifacts(ctx, g, m, fns, buildPipeOptions{HostArch: true, Progress: progress})
 	if err != nil {
 		return nil, err
+	}
+	if len(arts) != 1 {
+		return nil, fmt.Errorf("invoke %s: no artifact was built", f.Name)
 	}
 	runner, err := rapi.NewRunner(rapi.RunnerOptions{})
 	if err != nil {
