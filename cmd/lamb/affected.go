@@ -41,6 +41,9 @@ With -v the reasons are printed on stderr.`,
 			if err != nil {
 				return err
 			}
+			if g.Verbose {
+				fmt.Fprintf(g.stderr, "lamb: %d of %d functions affected since %.12s (merge-base of %s and HEAD)\n", len(res.Functions), len(fns), res.Base, o.Since)
+			}
 			for _, w := range res.Warnings {
 				fmt.Fprintf(g.stderr, "lamb: warning: %s\n", w)
 			}
