@@ -89,12 +89,46 @@ type Options struct {
 	// SOURCE_DATE_EPOCH is read from it.
 	Env []string
 
+	// OnState, when set, is told as each target moves through the build;
+	// it is called from several goroutines.
+	OnState func(function string, s State)
+
 	// Remote is a shared artifact cache (internal/s3cache), consulted after
 	// the local one; nil for none.
 	Remote RemoteCache
 
 	// run replaces the go command in tests.
 	run goRunner
+}
+
+// State is where a target is in a build (Options.OnState).
+type State int
+
+const (
+	Building State = iota // the go command is building it
+	Zipping               // its binary is being zipped
+	Done                  // its zip is in the dist directory (built or cached)
+	Failed                // it failed; Build returns its error
+)
+
+func (s State) String() string {
+	switch s {
+	case Building:
+		return "building"
+	case Zipping:
+		return "zipping"
+	case Done:
+		return "done"
+	case Failed:
+		return "failed"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+func (b *Builder) state(function string, s State) {
+	if b.o.OnState != nil {
+		b.o.OnState(function, s)
+	}
 }
 
 // RemoteCache is a shared artifact cache, such as internal/s3cache.Cache.
@@ -265,7 +299,11 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 			go func() {
 				defer wg.Done()
 				for j := range zipc {
+					b.state(j.t.Function.Name, Zipping)
 					b.zipJob(j, st, zipSig, mtime)
+					if j.err == nil {
+						b.state(j.t.Function.Name, Done)
+					}
 				}
 			}()
 		}
@@ -285,7 +323,11 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 
 	var result *multierror.Error
 	for i, err := range errs {
+		if err == nil && arts[i].Cached {
+			b.state(targets[i].Function.Name, Done) // built ones were reported by their zip worker
+		}
 		if err != nil {
+			b.state(targets[i].Function.Name, Failed)
 			var fe *FunctionError
 			if !errors.As(err, &fe) {
 				err = &FunctionError{Function: targets[i].Function.Name, Err: err}
@@ -520,6 +562,9 @@ func (b *Builder) runInvocation(ctx context.Context, inv *invocation, zipc chan<
 			if i == 0 || pending[i-1].pkg != j.pkg {
 				pkgs = append(pkgs, j.pkg)
 			}
+		}
+		for _, j := range pending {
+			b.state(j.t.Function.Name, Building)
 		}
 		b.progress("go build (linux/%s): %s", inv.settings.GOARCH, strings.Join(pkgs, " "))
 		var stdout, stderr strings.Builder

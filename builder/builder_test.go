@@ -354,7 +354,14 @@ func TestCompileErrors(t *testing.T) {
 	})
 	c := &counter{}
 	ts := targets(t, m, "mailer", "users-get", "worker")
-	arts, err := New(Options{Root: m.Root, NoCache: true, run: c.run}).Build(context.Background(), ts)
+	var mu sync.Mutex
+	states := map[string][]string{}
+	onState := func(fn string, s State) {
+		mu.Lock()
+		defer mu.Unlock()
+		states[fn] = append(states[fn], s.String())
+	}
+	arts, err := New(Options{Root: m.Root, NoCache: true, run: c.run, OnState: onState}).Build(context.Background(), ts)
 	var merr *multierror.Error
 	if !errors.As(err, &merr) || len(merr.Errors) != 2 {
 		t.Fatalf("err = %v, want 2 errors", err)
@@ -378,6 +385,16 @@ func TestCompileErrors(t *testing.T) {
 	}
 	if arts[0].Path != "" || arts[1].Path != "" {
 		t.Errorf("failed functions have artifacts: %+v", arts[:2])
+	}
+	// worker is built again after the go command's failure (rebuilt for
+	// nothing: the go command had linked it) and then zipped.
+	wantStates := map[string][]string{
+		"mailer":    {"building", "failed"},
+		"users-get": {"building", "failed"},
+		"worker":    {"building", "building", "zipping", "done"},
+	}
+	if diff := cmp.Diff(wantStates, states); diff != "" {
+		t.Errorf("states (-want +got):\n%s", diff)
 	}
 	listed, _ := ReadManifest(filepath.Join(m.Root, ".lamb", "dist", "artifacts.json"), m.Root)
 	if len(listed) != 1 || listed[0].Function != "worker" {

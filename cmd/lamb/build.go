@@ -76,7 +76,10 @@ go command; a compile error fails only the functions it breaks.`,
 					return usageError(err)
 				}
 			}
+			rep := newProgress(g, false)
+			po.Reporter = rep
 			arts, err := buildArtifacts(ctx, g, m, fns, po)
+			rep.Close()
 			if werr := writeBuildResult(g, m.Root, arts); werr != nil && err == nil {
 				err = werr
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/progress"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -32,8 +33,12 @@ type buildPipeOptions struct {
 	// Remote is the shared artifact cache (--cache, the manifest's cache);
 	// nil for none.
 	Remote builder.RemoteCache
-	// Progress receives progress lines; default g.stderr.
+	// Progress receives progress lines; default g.stderr, or Reporter's
+	// Writer when Reporter is set.
 	Progress io.Writer
+	// Reporter, when set, is told each function's state: building,
+	// zipping, done or failed.
+	Reporter *progress.Reporter
 }
 
 // buildArtifacts fingerprints fns (graph.Fingerprints) and builds them
@@ -46,6 +51,29 @@ func buildArtifacts(ctx context.Context, g *globalOptions, m *manifest.Manifest,
 		fns = hostArch(fns)
 		if o.OutDir == "" {
 			o.OutDir = filepath.Join(m.Root, ".lamb", "dist-host")
+		}
+	}
+	var onState func(string, builder.State)
+	if rep := o.Reporter; rep != nil {
+		names := make([]string, len(fns))
+		for i, f := range fns {
+			names[i] = f.Name
+		}
+		rep.Add(names...)
+		onState = func(name string, s builder.State) {
+			switch s {
+			case builder.Building:
+				rep.Set(name, progress.Building)
+			case builder.Zipping:
+				rep.Set(name, progress.Zipping)
+			case builder.Done:
+				rep.Set(name, progress.Done)
+			case builder.Failed:
+				rep.Set(name, progress.Failed) // the error itself is returned
+			}
+		}
+		if o.Progress == nil {
+			o.Progress = rep.Writer()
 		}
 	}
 	if o.Progress == nil {
@@ -62,7 +90,10 @@ func buildArtifacts(ctx context.Context, g *globalOptions, m *manifest.Manifest,
 	var targets []builder.Target
 	for i, p := range prints {
 		if p.Fingerprint == "" {
-			continue // its error is in errs
+			if onState != nil {
+				onState(fns[i].Name, builder.Failed) // its error is in errs
+			}
+			continue
 		}
 		targets = append(targets, builder.Target{Function: fns[i], Fingerprint: p.Fingerprint})
 	}
@@ -74,6 +105,7 @@ func buildArtifacts(ctx context.Context, g *globalOptions, m *manifest.Manifest,
 		Jobs:     o.Jobs,
 		Progress: o.Progress,
 		Remote:   o.Remote,
+		OnState:  onState,
 	})
 	arts, err := b.Build(ctx, targets)
 	if err != nil {
