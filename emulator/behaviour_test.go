@@ -404,3 +404,35 @@ func TestCodeFromS3(t *testing.T) {
 		t.Error("S3 code accepted without an endpoint")
 	}
 }
+
+func TestCodeStore(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, Options{StateDir: dir})
+	ctx := context.Background()
+	zipA, zipB := bootstrapZip(t, "a"), bootstrapZip(t, "b")
+	h.create(t, "fn", zipA)
+	files := func() []string {
+		ents, _ := os.ReadDir(filepath.Join(dir, "code"))
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	want := []string{hexOf(sha(zipA)) + ".zip"}
+	// A refused create and a dry run keep no code.
+	if _, err := h.c.CreateFunction(ctx, newCreateInput("fn", zipB)); err == nil {
+		t.Fatal("second create of fn succeeded")
+	}
+	out, err := h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zipB, DryRun: true})
+	if err != nil || aws.ToString(out.CodeSha256) != sha(zipB) {
+		t.Fatalf("dry run: %v", err)
+	}
+	if diff := cmp.Diff(want, files()); diff != "" {
+		t.Errorf("code files (-want +got):\n%s", diff)
+	}
+	cfg, _ := h.c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
+	if aws.ToString(cfg.CodeSha256) != sha(zipA) || cfg.LastUpdateStatus != types.LastUpdateStatusSuccessful {
+		t.Errorf("dry run changed the function: %s %s", aws.ToString(cfg.CodeSha256), cfg.LastUpdateStatus)
+	}
+}

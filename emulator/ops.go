@@ -210,10 +210,26 @@ func (s *Server) loadCode(ctx context.Context, op string, in codeInput) ([]byte,
 		s.log.Warn("deployment package has no bootstrap at its root", "op", op)
 	}
 	sum := sha256.Sum256(zip)
-	if err := s.storeCode(hex.EncodeToString(sum[:]), zip); err != nil {
+	h := hex.EncodeToString(sum[:])
+	s.mu.Lock()
+	s.inflight[h]++
+	s.mu.Unlock()
+	if err := s.storeCode(h, zip); err != nil {
+		s.releaseCode(h)
 		return nil, "", serviceErr("store code: %v", err)
 	}
 	return zip, base64.StdEncoding.EncodeToString(sum[:]), nil
+}
+
+// releaseCode ends a request's hold on code it stored: unless a version
+// uses it by now, the zip is removed.
+func (s *Server) releaseCode(h string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[h]--; s.inflight[h] <= 0 {
+		delete(s.inflight, h)
+	}
+	s.gcCodeLocked()
 }
 
 type createInput struct {
@@ -281,6 +297,7 @@ func (s *Server) createFunction(q request) error {
 	if err != nil {
 		return err
 	}
+	defer s.releaseCode(hexOf(sha))
 	c.CodeSha256, c.CodeSize = sha, int64(len(zip))
 	c.LastModified = lastModified(time.Now())
 	c.RevisionID = newUUID()
@@ -598,6 +615,7 @@ func (s *Server) updateCode(q request) error {
 	if err != nil {
 		return err
 	}
+	defer s.releaseCode(hexOf(sha))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if fn, qual, err = s.targetLocked(q); err != nil {

@@ -118,8 +118,11 @@ type Server struct {
 	calls  []Call
 	faults []*Fault
 	timers map[string]*time.Timer
-	seq    int
-	closed bool
+	// inflight counts requests holding stored code no version uses yet,
+	// so that garbage collection leaves it alone.
+	inflight map[string]int
+	seq      int
+	closed   bool
 
 	bg     sync.WaitGroup // Event invokes
 	bgCtx  context.Context
@@ -139,7 +142,7 @@ func New(opts Options) (*Server, error) {
 	if opts.CodeStorageLimit == 0 {
 		opts.CodeStorageLimit = 75 << 30
 	}
-	s := &Server{opts: opts, log: opts.Logger, timers: map[string]*time.Timer{}, st: &state{Functions: map[string]*function{}}}
+	s := &Server{opts: opts, log: opts.Logger, timers: map[string]*time.Timer{}, inflight: map[string]int{}, st: &state{Functions: map[string]*function{}}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -33,6 +33,9 @@ func loadState(dir string) (*state, error) {
 
 // saveLocked persists the state when there is a StateDir. s.mu is held.
 func (s *Server) saveLocked() error {
+	if s.closed {
+		return serviceErr("the emulator is shutting down")
+	}
 	if s.opts.StateDir == "" {
 		return nil
 	}
@@ -87,6 +90,9 @@ func (s *Server) storeCode(hexSum string, zip []byte) error {
 // gcCodeLocked removes stored zips no version references. s.mu is held.
 func (s *Server) gcCodeLocked() {
 	used := map[string]bool{}
+	for h := range s.inflight {
+		used[h] = true
+	}
 	for _, fn := range s.st.Functions {
 		used[fn.Latest.codeHex()] = true
 		for _, v := range fn.Versions {

@@ -187,8 +187,11 @@ func inspectZip(b []byte) (bootstrap bool, err *apiError) {
 	return bootstrap, nil
 }
 
-func (c *config) codeHex() string {
-	b, err := base64.StdEncoding.DecodeString(c.CodeSha256)
+func (c *config) codeHex() string { return hexOf(c.CodeSha256) }
+
+// hexOf turns a CodeSha256 (base64) into the hex name of its stored zip.
+func hexOf(codeSha256 string) string {
+	b, err := base64.StdEncoding.DecodeString(codeSha256)
 	if err != nil {
 		return ""
 	}
