@@ -179,6 +179,24 @@ func annotateError(w io.Writer, m *manifest.Manifest, err error) {
 	ghactions.WriteAnnotations(w, errorAnnotations(m, err, env.Workspace))
 }
 
+// annotateManifestErrors writes error annotations for the manifest
+// problems in err (manifest.Errors, at their positions) when running in
+// GitHub Actions, and nothing else: run can call it for every error, since
+// commands return manifest errors before annotating anything themselves.
+func annotateManifestErrors(w io.Writer, err error) {
+	env := githubEnv()
+	if err == nil || !env.Enabled {
+		return
+	}
+	var as []ghactions.Annotation
+	for _, a := range errorAnnotations(nil, err, env.Workspace) {
+		if a.Title == "" { // compile errors carry a title
+			as = append(as, a)
+		}
+	}
+	ghactions.WriteAnnotations(w, as)
+}
+
 // errorAnnotations collects the annotations of every error in err's tree.
 func errorAnnotations(m *manifest.Manifest, err error, workspace string) []ghactions.Annotation {
 	var as []ghactions.Annotation

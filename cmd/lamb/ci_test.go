@@ -288,6 +288,25 @@ func TestErrorAnnotations(t *testing.T) {
 	}
 }
 
+func TestAnnotateManifestErrors(t *testing.T) {
+	ws := t.TempDir()
+	withEnv(t, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws})
+	err := errors.Join(
+		usageError(manifest.Errors{{Pos: manifest.Pos{File: filepath.Join(ws, "lamb.yaml"), Line: 2, Col: 3}, Msg: "bad, very: bad"}}),
+		&builder.FunctionError{Function: "f", Err: &builder.CompileError{Output: "main.go:1:1: x\n"}},
+	)
+	var buf bytes.Buffer
+	annotateManifestErrors(&buf, err)
+	if diff := cmp.Diff("::error file=lamb.yaml,line=2,col=3::bad, very: bad\n", buf.String()); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+	buf.Reset()
+	annotateManifestErrors(&buf, errors.New("plain"))
+	if buf.Len() != 0 {
+		t.Errorf("annotated a plain error: %q", buf.String())
+	}
+}
+
 func TestModuleDir(t *testing.T) {
 	root := t.TempDir()
 	sub := filepath.Join(root, "a", "b")
