@@ -250,6 +250,17 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 	if err := os.MkdirAll(b.o.OutDir, 0o755); err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(b.buildDir, 0o755); err != nil {
+		return nil, err
+	}
+	// One build at a time per repository: they share outputs and state.
+	unlock, err := lockFile(filepath.Join(b.buildDir, "lock"), func() {
+		b.progress("waiting for another lamb build of this repository to finish")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", b.buildDir, err)
+	}
+	defer unlock()
 	stPath := filepath.Join(b.buildDir, "state.json")
 	st := loadState(stPath)
 	zipSig := zipFormat + "@" + strconv.FormatInt(mtime.Unix(), 10)

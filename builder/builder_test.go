@@ -609,3 +609,45 @@ func TestSharedPackage(t *testing.T) {
 		t.Errorf("artifacts: %+v", arts)
 	}
 }
+
+// notifyWriter closes ch at its first write.
+type notifyWriter struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func (w *notifyWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.ch) })
+	return len(p), nil
+}
+
+// TestBuildLock: a build waits for another build of the same repository.
+func TestBuildLock(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no build lock on windows")
+	}
+	root := t.TempDir()
+	buildDir := filepath.Join(root, ".lamb", "build")
+	if err := os.MkdirAll(buildDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockFile(filepath.Join(buildDir, "lock"), func() { t.Error("lock taken") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &notifyWriter{ch: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := New(Options{Root: root, NoCache: true, Progress: w}).Build(context.Background(), nil)
+		done <- err
+	}()
+	select {
+	case <-w.ch: // it says it is waiting
+	case err := <-done:
+		t.Fatalf("build finished while another held the lock: %v", err)
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
