@@ -387,3 +387,36 @@ func TestDeployCancelled(t *testing.T) {
 		t.Errorf("cancelled deploy made calls: %v", m)
 	}
 }
+
+// TestDeployPacedUnderQuota deploys against the emulator with AWS's rate
+// limits: the client-side limiter keeps every call under the quota, so
+// not one is throttled.
+func TestDeployPacedUnderQuota(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 3 s of paced calls")
+	}
+	e := newTestEnv(t, emulator.Options{RateLimit: emulator.DefaultRateLimit()})
+	fps := map[string]string{}
+	for i := range 12 {
+		fps[fmt.Sprintf("f%02d", i)] = "fp1"
+	}
+	w := e.world(t, fps)
+	opts := testOptions(e)
+	opts.Rate, opts.ReadRate, opts.Concurrency = deployer.DefaultRate, deployer.DefaultReadRate, 12
+	if _, _, err := e.deploy(context.Background(), t, w, opts); err != nil {
+		t.Fatal(err)
+	}
+	writes := 0
+	for _, c := range e.srv.Calls() {
+		if c.Status == 429 {
+			t.Errorf("throttled: %+v", c)
+		}
+		if c.Op != "GetFunction" {
+			writes++
+		}
+	}
+	if writes != 48 {
+		t.Errorf("%d shared-quota calls, want 48 (4 per function)", writes)
+	}
+	e.checkConverged(t, w)
+}
