@@ -6,6 +6,7 @@
 #	sh bench/affected.sh            # N=24 functions, RUNS=7
 #	N=48 RUNS=5 sh bench/affected.sh
 #	LAMB=/path/to/lamb sh bench/affected.sh   # a lamb binary built elsewhere
+#	PKG=internal/log sh bench/affected.sh      # which shared package to edit
 #
 # The goal is ratio <= 3. Needs the module proxy or a warm module cache.
 set -eu
@@ -35,7 +36,8 @@ git init -q -b main
 git add -A
 git -c user.name=bench -c user.email=bench@example.com commit -q -m base
 # One shared package edited in the second commit.
-pkg=$(ls -d internal/*/ | head -n 1)
+pkg=${PKG:-$(ls -d internal/*/ | head -n 1)}
+pkg=${pkg%/}/
 file=$(ls "$pkg"*.go | grep -v _test.go | head -n 1)
 echo "// edited" >>"$file"
 git -c user.name=bench -c user.email=bench@example.com commit -q -am edit
@@ -66,6 +68,16 @@ done
 l=$(median <"$work/lamb.ms")
 g=$(median <"$work/golist.ms")
 echo "functions: $N, affected by editing $file: $(wc -l <"$work/affected.txt")"
+# Check against the generator's ground truth: who imports the edited package.
+want=$(awk -v p="${pkg%/}" '$1 == p { print $3 }' .bench/importers.txt | tr , '\n' | sort)
+got=$(sort "$work/affected.txt")
+if [ -n "$want" ] && [ "$want" != "$got" ]; then
+	echo "MISMATCH: lamb affected != importers of ${pkg%/} in .bench/importers.txt" >&2
+	echo "want: $want" >&2
+	echo "got:  $got" >&2
+	exit 1
+fi
+[ -n "$want" ] && echo "check: same functions as the generator's importers of ${pkg%/}"
 echo "cold lamb affected --since HEAD~1 (base not cached: worktree + 2 loads): ${cold} ms"
 echo "warm lamb affected --since HEAD~1: ${l} ms (median of $RUNS)"
 echo "go list -deps -json ./functions/... x2: ${g} ms (median of $RUNS)"
