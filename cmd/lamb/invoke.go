@@ -185,7 +185,7 @@ func invokeTarget(ctx context.Context, g *globalOptions, o *invokeOptions, name 
 	res, err := t.Lambda.Invoke(ctx, in)
 	if err != nil {
 		var nf *lambdatypes.ResourceNotFoundException
-		if o.Target.Local && errors.As(err, &nf) {
+		if o.Target.Local && o.Qualifier == "" && errors.As(err, &nf) {
 			return nil, fmt.Errorf("invoke %s: not deployed to the local Lambda: run lamb deploy --local first", name)
 		}
 		return nil, fmt.Errorf("invoke %s: %w", name, err)
