@@ -321,3 +321,27 @@ func TestFingerprintArchFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestFingerprintGOFLAGS(t *testing.T) {
+	dir := newRepo(t, nil)
+	t.Setenv("GOFLAGS", "")
+	base := prints(t, dir, fn("a"))[0]
+	tests := []struct {
+		goflags string
+		want    []string
+	}{
+		{"-buildvcs=false -trimpath -modcacherw -p=1", nil},
+		{"-buildvcs=true", nil},
+		{"-mod=mod", []string{`build environment GOFLAGS "" => "-mod=mod"`}},
+		{"-buildvcs=false -ldflags=-X=main.v=1", []string{`build environment GOFLAGS "" => "-ldflags=-X=main.v=1"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.goflags, func(t *testing.T) {
+			t.Setenv("GOFLAGS", tt.goflags)
+			got := prints(t, dir, fn("a"))[0]
+			if diff := cmp.Diff(tt.want, Diff(base, got)); diff != "" {
+				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

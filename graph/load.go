@@ -292,7 +292,7 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 			Toolchain: genv.GOVERSION,
 			Settings: Settings{
 				GOOS: "linux", GOARCH: cfg.goarch,
-				GOARM64: genv.GOARM64, GOAMD64: genv.GOAMD64, GOEXPERIMENT: genv.GOEXPERIMENT, GOFLAGS: genv.GOFLAGS,
+				GOARM64: genv.GOARM64, GOAMD64: genv.GOAMD64, GOEXPERIMENT: genv.GOEXPERIMENT, GOFLAGS: relevantGOFLAGS(genv.GOFLAGS),
 				GOFIPS140: genv.GOFIPS140,
 			},
 			Directives: map[string]string{},
@@ -368,6 +368,23 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 func within(path, dir string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// relevantGOFLAGS drops from GOFLAGS the flags that cannot change lamb's
+// binaries: lamb's builder passes -trimpath and -buildvcs=false itself, and
+// the others only change logging or scheduling. A machine's go env file
+// then does not change every fingerprint.
+func relevantGOFLAGS(goflags string) string {
+	var keep []string
+	for _, f := range strings.Fields(goflags) {
+		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		switch name {
+		case "buildvcs", "trimpath", "modcacherw", "p", "v", "x", "json":
+			continue
+		}
+		keep = append(keep, f)
+	}
+	return strings.Join(keep, " ")
 }
 
 func dedupe(s []string) []string {
