@@ -72,10 +72,15 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 		}
 		r.workDir, r.ownDir = d, true
 	} else {
-		if err := os.MkdirAll(opts.WorkDir, 0o700); err != nil {
+		// Absolute: the code dir is both the bootstrap's path and its cwd.
+		d, err := filepath.Abs(opts.WorkDir)
+		if err != nil {
 			return nil, fmt.Errorf("runner work dir: %w", err)
 		}
-		r.workDir = opts.WorkDir
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("runner work dir: %w", err)
+		}
+		r.workDir = d
 	}
 	return r, nil
 }

@@ -251,7 +251,9 @@ func TestInvokeEchoColdThenWarm(t *testing.T) {
 }
 
 func TestInvokeEnvironment(t *testing.T) {
-	r := newTestRunner(t, RunnerOptions{})
+	// A relative WorkDir works: the runner makes it absolute.
+	t.Chdir(t.TempDir())
+	r := newTestRunner(t, RunnerOptions{WorkDir: "run"})
 	t.Setenv("LAMB_HOST_ONLY", "leak")
 	res := invoke(t, r, probeReq(`{"action":"env"}`))
 	p := decodeReply(t, res)
@@ -280,6 +282,9 @@ func TestInvokeEnvironment(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^127\.0\.0\.1:\d+$`).MatchString(p.Env["AWS_LAMBDA_RUNTIME_API"]) {
 		t.Errorf("AWS_LAMBDA_RUNTIME_API = %q, want 127.0.0.1:port", p.Env["AWS_LAMBDA_RUNTIME_API"])
+	}
+	if !filepath.IsAbs(p.Cwd) {
+		t.Errorf("LAMBDA_TASK_ROOT %q is not absolute", p.Cwd)
 	}
 	st, err := os.Stat(filepath.Dir(p.Cwd))
 	if err != nil {
