@@ -13,10 +13,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -172,7 +174,17 @@ func (e *environment) start(ctx context.Context, req InvokeRequest, id string) (
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		e.closeLogW()
-		return nil, fmt.Errorf("start %s: %w", bootstrap, err)
+		// AWS reports a bootstrap that cannot be executed (wrong
+		// architecture, say) as an invalid entrypoint.
+		msg := fmt.Sprintf("RequestId: %s Error: fork/exec /var/task/bootstrap: %s", id, errors.Unwrap(err))
+		if errors.Unwrap(err) == nil {
+			msg = fmt.Sprintf("RequestId: %s Error: %v", id, err)
+		}
+		log := msg + "\nRuntime.InvalidEntrypoint\n"
+		if errors.Is(err, syscall.ENOEXEC) {
+			log += fmt.Sprintf("lamb: bootstrap cannot run on this machine (%s/%s): build the function for this machine's architecture (lamb deploy --local does)\n", runtime.GOOS, runtime.GOARCH)
+		}
+		return &failure{payload: errorPayload("Runtime.InvalidEntrypoint", msg), log: log}, nil
 	}
 	e.mu.Lock()
 	e.cmd, e.pid = cmd, cmd.Process.Pid

@@ -493,6 +493,26 @@ func TestInvokeMissingBootstrap(t *testing.T) {
 	}
 }
 
+func TestInvokeBootstrapNotExecutable(t *testing.T) {
+	r := newTestRunner(t, RunnerOptions{})
+	zp := filepath.Join(t.TempDir(), "foreign.zip")
+	// Not a binary for this machine (nor a script): exec format error.
+	if err := writeZip(zp, []zipEntry{{name: "bootstrap", mode: 0o755, data: []byte("\x00\x01\x02\x03 not an executable")}}); err != nil {
+		t.Fatal(err)
+	}
+	req := probeReq(`{}`)
+	req.ZipPath = zp
+	res := invoke(t, r, req)
+	got := decodeError(t, res)
+	want := errPayload{Type: "Runtime.InvalidEntrypoint", Message: "RequestId: " + res.RequestID + " Error: fork/exec /var/task/bootstrap: exec format error"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("payload (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(res.Logs), "build the function for this machine's architecture") {
+		t.Errorf("logs lack the architecture hint:\n%s", res.Logs)
+	}
+}
+
 func TestInvokeBadZip(t *testing.T) {
 	r := newTestRunner(t, RunnerOptions{})
 	req := probeReq(`{}`)
