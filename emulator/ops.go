@@ -272,7 +272,7 @@ func (s *Server) createFunction(q request) error {
 	if in.MemorySize != nil {
 		c.MemorySize = *in.MemorySize
 	}
-	if len(c.Architectures) == 0 && in.Architectures == nil {
+	if len(c.Architectures) == 0 {
 		c.Architectures = []string{"x86_64"}
 	}
 	if in.Environment != nil && len(in.Environment.Variables) > 0 {

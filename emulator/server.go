@@ -74,9 +74,15 @@ func DefaultRateLimit() *RateLimit {
 
 // Call is one request the server answered.
 type Call struct {
-	Op        string `json:"op"`
-	Function  string `json:"function,omitempty"`
-	Status    int    `json:"status"`
+	// Op is the API operation ("UpdateFunctionCode").
+	Op string `json:"op"`
+	// Function is the bare function name the call addressed, if any.
+	Function string `json:"function,omitempty"`
+	// Status is the HTTP status answered; 0 when a fault dropped the
+	// connection.
+	Status int `json:"status"`
+	// Mutating is true for operations that change state (creates, updates,
+	// publish, alias writes, tags, deletes), whatever their outcome.
 	Mutating  bool   `json:"mutating"`
 	ErrorType string `json:"errorType,omitempty"`
 }
