@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -352,6 +353,9 @@ func (s *Server) invoke(q request) error {
 		// The code could not start: AWS answers with a function error.
 		res = startFailure(ierr, arch)
 		s.log.Warn("function did not start", "function", req.FunctionArn, "err", ierr)
+	} else if hint := archHint(arch); hint != "" && bytes.Contains(res.Payload, []byte("Runtime.InvalidEntrypoint")) {
+		res.Logs = append(res.Logs, hint+"\n"...)
+		s.log.Warn("function did not start", "function", req.FunctionArn, "hint", hint)
 	}
 	h := q.w.Header()
 	h.Set("X-Amz-Executed-Version", req.Version)
@@ -410,8 +414,8 @@ func (s *Server) fetchS3(ctx context.Context, bucket, key, version string) ([]by
 // (a bad package, or a binary for another architecture).
 func startFailure(err error, arch string) *rapi.InvokeResult {
 	msg := "Error: " + err.Error()
-	if host := hostArchitecture(); arch != "" && arch != host {
-		msg += fmt.Sprintf(" (the function is built for %s and this machine runs %s: deploy code built for this machine, e.g. with lamb deploy --local)", arch, host)
+	if hint := archHint(arch); hint != "" {
+		msg += " (" + hint + ")"
 	}
 	payload, _ := json.Marshal(map[string]string{"errorType": "Runtime.InvalidEntrypoint", "errorMessage": msg})
 	return &rapi.InvokeResult{Payload: payload, FunctionError: "Unhandled", Logs: []byte(msg + "\n")}
@@ -422,4 +426,12 @@ func hostArchitecture() string {
 		return "x86_64"
 	}
 	return runtime.GOARCH
+}
+
+// archHint explains a start failure of code for another architecture.
+func archHint(arch string) string {
+	if host := hostArchitecture(); arch != "" && arch != host {
+		return fmt.Sprintf("the function is built for %s and this machine runs %s: deploy code built for this machine, e.g. with lamb deploy --local", arch, host)
+	}
+	return ""
 }

@@ -222,13 +222,17 @@ func TestInvokeStartFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitActive(t, "bad")
-	out, err := h.c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("bad")})
+	out, err := h.c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("bad"), LogType: types.LogTypeTail})
 	if err != nil {
 		t.Fatalf("a function that cannot start is a function error, not an API error: %v", err)
 	}
 	var p struct{ ErrorType, ErrorMessage string }
 	json.Unmarshal(out.Payload, &p)
-	if aws.ToString(out.FunctionError) != "Unhandled" || p.ErrorType != "Runtime.InvalidEntrypoint" || !strings.Contains(p.ErrorMessage, "built for "+string(other)) {
+	if aws.ToString(out.FunctionError) != "Unhandled" || p.ErrorType != "Runtime.InvalidEntrypoint" {
 		t.Errorf("FunctionError %q payload %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+	logs, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+	if !strings.Contains(string(logs)+p.ErrorMessage, "built for "+string(other)) {
+		t.Errorf("no architecture hint in logs %q or message %q", logs, p.ErrorMessage)
 	}
 }
