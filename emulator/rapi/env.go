@@ -56,6 +56,7 @@ type environment struct {
 	idleTimer    *time.Timer // guarded by r.mu
 
 	nextCh    chan *invocation // hands an event to the runtime's /next
+	backCh    chan struct{}    // the runtime called /next again after an invoke
 	readyCh   chan struct{}    // first /next: init is done
 	initErrCh chan []byte      // POST /runtime/init/error body
 	exited    chan struct{}    // closed when the process has exited
@@ -113,6 +114,7 @@ func newEnvironment(r *Runner, key string) *environment {
 	return &environment{
 		r: r, key: key, busy: true,
 		nextCh:    make(chan *invocation),
+		backCh:    make(chan struct{}, 1),
 		readyCh:   make(chan struct{}, 1),
 		initErrCh: make(chan []byte, 1),
 		exited:    make(chan struct{}),
@@ -310,6 +312,10 @@ func (e *environment) invoke(ctx context.Context, req InvokeRequest, id string) 
 		select {
 		case next <- inv:
 			delivered = true
+			select { // a /next left over from an invoke that did not wait for it
+			case <-e.backCh:
+			default:
+			}
 			continue
 		case o := <-inv.done:
 			o.duration = time.Since(start)
@@ -317,9 +323,22 @@ func (e *environment) invoke(ctx context.Context, req InvokeRequest, id string) 
 			if o.fatal {
 				e.kill()
 				e.waitLogs()
-			} else {
+				return o, nil
+			}
+			// The invoke ends when the runtime asks for the next event (or
+			// exits, as aws-lambda-go does after a panic): what it logs until
+			// then belongs to this invoke.
+			bound := time.NewTimer(time.Second)
+			select {
+			case <-e.backCh:
+				e.syncLogs()
+			case <-e.exited:
+				e.waitLogs()
+				o.fatal = true
+			case <-bound.C:
 				e.syncLogs()
 			}
+			bound.Stop()
 			return o, nil
 		case <-e.exited:
 			if !delivered {
@@ -443,6 +462,11 @@ func (e *environment) handleNext(w http.ResponseWriter, r *http.Request) {
 	e.mu.Unlock()
 	if first {
 		e.readyCh <- struct{}{}
+	} else {
+		select {
+		case e.backCh <- struct{}{}:
+		default:
+		}
 	}
 	select {
 	case inv := <-e.nextCh:

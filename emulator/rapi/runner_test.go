@@ -323,6 +323,11 @@ func TestInvokePanic(t *testing.T) {
 	if got.Message != "kaboom" || got.Type != "string" || len(got.Stack) == 0 {
 		t.Errorf("panic payload = %+v, want message kaboom, type string and a stack", got)
 	}
+	// What the runtime logs after posting the error, before it exits, is
+	// part of this invoke.
+	if !strings.Contains(string(res.Logs), "the process should exit") {
+		t.Errorf("panic logs lack the runtime's last words:\n%s", res.Logs)
+	}
 	// aws-lambda-go exits after a panic: the next invoke is cold.
 	next := invoke(t, r, probeReq(`{"action":"echo"}`))
 	decodeReply(t, next)
