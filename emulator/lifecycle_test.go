@@ -317,3 +317,49 @@ func TestPagination(t *testing.T) {
 		t.Errorf("last version %s, want 55", wantV[55])
 	}
 }
+
+func TestListAliases(t *testing.T) {
+	h := newHarness(t, Options{})
+	ctx := context.Background()
+	h.create(t, "fn", bootstrapZip(t, "x"))
+	if _, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 53 {
+		name := fmt.Sprintf("a%02d", i)
+		v := "1"
+		if i%2 == 1 {
+			v = "$LATEST"
+		} else {
+			want = append(want, name)
+		}
+		if _, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String(name), FunctionVersion: aws.String(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var all, onV1 []string
+	p := lambda.NewListAliasesPaginator(h.c, &lambda.ListAliasesInput{FunctionName: aws.String("fn")})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range out.Aliases {
+			all = append(all, aws.ToString(a.Name))
+		}
+	}
+	if len(all) != 53 || all[0] != "a00" || all[52] != "a52" {
+		t.Errorf("ListAliases: %d aliases, first %v", len(all), all[:min(3, len(all))])
+	}
+	out, err := h.c.ListAliases(ctx, &lambda.ListAliasesInput{FunctionName: aws.String("fn"), FunctionVersion: aws.String("1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range out.Aliases {
+		onV1 = append(onV1, aws.ToString(a.Name))
+	}
+	if diff := cmp.Diff(want, onV1); diff != "" {
+		t.Errorf("aliases on version 1 (-want +got):\n%s", diff)
+	}
+}
