@@ -44,9 +44,10 @@ var logSyncMarker = []byte("\x00lamb-rapi-log-sync\x00")
 // environment is one execution environment: extracted code, a Runtime API
 // server and the bootstrap process polling it.
 type environment struct {
-	r   *Runner
-	key string
-	dir string // LAMBDA_TASK_ROOT, shared by environments of the same code
+	r    *Runner
+	key  string
+	dir  string // LAMBDA_TASK_ROOT, shared by environments of the same code
+	code *code  // the extracted package, released on discard
 
 	cmd          *exec.Cmd
 	pid          int

@@ -62,6 +62,9 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if r.opts.MaxUnzipped <= 0 {
 		r.opts.MaxUnzipped = DefaultMaxUnzipped
 	}
+	if r.opts.IdleTimeout == 0 {
+		r.opts.IdleTimeout = DefaultIdleTimeout
+	}
 	if r.opts.PATH == "" {
 		r.opts.PATH = os.Getenv("PATH")
 	}
@@ -213,26 +216,30 @@ func (r *Runner) acquire(key string, req InvokeRequest) (*environment, bool, err
 	r.all[e] = struct{}{}
 	r.mu.Unlock()
 
-	dir, err := r.codeDir(req)
+	c, err := r.codeFor(req)
 	if err != nil {
 		r.discard(e)
 		return nil, false, err
 	}
-	e.dir = dir
+	e.code = c
+	e.dir = c.dir
 	return e, true, nil
 }
 
 // code is one extracted deployment package, shared by the environments
 // running it (the code directory is read-only on Lambda too).
 type code struct {
+	key  string
 	once sync.Once
 	dir  string
 	err  error
+	refs int // environments using it; guarded by Runner.mu
 }
 
-// codeDir extracts req's package once per code identity and returns its
-// directory. Extracted code stays until Close.
-func (r *Runner) codeDir(req InvokeRequest) (string, error) {
+// codeFor extracts req's package once per code identity and returns it
+// with a reference held; releaseCode drops the reference, and the last one
+// removes the directory.
+func (r *Runner) codeFor(req InvokeRequest) (*code, error) {
 	key := req.CodeSha256
 	if st, err := os.Stat(req.ZipPath); err == nil {
 		key += fmt.Sprintf("|%s|%d|%d", req.ZipPath, st.Size(), st.ModTime().UnixNano())
@@ -240,9 +247,10 @@ func (r *Runner) codeDir(req InvokeRequest) (string, error) {
 	r.mu.Lock()
 	c := r.code[key]
 	if c == nil {
-		c = &code{}
+		c = &code{key: key}
 		r.code[key] = c
 	}
+	c.refs++
 	r.mu.Unlock()
 	c.once.Do(func() {
 		root, err := os.MkdirTemp(r.workDir, safeName(req.FunctionName)+"-")
@@ -256,14 +264,23 @@ func (r *Runner) codeDir(req InvokeRequest) (string, error) {
 		}
 	})
 	if c.err != nil {
-		r.mu.Lock()
-		if r.code[key] == c {
-			delete(r.code, key) // let a later invoke retry
-		}
-		r.mu.Unlock()
-		return "", c.err
+		r.releaseCode(c)
+		return nil, c.err
 	}
-	return c.dir, nil
+	return c, nil
+}
+
+func (r *Runner) releaseCode(c *code) {
+	r.mu.Lock()
+	c.refs--
+	last := c.refs == 0 && r.code[c.key] == c
+	if last {
+		delete(r.code, c.key)
+	}
+	r.mu.Unlock()
+	if last && c.dir != "" {
+		os.RemoveAll(filepath.Dir(c.dir))
+	}
 }
 
 // release puts e back into the idle pool: its runtime is waiting on /next.
@@ -311,9 +328,13 @@ func (r *Runner) discard(e *environment) {
 			}
 		}
 	}
+	_, owned := r.all[e]
 	delete(r.all, e)
 	r.mu.Unlock()
 	e.shutdown()
+	if owned && e.code != nil {
+		r.releaseCode(e.code)
+	}
 }
 
 // Close kills every process and removes extracted code. Invokes in flight

@@ -14,6 +14,10 @@ import (
 // DefaultMaxUnzipped is AWS's limit on the unzipped size of a function's code.
 const DefaultMaxUnzipped int64 = 262_144_000
 
+// DefaultIdleTimeout is how long an idle environment is kept warm, in the
+// range of Lambda's own (unpublished, minutes).
+const DefaultIdleTimeout = 10 * time.Minute
+
 // MaxResponseBytes is the largest synchronous response payload (6 MB).
 const MaxResponseBytes = 6 * 1024 * 1024
 
@@ -74,7 +78,9 @@ type RunnerOptions struct {
 	MaxUnzipped int64
 	// Logger receives debug events; default discards.
 	Logger *slog.Logger
-	// IdleTimeout reaps environments idle for longer; 0 keeps them until Close.
+	// IdleTimeout reaps environments idle for longer (their processes are
+	// killed; the next invoke is a cold start). 0 means
+	// DefaultIdleTimeout; a negative value keeps them until Close.
 	IdleTimeout time.Duration
 	// PATH is the PATH given to functions; default the host's PATH.
 	PATH string
