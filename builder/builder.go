@@ -277,9 +277,13 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 			continue
 		}
 		seen[fn.Name] = true
-		key := cacheKey(t.Fingerprint, mtime.Unix())
+		// Without a fingerprint nothing can be reused or cached.
+		key := ""
+		if t.Fingerprint != "" {
+			key = cacheKey(t.Fingerprint, mtime.Unix())
+		}
 		dist := b.distPath(fn.Name)
-		if !b.o.Force {
+		if !b.o.Force && key != "" {
 			if a, ok := b.fromDist(st, t, key, dist); ok {
 				arts[i] = a
 				continue
@@ -298,7 +302,15 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 		todo = append(todo, j)
 	}
 	if b.o.Remote != nil && !b.o.Force {
-		todo = b.fromRemote(ctx, st, todo, arts)
+		var keyed, unkeyed []*job
+		for _, j := range todo {
+			if j.key != "" {
+				keyed = append(keyed, j)
+			} else {
+				unkeyed = append(unkeyed, j)
+			}
+		}
+		todo = append(b.fromRemote(ctx, st, keyed, arts), unkeyed...)
 	}
 
 	if len(todo) > 0 {
@@ -707,6 +719,9 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 
 // store puts j's zip into the artifact cache; a failure is only a warning.
 func (b *Builder) store(j *job) {
+	if j.key == "" {
+		return
+	}
 	m := cacheMeta{Size: j.art.Size, BinarySize: j.art.BinarySize, CodeSha256: j.art.CodeSha256}
 	if err := b.cachePut(j.key, j.art.Path, m); err != nil {
 		b.progress("warning: %s: artifact cache: %v", j.t.Function.Name, err)

@@ -651,3 +651,28 @@ func TestBuildLock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNoFingerprint: a target without a fingerprint is always built and
+// never cached.
+func TestNoFingerprint(t *testing.T) {
+	m := monorepo(t)
+	ts := targets(t, m, "worker")
+	ts[0].Fingerprint = ""
+	cacheDir := t.TempDir()
+	c := &counter{}
+	for i := 0; i < 2; i++ {
+		arts, err := New(Options{Root: m.Root, CacheDir: cacheDir, run: c.run}).Build(context.Background(), ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if arts[0].Cached {
+			t.Errorf("build %d: cached without a fingerprint", i)
+		}
+	}
+	if n := c.builds(); n != 2 {
+		t.Errorf("go build ran %d times, want 2", n)
+	}
+	if entries, _ := os.ReadDir(cacheDir); len(entries) != 0 {
+		t.Errorf("artifact cache holds %d entries", len(entries))
+	}
+}
