@@ -253,28 +253,28 @@ func TestCodeStorageExceeded(t *testing.T) {
 }
 
 func TestUpdateInProgressConflicts(t *testing.T) {
-	h := newHarness(t, Options{TransitionDelay: time.Hour})
+	h := newHarness(t, Options{})
 	ctx := context.Background()
 	zip := bootstrapZip(t, "x")
-	_, err := h.c.CreateFunction(ctx, newCreateInput("fn", zip))
-	if err != nil {
+	// Pending (for an hour): updates and publish answer 409, reads and tags do not.
+	h.s.Inject(Fault{Op: "CreateFunction", Delay: time.Hour})
+	if _, err := h.c.CreateFunction(ctx, newCreateInput("pending", zip)); err != nil {
 		t.Fatal(err)
 	}
-	// Pending: updates and publish answer 409, reads and tags do not.
-	_, err = h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zip})
+	_, err := h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("pending"), ZipFile: zip})
 	if code, msg := apiErr(t, err); code != "ResourceConflictException" || msg != "The operation cannot be performed at this time. The function is currently in the following state: Pending" {
 		t.Errorf("update while Pending: %s %q", code, msg)
 	}
-	if _, err := h.c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{"a": "b"}}); err != nil {
+	if _, err := h.c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:pending"), Tags: map[string]string{"a": "b"}}); err != nil {
 		t.Errorf("tag while Pending: %v", err)
 	}
-	h.s.Close() // stops the hour-long transition; complete it by hand
-	h.s.mu.Lock()
-	h.s.closed = false
-	seq := h.s.st.Functions["fn"].Transition.Seq
-	h.s.mu.Unlock()
-	h.s.completeTransition("fn", seq)
+	if _, err := h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("pending")}); err != nil {
+		t.Errorf("read while Pending: %v", err)
+	}
 
+	h.create(t, "fn", zip)
+	// The winning update's transition takes an hour.
+	h.s.Inject(Fault{Op: "UpdateFunctionConfiguration", Delay: time.Hour})
 	// Concurrent updates: exactly one wins, the others get 409.
 	const n = 8
 	errs := make([]error, n)
