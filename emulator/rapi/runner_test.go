@@ -586,3 +586,40 @@ func processAlive(pid int) bool {
 	f := strings.Fields(string(b))
 	return len(f) > 2 && f[2] != "Z"
 }
+
+func BenchmarkInvokeWarm(b *testing.B) {
+	r, err := NewRunner(RunnerOptions{WorkDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	req := probeReq(`{"action":"echo"}`)
+	if _, err := r.Invoke(context.Background(), req); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := r.Invoke(context.Background(), req)
+		if err != nil || res.FunctionError != "" || res.ColdStart {
+			b.Fatalf("invoke: %v %s cold=%v", err, res.Payload, res.ColdStart)
+		}
+	}
+}
+
+func BenchmarkInvokeCold(b *testing.B) {
+	r, err := NewRunner(RunnerOptions{WorkDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	req := probeReq(`{"action":"echo"}`)
+	i := 0
+	for b.Loop() {
+		i++
+		req.Environment = map[string]string{"N": fmt.Sprint(i)} // a new configuration: a new environment
+		res, err := r.Invoke(context.Background(), req)
+		if err != nil || res.FunctionError != "" || !res.ColdStart {
+			b.Fatalf("invoke: %v cold=%v", err, res.ColdStart)
+		}
+	}
+}
