@@ -60,15 +60,15 @@ go command; a compile error fails only the functions it breaks.`,
 				return err
 			}
 			url := o.Cache
-			if url == "" && !o.NoCache {
+			if url == "" {
 				url = m.Cache
 			}
-			remote, err := newArtifactCache(ctx, url, g.stderr)
+			remote, err := newArtifactCache(ctx, url, g.stderr) // checked even with --no-cache
 			if err != nil {
 				return err
 			}
 			po := buildPipeOptions{Jobs: o.Jobs, Force: o.Force, NoCache: o.NoCache}
-			if remote != nil {
+			if remote != nil && !o.NoCache {
 				po.Remote = remote
 			}
 			if o.Out != "" {
