@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,4 +49,42 @@ func TestInvokeUsageExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestReadEvent(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "e.json")
+	if err := os.WriteFile(file, []byte(`{"from":"file"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		spec, stdin, want string
+	}{
+		{"", "", "{}"},
+		{`{"a":1}`, "", `{"a":1}`},
+		{` [1,2]`, "", ` [1,2]`},
+		{`"s"`, "", `"s"`},
+		{"-", `{"from":"stdin"}`, `{"from":"stdin"}`},
+		{file, "", `{"from":"file"}`},
+	}
+	for _, tt := range tests {
+		got, err := readEvent(tt.spec, strings.NewReader(tt.stdin))
+		if err != nil || string(got) != tt.want {
+			t.Errorf("readEvent(%q) = %q, %v; want %q", tt.spec, got, err, tt.want)
+		}
+	}
+}
+
+func FuzzReadEvent(f *testing.F) {
+	for _, s := range []string{"", "{}", `{"a":`, "[", `"x"`, "-", "{\x00}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		if spec != "-" && !strings.HasPrefix(strings.TrimSpace(spec), "{") && !strings.HasPrefix(strings.TrimSpace(spec), "[") && !strings.HasPrefix(strings.TrimSpace(spec), `"`) && strings.TrimSpace(spec) != "" {
+			return // a file name: not fuzzed
+		}
+		b, err := readEvent(spec, strings.NewReader(spec))
+		if err == nil && !json.Valid(b) {
+			t.Errorf("readEvent(%q) accepted invalid JSON %q", spec, b)
+		}
+	})
 }
