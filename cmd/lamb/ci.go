@@ -13,7 +13,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -401,6 +403,7 @@ func newArtifactCache(ctx context.Context, url string, warn io.Writer) (*s3cache
 		cfg.Region = "us-east-1" // path-style requests to a custom endpoint need one
 	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	warn = lockedWriter(warn)
 	return s3cache.New(client, loc, s3cache.Options{
 		Warn: func(msg string) { fmt.Fprintf(warn, "lamb: warning: %s\n", msg) },
 	}), nil
@@ -411,5 +414,33 @@ func newArtifactCache(ctx context.Context, url string, warn io.Writer) (*s3cache
 // otherwise, failures only with quiet.
 func newProgress(g *globalOptions, quiet bool) *progress.Reporter {
 	mode := progress.ModeFor(g.stderr, quiet, getenv("CI") != "")
-	return progress.New(g.stderr, progress.Options{Mode: mode})
+	return progress.New(lockedWriter(g.stderr), progress.Options{Mode: mode, Width: progress.TermWidth(g.stderr)})
+}
+
+// writeLocks serialize writes to one writer (g.stderr) from the progress
+// reporter and the shared cache's warnings, which run in goroutines of
+// their own.
+var writeLocks sync.Map // io.Writer → *sync.Mutex
+
+// lockedWriter returns w with every Write under w's lock.
+func lockedWriter(w io.Writer) io.Writer {
+	if lw, ok := w.(*locked); ok {
+		return lw
+	}
+	if w == nil || !reflect.TypeOf(w).Comparable() {
+		return &locked{w: w, mu: new(sync.Mutex)}
+	}
+	mu, _ := writeLocks.LoadOrStore(w, new(sync.Mutex))
+	return &locked{w: w, mu: mu.(*sync.Mutex)}
+}
+
+type locked struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *locked) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

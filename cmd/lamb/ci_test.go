@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -335,5 +336,26 @@ func TestNewArtifactCacheURL(t *testing.T) {
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != exitUsage {
 		t.Errorf("bad URL: error %v, want a usage error", err)
+	}
+}
+
+func TestLockedWriter(t *testing.T) {
+	var buf bytes.Buffer
+	a, b := lockedWriter(&buf), lockedWriter(&buf)
+	if a.(*locked).mu != b.(*locked).mu {
+		t.Error("two locked writers of one buffer do not share a lock")
+	}
+	if lockedWriter(a) != a {
+		t.Error("a locked writer was wrapped again")
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(2)
+		go func() { defer wg.Done(); fmt.Fprintln(a, "from a") }()
+		go func() { defer wg.Done(); fmt.Fprintln(b, "from b") }()
+	}
+	wg.Wait()
+	if n := strings.Count(buf.String(), "\n"); n != 16 {
+		t.Errorf("%d lines, want 16", n)
 	}
 }

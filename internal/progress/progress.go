@@ -62,6 +62,19 @@ func IsTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// TermWidth returns the width of the terminal w, or 0 when w is not one.
+func TermWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return width
+}
+
 // ModeFor picks the mode for w: Quiet when quiet, Live on a terminal
 // unless ci (the CI environment variable is set), Plain otherwise.
 func ModeFor(w io.Writer, quiet, ci bool) Mode {
@@ -114,11 +127,9 @@ func New(w io.Writer, o Options) *Reporter {
 		o.Now = time.Now
 	}
 	if o.Mode == Live && o.Width <= 0 {
-		o.Width = 80
-		if f, ok := w.(*os.File); ok {
-			if width, _, err := term.GetSize(int(f.Fd())); err == nil && width > 0 {
-				o.Width = width
-			}
+		o.Width = TermWidth(w)
+		if o.Width <= 0 {
+			o.Width = 80
 		}
 	}
 	if o.Refresh == 0 {

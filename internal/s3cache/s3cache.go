@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -104,7 +105,7 @@ func validBucket(b string) bool {
 // Options configure a Cache.
 type Options struct {
 	// Warn receives one line per object ignored as corrupt, partial or
-	// unverifiable; nil discards them.
+	// unverifiable; nil discards them. Calls never overlap.
 	Warn func(msg string)
 	// MaxSize bounds a downloaded object; default DefaultMaxSize.
 	MaxSize int64
@@ -112,9 +113,10 @@ type Options struct {
 
 // Cache is an artifact cache at a Location. It is safe for concurrent use.
 type Cache struct {
-	api API
-	loc Location
-	o   Options
+	api    API
+	loc    Location
+	o      Options
+	warnMu sync.Mutex
 }
 
 // New returns a cache at loc using api. Configure the client with
@@ -281,7 +283,12 @@ func (c *Cache) Put(ctx context.Context, key, zipPath, codeSha256 string) error 
 	return nil
 }
 
-func (c *Cache) warnf(format string, args ...any) { c.o.Warn(fmt.Sprintf(format, args...)) }
+func (c *Cache) warnf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	c.warnMu.Lock()
+	defer c.warnMu.Unlock()
+	c.o.Warn(msg)
+}
 
 // metaValue looks key up in S3 user metadata, whose keys may come back in
 // any case.

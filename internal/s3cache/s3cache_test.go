@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -370,5 +371,32 @@ func assertNoTemp(t *testing.T, dir string) {
 		if strings.HasPrefix(e.Name(), ".s3cache-") {
 			t.Errorf("temporary file %s left behind", e.Name())
 		}
+	}
+}
+
+// TestConcurrentWarnings gets many bad objects at once; Warn, which here
+// appends to a plain slice, must never be called concurrently (-race).
+func TestConcurrentWarnings(t *testing.T) {
+	e := newEnv(t, "")
+	var warns []string // deliberately unsynchronized
+	c := New(e.client, e.cache.Location(), Options{Warn: func(m string) { warns = append(warns, m) }})
+	const n = 8
+	for i := range n {
+		e.putRaw(t, fmt.Sprintf("k%d.zip", i), zipData, map[string]string{MetaCodeSha256: sum([]byte("other"))})
+	}
+	var wg sync.WaitGroup
+	dir := t.TempDir()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if hit, err := c.Get(context.Background(), fmt.Sprintf("k%d", i), filepath.Join(dir, fmt.Sprintf("%d.zip", i))); hit || err != nil {
+				t.Errorf("Get = %v, %v; want a miss", hit, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(warns) != n {
+		t.Errorf("%d warnings, want %d", len(warns), n)
 	}
 }
