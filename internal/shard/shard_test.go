@@ -196,3 +196,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPartition splits 5000 functions (a very large monorepo) into 16
+// shards.
+func BenchmarkPartition(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	items := make([]Item, 5000)
+	for i := range items {
+		items[i] = Item{Name: fmt.Sprintf("fn-%05d", i), Cost: 1 + r.IntN(2000)}
+	}
+	for b.Loop() {
+		if _, err := Partition(items, 16); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
