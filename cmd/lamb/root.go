@@ -125,6 +125,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stderr, "lamb: %v\n", err)
 	}
+	// In GitHub Actions, manifest problems also become annotations at
+	// their lines (ci.go).
+	annotateManifestErrors(stderr, err)
 	var e *exitError
 	if errors.As(err, &e) {
 		return e.code
