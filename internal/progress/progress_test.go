@@ -323,3 +323,28 @@ func TestStateString(t *testing.T) {
 		t.Errorf("got %q, %q", Deploying, State(42))
 	}
 }
+
+func TestWriteTimings(t *testing.T) {
+	c := newClock()
+	r := New(&bytes.Buffer{}, Options{Mode: Quiet, Now: c.Now})
+	r.Add("b-fn", "a-fn")
+	c.Advance(1200 * time.Millisecond)
+	r.Set("b-fn", Building)
+	c.Advance(3456 * time.Millisecond)
+	r.Set("b-fn", Zipping)
+	c.Advance(120 * time.Millisecond)
+	r.Set("b-fn", Done)
+	r.Set("a-fn", Deploying)
+	c.Advance(2 * time.Second)
+	r.Fail("a-fn", errors.New("boom"))
+	r.Set("c-fn", Done) // never in a phase: no line
+	var buf bytes.Buffer
+	if err := r.WriteTimings(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want := "b-fn: queued 1.2s, building 3.46s, zipping 120ms\n" +
+		"a-fn: queued 4.78s, deploying 2s\n"
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+}
