@@ -71,7 +71,7 @@ func entryName(n string) (string, error) {
 	}
 	for _, el := range strings.Split(n, "/") {
 		if el == ".." {
-			return "", fmt.Errorf("%w: ..", ErrUnsafePath)
+			return "", fmt.Errorf("%w: a .. element", ErrUnsafePath)
 		}
 	}
 	c := path.Clean(n)
