@@ -96,6 +96,39 @@ func writeGitHubOutputs(names []string) error {
 	return nil
 }
 
+// affectedNames are the names of the affected functions, for the outputs.
+func affectedNames(res *graph.AffectedResult) []string {
+	names := make([]string, 0, len(res.Functions))
+	for _, f := range res.Functions {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+// changedNames are the functions a plan would create or update, for the
+// outputs and -o matrix of plan.
+func changedNames(p *deployer.Plan) []string {
+	names := []string{}
+	for _, f := range p.Functions {
+		if f.Action != deployer.ActionNoChange {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
+// deployedNames are the functions a deploy created or updated, for the
+// outputs of deploy.
+func deployedNames(r *deployer.Result) []string {
+	names := []string{}
+	for _, f := range r.Functions {
+		if f.Outcome == deployer.Created || f.Outcome == deployer.Updated {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
 // writeGitHubSummary appends to the job summary when running in GitHub
 // Actions with GITHUB_STEP_SUMMARY set; otherwise it does nothing.
 func writeGitHubSummary(write func(io.Writer) error) error {

@@ -359,3 +359,30 @@ func TestLockedWriter(t *testing.T) {
 		t.Errorf("%d lines, want 16", n)
 	}
 }
+
+func TestOutputNames(t *testing.T) {
+	res := &graph.AffectedResult{Functions: []graph.AffectedFunction{{Name: "a"}, {Name: "b"}}}
+	if diff := cmp.Diff([]string{"a", "b"}, affectedNames(res)); diff != "" {
+		t.Errorf("affectedNames (-want +got):\n%s", diff)
+	}
+	plan := &deployer.Plan{Functions: []deployer.FunctionPlan{
+		{Name: "a", Action: deployer.ActionCreate},
+		{Name: "b", Action: deployer.ActionNoChange},
+		{Name: "c", Action: deployer.ActionUpdate},
+	}}
+	if diff := cmp.Diff([]string{"a", "c"}, changedNames(plan)); diff != "" {
+		t.Errorf("changedNames (-want +got):\n%s", diff)
+	}
+	if got := changedNames(&deployer.Plan{}); got == nil || len(got) != 0 {
+		t.Errorf("changedNames(empty) = %#v, want an empty slice", got)
+	}
+	r := &deployer.Result{Functions: []deployer.FunctionResult{
+		{Name: "a", Outcome: deployer.Created},
+		{Name: "b", Outcome: deployer.Unchanged},
+		{Name: "c", Outcome: deployer.Failed},
+		{Name: "d", Outcome: deployer.Updated},
+	}}
+	if diff := cmp.Diff([]string{"a", "d"}, deployedNames(r)); diff != "" {
+		t.Errorf("deployedNames (-want +got):\n%s", diff)
+	}
+}
