@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,7 +56,12 @@ func goEnv(t *testing.T) []string {
 			env = append(env, k+"="+out)
 		}
 	}
-	env = append(env, "PATH="+filepath.Join(runtime.GOROOT(), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// The go command that runs the tests comes first on the scripts' PATH.
+	goroot, err := goEnvValue("GOROOT")
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	env = append(env, "PATH="+filepath.Join(goroot, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return env
 }
 
