@@ -151,9 +151,25 @@ func (e *environment) start(ctx context.Context, req InvokeRequest, id string) (
 		msg := fmt.Sprintf("RequestId: %s Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]", id)
 		return &failure{payload: errorPayload("Runtime.InvalidEntrypoint", msg), log: msg + "\nRuntime.InvalidEntrypoint\n"}, nil
 	}
+	t0, f, err := e.launch(req, id, bootstrap)
+	if f != nil || err != nil {
+		return f, err
+	}
+	return e.awaitInit(ctx, id, t0)
+}
+
+// launch starts the Runtime API server, the log reader and the bootstrap.
+// Everything started here is stopped by shutdown; e.mu orders the two, so
+// a Close racing with a cold start never leaves a process behind.
+func (e *environment) launch(req InvokeRequest, id, bootstrap string) (time.Time, *failure, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.isDead() {
+		return time.Time{}, nil, ErrClosed
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("runtime api listener: %w", err)
+		return time.Time{}, nil, fmt.Errorf("runtime api listener: %w", err)
 	}
 	e.srv = &http.Server{Handler: e.handler(), ReadHeaderTimeout: 10 * time.Second}
 	e.serveDone = make(chan struct{})
@@ -164,7 +180,7 @@ func (e *environment) start(ctx context.Context, req InvokeRequest, id string) (
 
 	e.logR, e.logW, err = os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("log pipe: %w", err)
+		return time.Time{}, nil, fmt.Errorf("log pipe: %w", err)
 	}
 	go e.readLogs()
 
@@ -187,11 +203,9 @@ func (e *environment) start(ctx context.Context, req InvokeRequest, id string) (
 		if errors.Is(err, syscall.ENOEXEC) {
 			log += fmt.Sprintf("lamb: bootstrap cannot run on this machine (%s/%s): build the function for this machine's architecture (lamb deploy --local does)\n", runtime.GOOS, runtime.GOARCH)
 		}
-		return &failure{payload: errorPayload("Runtime.InvalidEntrypoint", msg), log: log}, nil
+		return time.Time{}, &failure{payload: errorPayload("Runtime.InvalidEntrypoint", msg), log: log}, nil
 	}
-	e.mu.Lock()
 	e.cmd, e.pid = cmd, cmd.Process.Pid
-	e.mu.Unlock()
 	go func() {
 		err := cmd.Wait()
 		e.exitErr = err
@@ -205,7 +219,11 @@ func (e *environment) start(ctx context.Context, req InvokeRequest, id string) (
 			e.r.discard(e) // exited between invokes
 		}
 	}()
+	return t0, nil, nil
+}
 
+// awaitInit waits for the runtime's first /next: the end of its init.
+func (e *environment) awaitInit(ctx context.Context, id string, t0 time.Time) (*failure, error) {
 	timer := time.NewTimer(initTimeout)
 	defer timer.Stop()
 	select {
@@ -416,16 +434,19 @@ func (e *environment) kill() {
 // shutdown kills the process, stops the server and removes the code.
 func (e *environment) shutdown() {
 	e.once.Do(func() {
+		e.mu.Lock()
 		close(e.dead)
+		srv, logR := e.srv, e.logR
+		e.mu.Unlock()
 		e.kill()
-		if e.srv != nil {
-			e.srv.Close()
+		if srv != nil {
+			srv.Close()
 			<-e.serveDone
 		}
-		if e.logR != nil {
+		if logR != nil {
 			e.closeLogW()
 			e.waitLogs()
-			e.logR.Close()
+			logR.Close()
 		}
 	})
 }
