@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -29,7 +30,20 @@ func newVersionCmd(g *globalOptions) *cobra.Command {
 		Short: "Print lamb's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(g.stdout, "lamb %s %s %s/%s\n", lambVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			if err := g.checkOutput(); err != nil {
+				return err
+			}
+			platform := runtime.GOOS + "/" + runtime.GOARCH
+			if g.Output == "json" {
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Version  string `json:"version"`
+					Go       string `json:"go"`
+					Platform string `json:"platform"`
+				}{lambVersion(), runtime.Version(), platform})
+			}
+			_, err := fmt.Fprintf(g.stdout, "lamb %s %s %s\n", lambVersion(), runtime.Version(), platform)
 			return err
 		},
 	}
