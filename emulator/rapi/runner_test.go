@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -391,12 +393,25 @@ func TestInvokeResponseTooLarge(t *testing.T) {
 
 func TestInvokeConcurrentScalesOut(t *testing.T) {
 	r := newTestRunner(t, RunnerOptions{})
+	// Both invokes block in the function until both have arrived: they can
+	// only finish if they run in two environments at once.
+	var mu sync.Mutex
+	arrived, release := 0, make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		arrived++
+		if arrived == 2 {
+			close(release)
+		}
+		mu.Unlock()
+		<-release
+	}))
+	defer ts.Close()
 	var wg sync.WaitGroup
-	pids := make([]int, 2)
 	results := make([]*InvokeResult, 2)
 	for i := range 2 {
 		wg.Go(func() {
-			res, err := r.Invoke(context.Background(), probeReq(`{"action":"sleep","ms":300}`))
+			res, err := r.Invoke(context.Background(), probeReq(fmt.Sprintf(`{"action":"rendezvous","message":%q}`, ts.URL)))
 			if err != nil {
 				t.Error(err)
 				return
@@ -405,6 +420,7 @@ func TestInvokeConcurrentScalesOut(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	pids := make([]int, 2)
 	for i, res := range results {
 		if res == nil {
 			t.FailNow()

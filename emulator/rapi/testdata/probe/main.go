@@ -75,6 +75,14 @@ func handle(ctx context.Context, ev event) (any, error) {
 			r.Env[k] = v
 		}
 		r.Cwd, _ = os.Getwd()
+	case "rendezvous":
+		// GET message (a URL of the test's): it answers once every
+		// concurrent invoke has arrived.
+		resp, err := http.Get(ev.Message)
+		if err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
 	case "streamerr":
 		return &failingReader{}, nil
 	case "big":
