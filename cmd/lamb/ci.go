@@ -413,6 +413,37 @@ func shardByClosure(ctx context.Context, m *manifest.Manifest, fns []manifest.Fu
 // The shared cache plugs into the builder.
 var _ builder.RemoteCache = (*s3cache.Cache)(nil)
 
+// shardAffected keeps in res only the functions of shard spec of the
+// affected set: the same share `build --since REF --shard K/N` builds.
+// An empty spec keeps everything; a malformed one is a usage error.
+func shardAffected(ctx context.Context, m *manifest.Manifest, res *graph.AffectedResult, spec string) error {
+	if spec == "" {
+		return nil
+	}
+	fns := make([]manifest.Function, 0, len(res.Functions))
+	for _, f := range res.Functions {
+		if fn, ok := m.Lookup(f.Name); ok {
+			fns = append(fns, fn)
+		}
+	}
+	keep, err := shardByClosure(ctx, m, fns, spec)
+	if err != nil {
+		return err
+	}
+	in := make(map[string]bool, len(keep))
+	for _, f := range keep {
+		in[f.Name] = true
+	}
+	out := res.Functions[:0:0]
+	for _, f := range res.Functions {
+		if in[f.Name] {
+			out = append(out, f)
+		}
+	}
+	res.Functions = out
+	return nil
+}
+
 // newArtifactCache opens the shared artifact cache at url (s3://bucket/prefix;
 // --cache, or the manifest's cache). It returns nil, nil when url is empty:
 // assign it to builder.Options.Remote only when non-nil (a nil *Cache in

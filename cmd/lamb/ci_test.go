@@ -386,3 +386,30 @@ func TestOutputNames(t *testing.T) {
 		t.Errorf("deployedNames (-want +got):\n%s", diff)
 	}
 }
+
+func TestShardAffected(t *testing.T) {
+	// Functions that cannot be fingerprinted cost 1 each: the shards split
+	// them by name.
+	m := &manifest.Manifest{Root: t.TempDir(), Functions: fnsNamed("a", "b", "c", "d")}
+	res := func() *graph.AffectedResult {
+		return &graph.AffectedResult{Functions: []graph.AffectedFunction{{Name: "d"}, {Name: "a"}, {Name: "b"}, {Name: "c"}}}
+	}
+	ctx := context.Background()
+	var got [][]string
+	for _, spec := range []string{"", "1/2", "2/2"} {
+		r := res()
+		if err := shardAffected(ctx, m, r, spec); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, affectedNames(r))
+	}
+	want := [][]string{{"d", "a", "b", "c"}, {"a", "c"}, {"d", "b"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("shards (-want +got):\n%s", diff)
+	}
+	err := shardAffected(ctx, m, res(), "0/1")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitUsage {
+		t.Errorf("--shard 0/1: %v, want a usage error", err)
+	}
+}
