@@ -240,14 +240,14 @@ func errorAnnotations(m *manifest.Manifest, err error, workspace string) []ghact
 		case manifest.Errors:
 			for _, me := range e {
 				as = append(as, ghactions.Annotation{
-					Level: ghactions.Error, File: annotationPath(me.Pos.File, "", workspace),
+					Level: ghactions.Error, File: annotationPath(me.Pos.File, workspace),
 					Line: me.Pos.Line, Col: me.Pos.Col, Message: me.Msg,
 				})
 			}
 			return false
 		case *manifest.Error:
 			as = append(as, ghactions.Annotation{
-				Level: ghactions.Error, File: annotationPath(e.Pos.File, "", workspace),
+				Level: ghactions.Error, File: annotationPath(e.Pos.File, workspace),
 				Line: e.Pos.Line, Col: e.Pos.Col, Message: e.Msg,
 			})
 			return false
@@ -267,7 +267,7 @@ func errorAnnotations(m *manifest.Manifest, err error, workspace string) []ghact
 			cas := ghactions.CompilerAnnotations(ce.Output, modDir, "")
 			for i := range cas {
 				cas[i].Title = "lamb: " + e.Function + " does not compile"
-				cas[i].File = annotationPath(cas[i].File, "", workspace)
+				cas[i].File = annotationPath(cas[i].File, workspace)
 			}
 			if len(cas) == 0 {
 				cas = append(cas, ghactions.Annotation{Level: ghactions.Error, Title: "lamb: " + e.Function + " does not compile", Message: ce.Output})
@@ -300,19 +300,16 @@ func walkErrors(err error, f func(error) bool) {
 	}
 }
 
-// annotationPath makes file (relative to dir, or to the working directory
-// when dir is empty) relative to the workspace, slash-separated; GitHub
-// places annotations by workspace-relative path. Outside the workspace, or
+// annotationPath makes file (absolute, or relative to the working
+// directory) relative to the workspace, slash-separated; GitHub places
+// annotations by workspace-relative path. Outside the workspace, or
 // without one, it is relative to the working directory when possible.
-func annotationPath(file, dir, workspace string) string {
+func annotationPath(file, workspace string) string {
 	if file == "" {
 		return ""
 	}
 	if !filepath.IsAbs(file) {
-		if dir == "" {
-			dir, _ = os.Getwd()
-		}
-		file = filepath.Join(dir, file)
+		file = filepath.Join(cwd(), file)
 	}
 	for _, base := range []string{workspace, cwd()} {
 		if base == "" {
