@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -580,16 +581,26 @@ func TestCloseKillsProcesses(t *testing.T) {
 func TestInvokeContextCancel(t *testing.T) {
 	r := newTestRunner(t, RunnerOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	req := probeReq(`{"action":"sleep","ms":60000}`)
+	// The function is running (it called us) when the caller gives up.
+	hold := make(chan struct{})
+	defer close(hold)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		cancel()
+		select {
+		case <-hold:
+		case <-req.Context().Done(): // the function was killed
+		}
+	}))
+	defer ts.Close()
+	req := probeReq(fmt.Sprintf(`{"action":"rendezvous","message":%q}`, ts.URL))
 	req.Timeout = time.Minute
-	go func() {
-		_, err := r.Invoke(ctx, req)
-		done <- err
-	}()
-	cancel()
-	if err := <-done; err == nil {
-		t.Errorf("cancelled Invoke returned no error")
+	_, err := r.Invoke(ctx, req)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Invoke error = %v, want context.Canceled", err)
+	}
+	// The abandoned environment is gone: the next invoke is cold.
+	if res := invoke(t, r, probeReq(`{"action":"echo"}`)); !res.ColdStart {
+		t.Errorf("invoke after a cancelled one reused its environment")
 	}
 }
 
