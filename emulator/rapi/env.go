@@ -99,6 +99,9 @@ type outcome struct {
 	fatal    bool // the environment cannot be reused
 	duration time.Duration
 	maxMemMB int
+	// status is what the REPORT line adds after a failure of the
+	// environment: "timeout", or "error" with errorType.
+	status, errorType string
 }
 
 // errEnvLost: a warm environment exited before it took the event.
@@ -375,7 +378,7 @@ func (e *environment) invoke(ctx context.Context, req InvokeRequest, id string) 
 			}
 			msg := fmt.Sprintf("RequestId: %s Error: %s", id, exitReason(e.exitErr))
 			e.appendLog([]byte(msg + "\nRuntime.ExitError\n"))
-			return outcome{payload: errorPayload("Runtime.ExitError", msg), isError: true, fatal: true, duration: d}, nil
+			return outcome{payload: errorPayload("Runtime.ExitError", msg), isError: true, fatal: true, duration: d, status: "error", errorType: "Runtime.ExitError"}, nil
 		case <-timer.C:
 			d := time.Since(start)
 			mem := maxMemoryMB(e.pid)
@@ -384,7 +387,7 @@ func (e *environment) invoke(ctx context.Context, req InvokeRequest, id string) 
 			secs := fmt.Sprintf("%.2f", req.Timeout.Seconds())
 			e.appendLog(fmt.Appendf(nil, "%s %s Task timed out after %s seconds\n", timestamp(), id, secs))
 			msg := fmt.Sprintf("RequestId: %s Error: Task timed out after %s seconds", id, secs)
-			return outcome{payload: errorPayload("Sandbox.Timedout", msg), isError: true, fatal: true, duration: d, maxMemMB: mem}, nil
+			return outcome{payload: errorPayload("Sandbox.Timedout", msg), isError: true, fatal: true, duration: d, maxMemMB: mem, status: "timeout"}, nil
 		case <-ctx.Done():
 			return outcome{}, ctx.Err()
 		}

@@ -136,7 +136,7 @@ func (r *Runner) invokeOnce(ctx context.Context, key, id string, req InvokeReque
 			res.FunctionError = "Unhandled"
 			res.Payload = f.payload
 			res.Logs = e.takeLogs()
-			r.finish(res, req, e)
+			r.finish(res, req, e, "error", failureType(f.payload))
 			return res, nil
 		}
 		res.InitDuration = e.initDuration
@@ -164,12 +164,12 @@ func (r *Runner) invokeOnce(ctx context.Context, key, id string, req InvokeReque
 	} else {
 		e.finishInvoke()
 	}
-	r.finish(res, req, e)
+	r.finish(res, req, e, out.status, out.errorType)
 	return res, nil
 }
 
 // finish writes the END and REPORT lines and the billed duration.
-func (r *Runner) finish(res *InvokeResult, req InvokeRequest, e *environment) {
+func (r *Runner) finish(res *InvokeResult, req InvokeRequest, e *environment, status, errorType string) {
 	res.BilledDuration = res.Duration.Truncate(time.Millisecond)
 	if res.BilledDuration < res.Duration || res.BilledDuration == 0 {
 		res.BilledDuration += time.Millisecond
@@ -181,10 +181,26 @@ func (r *Runner) finish(res *InvokeResult, req InvokeRequest, e *environment) {
 	if res.ColdStart {
 		fmt.Fprintf(&b, "\tInit Duration: %.2f ms", ms(res.InitDuration))
 	}
+	// Lambda adds the status when the environment failed.
+	if status != "" {
+		fmt.Fprintf(&b, "\tStatus: %s", status)
+	}
+	if errorType != "" {
+		fmt.Fprintf(&b, "\tError Type: %s", errorType)
+	}
 	b.WriteString("\n")
 	res.Logs = append(res.Logs, b.String()...)
 	r.log.Debug("invoke", "function", req.FunctionName, "version", req.Version, "requestId", res.RequestID,
 		"cold", res.ColdStart, "error", res.FunctionError, "duration", res.Duration, "pid", e.pid)
+}
+
+// failureType is the errorType of an error payload.
+func failureType(payload []byte) string {
+	var p struct {
+		Type string `json:"errorType"`
+	}
+	json.Unmarshal(payload, &p)
+	return p.Type
 }
 
 func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/10) / 100 }

@@ -173,7 +173,7 @@ func decodeError(t *testing.T, res *InvokeResult) errPayload {
 	return p
 }
 
-var reportRE = regexp.MustCompile(`(?m)^REPORT RequestId: ([0-9a-f-]{36})\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB(\tInit Duration: \d+\.\d\d ms)?$`)
+var reportRE = regexp.MustCompile(`(?m)^REPORT RequestId: ([0-9a-f-]{36})\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB(\tInit Duration: \d+\.\d\d ms)?(\tStatus: \w+(\tError Type: [\w.]+)?)?$`)
 
 func TestInvokeEchoColdThenWarm(t *testing.T) {
 	r := newTestRunner(t, RunnerOptions{})
@@ -353,6 +353,9 @@ func TestInvokeTimeout(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("timeout payload (-want +got):\n%s", diff)
 	}
+	if m := reportRE.FindStringSubmatch(string(res.Logs)); m == nil || m[3] != "\tStatus: timeout" {
+		t.Errorf("timeout REPORT line lacks Status: timeout:\n%s", res.Logs)
+	}
 	if !strings.Contains(string(res.Logs), res.RequestID+" Task timed out after 1.00 seconds") {
 		t.Errorf("logs lack Task timed out:\n%s", res.Logs)
 	}
@@ -374,6 +377,9 @@ func TestInvokeCrash(t *testing.T) {
 	want := errPayload{Type: "Runtime.ExitError", Message: "RequestId: " + res.RequestID + " Error: Runtime exited with error: exit status 3"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("crash payload (-want +got):\n%s", diff)
+	}
+	if m := reportRE.FindStringSubmatch(string(res.Logs)); m == nil || m[3] != "\tStatus: error\tError Type: Runtime.ExitError" {
+		t.Errorf("crash REPORT line lacks the status:\n%s", res.Logs)
 	}
 	if !strings.Contains(string(res.Logs), "probe: action=exit") || !strings.Contains(string(res.Logs), "Runtime.ExitError") {
 		t.Errorf("crash logs incomplete:\n%s", res.Logs)
