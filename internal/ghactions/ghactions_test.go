@@ -3,6 +3,7 @@ package ghactions
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -282,4 +283,64 @@ func TestSummaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "summary.md", buf.Bytes())
+}
+
+func TestPlanSummaryLimits(t *testing.T) {
+	var rows []PlanRow
+	for i := range 200 {
+		r := PlanRow{Function: fmt.Sprintf("fn-%03d", i), Action: "no change"}
+		if i%50 == 0 {
+			r.Action, r.Changed, r.Code = "update code", true, true
+			for j := range 12 {
+				r.Reasons = append(r.Reasons, fmt.Sprintf("file%d.go changed", j))
+			}
+		}
+		rows = append(rows, r)
+	}
+	var buf bytes.Buffer
+	if err := WritePlanSummary(&buf, "lamb plan", rows); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.String()
+	for _, want := range []string{
+		"4 of 200 functions change.",
+		"| fn-050 | update code | yes |  | file0.go changed<br>",
+		"file9.go changed<br>… and 2 more |",
+		"196 functions without changes not listed.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "fn-001") {
+		t.Error("an unchanged function is listed in a large plan")
+	}
+
+	// Far beyond the size limit: rows are counted, not listed.
+	rows = rows[:0]
+	long := strings.Repeat("x", 1000)
+	for i := range 2000 {
+		rows = append(rows, PlanRow{Function: fmt.Sprintf("fn-%04d", i), Action: "create", Changed: true, Reasons: []string{long}})
+	}
+	buf.Reset()
+	if err := WritePlanSummary(&buf, "lamb plan", rows); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > MaxSummaryBytes+4096 {
+		t.Errorf("summary is %d bytes, want at most about %d", buf.Len(), MaxSummaryBytes)
+	}
+	if !strings.Contains(buf.String(), "more not listed (GitHub limits a step summary to 1 MiB).") {
+		t.Error("no note about the rows left out")
+	}
+	results := make([]ResultRow, 3000)
+	for i := range results {
+		results[i] = ResultRow{Function: long, Outcome: "created"}
+	}
+	buf.Reset()
+	if err := WriteDeploySummary(&buf, "lamb deploy", results, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > MaxSummaryBytes+4096 || !strings.Contains(buf.String(), "more not listed") {
+		t.Errorf("deploy summary of %d bytes without the size limit note", buf.Len())
+	}
 }

@@ -8,6 +8,16 @@ import (
 	"time"
 )
 
+// Limits that keep a summary readable and under GitHub's 1 MiB per step.
+const (
+	// MaxListedUnchanged: plans of more functions list only the changes.
+	MaxListedUnchanged = 50
+	// MaxSummaryBytes: rows beyond this size are counted, not listed.
+	MaxSummaryBytes = 512 << 10
+	// maxCellItems bounds the configuration changes or reasons in a cell.
+	maxCellItems = 10
+)
+
 // PlanRow is one function of a plan in the summary. Config must already
 // be redacted: the summary is visible to everyone who can read the run.
 type PlanRow struct {
@@ -45,9 +55,23 @@ func WritePlanSummary(w io.Writer, title string, rows []PlanRow) error {
 		return err
 	}
 	fmt.Fprintf(&b, "%d of %s change.\n\n", changes, plural(len(rows), "function"))
+	// Large plans list only what changes.
+	hideUnchanged := len(rows) > MaxListedUnchanged
+	if hideUnchanged && changes == 0 {
+		_, err := w.Write(b.Bytes())
+		return err
+	}
 	b.WriteString("| Function | Action | Code | Configuration | Reasons |\n")
 	b.WriteString("|---|---|---|---|---|\n")
+	omitted := 0
 	for _, r := range rows {
+		if hideUnchanged && !r.Changed {
+			continue
+		}
+		if b.Len() > MaxSummaryBytes {
+			omitted++
+			continue
+		}
 		code := ""
 		if r.Code {
 			code = "yes"
@@ -56,6 +80,12 @@ func WritePlanSummary(w io.Writer, title string, rows []PlanRow) error {
 			cell(r.Function), cell(r.Action), code, cells(r.Config), cells(r.Reasons))
 	}
 	b.WriteString("\n")
+	if hideUnchanged {
+		fmt.Fprintf(&b, "%s without changes not listed.\n\n", plural(len(rows)-changes, "function"))
+	}
+	if omitted > 0 {
+		fmt.Fprintf(&b, "%d more not listed (GitHub limits a step summary to 1 MiB).\n\n", omitted)
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
@@ -88,11 +118,19 @@ func WriteDeploySummary(w io.Writer, title string, rows []ResultRow, total time.
 	if len(rows) > 0 {
 		b.WriteString("| Function | Outcome | Version | Time | Error |\n")
 		b.WriteString("|---|---|---|---:|---|\n")
+		omitted := 0
 		for _, r := range rows {
+			if b.Len() > MaxSummaryBytes {
+				omitted++
+				continue
+			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
 				cell(r.Function), cell(r.Outcome), cell(r.Version), duration(r.Duration), cell(r.Error))
 		}
 		b.WriteString("\n")
+		if omitted > 0 {
+			fmt.Fprintf(&b, "%d more not listed (GitHub limits a step summary to 1 MiB).\n\n", omitted)
+		}
 	}
 	_, err := w.Write(b.Bytes())
 	return err
@@ -139,11 +177,16 @@ var cellEscaper = strings.NewReplacer(
 
 func cell(s string) string { return cellEscaper.Replace(s) }
 
-// cells joins several values in one cell, one a line.
+// cells joins several values in one cell, one a line, at most
+// maxCellItems of them.
 func cells(ss []string) string {
-	out := make([]string, len(ss))
+	var out []string
 	for i, s := range ss {
-		out[i] = cell(s)
+		if i == maxCellItems {
+			out = append(out, fmt.Sprintf("… and %d more", len(ss)-i))
+			break
+		}
+		out = append(out, cell(s))
 	}
 	return strings.Join(out, "<br>")
 }
