@@ -109,6 +109,7 @@ type Reporter struct {
 	fns    map[string]*fn
 	order  []string // names in the order first seen
 	drawn  int      // lines of the live display currently on screen
+	used   [numStates]bool
 	closed bool
 	stop   chan struct{}
 	done   chan struct{}
@@ -202,6 +203,7 @@ func (r *Reporter) set(name string, s State, err error) {
 		f.state, f.since = s, now
 	}
 	f.err = err
+	r.used[s] = true
 	var line string
 	switch {
 	case s == Failed && err != nil:
@@ -395,7 +397,8 @@ func (r *Reporter) frame(now time.Time) []string {
 	}
 	var parts []string
 	for s := Queued; s < numStates; s++ {
-		if s == Failed && counts[s] == 0 {
+		// Phases this run has not used (deploying in a build) are left out.
+		if s != Queued && s != Done && !r.used[s] {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s %d", s, counts[s]))

@@ -136,7 +136,7 @@ func TestLiveRedraw(t *testing.T) {
 	c := newClock()
 	r := New(&buf, Options{Mode: Live, Width: 60, Refresh: -1, Now: c.Now})
 	r.Add("api", "billing", "cron", "events")
-	want := []string{"lamb 0s  queued 4  building 0  zipping 0  deploying 0  done 0"[:59-1] + "…"}
+	want := []string{"lamb 0s  queued 4  done 0"}
 	if diff := cmp.Diff(want, screen(t, buf.String())); diff != "" {
 		t.Errorf("first frame (-want +got):\n%s", diff)
 	}
@@ -146,7 +146,7 @@ func TestLiveRedraw(t *testing.T) {
 	r.Set("api", Building)
 	r.Set("cron", Deploying)
 	want = []string{
-		"lamb 2s  queued 1  building 2  zipping 0  deploying 1  don…",
+		"lamb 2s  queued 1  building 2  deploying 1  done 0",
 		"  building: api, billing",
 		"  deploying: cron",
 	}
@@ -165,18 +165,18 @@ func TestLiveRedraw(t *testing.T) {
 	want = []string{
 		"cache hit: events",
 		"api: failed: main.go:3:1: syntax error",
-		"lamb 2.5s  queued 0  building 0  zipping 0  deploying 0  d…",
+		"lamb 2.5s  queued 0  building 0  deploying 0  done 3  fail…",
 	}
 	if diff := cmp.Diff(want, screen(t, buf.String())); diff != "" {
 		t.Errorf("final screen (-want +got):\n%s\nraw: %q", diff, buf.String())
 	}
 
-	// Wide enough: the failed count shows once there is a failure.
+	// Wide enough: only phases in use show; failed once there is a failure.
 	var wide bytes.Buffer
 	r = New(&wide, Options{Mode: Live, Width: 200, Refresh: -1, Now: c.Now})
 	r.Fail("x", nil)
 	r.Close()
-	want = []string{"x: failed", "lamb 0s  queued 0  building 0  zipping 0  deploying 0  done 0  failed 1"}
+	want = []string{"x: failed", "lamb 0s  queued 0  done 0  failed 1"}
 	if diff := cmp.Diff(want, screen(t, wide.String())); diff != "" {
 		t.Errorf("failed count (-want +got):\n%s", diff)
 	}
