@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -47,6 +49,39 @@ type Options struct {
 	// CodeStorageLimit bounds the total size of stored code (all versions);
 	// default 75 GB, as AWS's regional quota.
 	CodeStorageLimit int64
+	// Version is reported by GET /_lamb/info; default the main module's
+	// version from the build info, or "devel".
+	Version string
+}
+
+// Info is what GET /_lamb/info answers: it tells a client that the
+// endpoint is a lamb emulator and which architecture its functions run on.
+type Info struct {
+	// Emulator is always "lamb".
+	Emulator string `json:"emulator"`
+	Version  string `json:"version"`
+	// HostArch is the Lambda architecture of the machine that runs the
+	// functions: "x86_64" or "arm64".
+	HostArch string `json:"host_arch"`
+}
+
+// HostArch is the Lambda architecture of this machine.
+func HostArch() string {
+	if runtime.GOARCH == "amd64" {
+		return "x86_64"
+	}
+	return "arm64"
+}
+
+func (s *Server) info() Info {
+	v := s.opts.Version
+	if v == "" {
+		v = "devel"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	return Info{Emulator: "lamb", Version: v, HostArch: HostArch()}
 }
 
 // Invoker executes the code of a function.
@@ -466,10 +501,12 @@ func (s *Server) handle(q request) error {
 	return errf(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s", q.op)
 }
 
-// serveControl answers lamb's endpoints: faults, the call log and code
-// downloads (GetFunction's Code.Location).
+// serveControl answers lamb's endpoints: info, faults, the call log and
+// code downloads (GetFunction's Code.Location).
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	switch {
+	case r.URL.Path == "/_lamb/info" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.info())
 	case r.URL.Path == "/_lamb/faults" && r.Method == http.MethodPost:
 		var fs []wireFault
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))

@@ -5,12 +5,15 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lambctl/lamb/internal/shard"
 )
 
 func init() { registerCommand(newAffectedCmd) }
 
 type affectedOptions struct {
 	Since string
+	Shard string
 }
 
 func newAffectedCmd(g *globalOptions) *cobra.Command {
@@ -20,14 +23,22 @@ func newAffectedCmd(g *globalOptions) *cobra.Command {
 		Short: "List the functions whose build inputs changed since REF",
 		Long: `affected compares the working tree (committed or not) with the merge-base of REF and HEAD
 and prints the functions whose fingerprint differs, one name a line. With -o json it also
-gives each function's reasons, the base commit and the functions removed from the manifest.
-With -v the reasons are printed on stderr.`,
+gives each function's reasons, the base commit and the functions removed from the manifest;
+-o matrix prints a GitHub Actions matrix ({"include":[{"function":"..."},...]}).
+With -v the reasons are printed on stderr. --shard K/N keeps the share of the affected
+functions that build --since REF --shard K/N builds.
+
+In GitHub Actions (GITHUB_ACTIONS=true) it also sets the step outputs functions, count,
+any_changed and matrix, and adds the list to the job summary.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkOutput("text", "json", "matrix"); err != nil {
+				return err
+			}
 			if o.Since == "" {
 				return usageError(errors.New("affected: --since REF is required (e.g. --since origin/main)"))
 			}
-			if g.Output != "text" && g.Output != "json" {
-				return usageError(fmt.Errorf("affected: unknown output format %q (text|json)", g.Output))
+			if _, err := shard.Parse(o.Shard); err != nil {
+				return usageError(err)
 			}
 			m, err := g.loadManifest()
 			if err != nil {
@@ -41,14 +52,31 @@ With -v the reasons are printed on stderr.`,
 			if err != nil {
 				return err
 			}
+			all := len(res.Functions)
+			if err := shardAffected(cmd.Context(), m, res, o.Shard); err != nil {
+				return err
+			}
 			if g.Verbose {
-				fmt.Fprintf(g.stderr, "lamb: %d of %d functions affected since %.12s (merge-base of %s and HEAD)\n", len(res.Functions), len(fns), res.Base, o.Since)
+				fmt.Fprintf(g.stderr, "lamb: %d of %d functions affected since %.12s (merge-base of %s and HEAD)\n", all, len(fns), res.Base, o.Since)
+				if o.Shard != "" {
+					fmt.Fprintf(g.stderr, "lamb: shard %s: %d of the %d affected\n", o.Shard, len(res.Functions), all)
+				}
 			}
 			for _, w := range res.Warnings {
 				fmt.Fprintf(g.stderr, "lamb: warning: %s\n", w)
 			}
-			if g.Output == "json" {
+			names := affectedNames(res)
+			if err := writeGitHubOutputs(names); err != nil {
+				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
+			}
+			if err := writeGitHubSummary(affectedSummary(names)); err != nil {
+				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
+			}
+			switch g.Output {
+			case "json":
 				return res.WriteJSON(g.stdout)
+			case "matrix":
+				return writeMatrix(g.stdout, names)
 			}
 			for _, f := range res.Functions {
 				fmt.Fprintln(g.stdout, f.Name)
@@ -66,6 +94,8 @@ With -v the reasons are printed on stderr.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&o.Since, "since", "", "compare with the merge-base of `REF` and HEAD (branch, tag, SHA, HEAD~N)")
+	f := cmd.Flags()
+	f.StringVar(&o.Since, "since", "", "compare with the merge-base of `REF` and HEAD (branch, tag, SHA, HEAD~N)")
+	f.StringVar(&o.Shard, "shard", "", "keep only shard `K/N` of the affected functions (for CI fan-out)")
 	return cmd
 }

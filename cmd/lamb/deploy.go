@@ -44,7 +44,11 @@ reported on its own line and the exit status is 1. Rerunning converges.
 
 Calls are paced below Lambda's quota (--rate, 15 requests a second by default);
 throttling, server errors and updates in progress are retried. On Ctrl-C no new
-function starts and an alias is never left on a half-deployed version.`,
+function starts and an alias is never left on a half-deployed version.
+
+In GitHub Actions (GITHUB_ACTIONS=true) it also sets the step outputs functions, count,
+any_changed and matrix (the functions it created or updated), adds the results with
+timings to the job summary and annotates compile errors. -v prints each phase's time.`,
 		ValidArgsFunction: g.completeFunctions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -101,7 +105,10 @@ function starts and an alias is never left on a half-deployed version.`,
 			// Functions that cannot be read are reported failed by Deploy;
 			// the others deploy.
 			plan, _ := d.Plan(ctx, s.desired)
-			po := buildPipeOptions{HostArch: o.Target.Local, NoCache: o.NoCache, Progress: rep.Writer()}
+			// Built for this machine (--local, or a lamb local at
+			// --endpoint on this machine): into .lamb/dist-host, apart
+			// from the zips for AWS.
+			po := buildPipeOptions{HostArch: s.target.Arch != "" && s.target.Arch == hostArchitecture(), NoCache: o.NoCache, Progress: rep.Writer()}
 			if remote != nil {
 				po.Remote = remote
 			}
@@ -111,6 +118,9 @@ function starts and an alias is never left on a half-deployed version.`,
 			}
 			res, deployErr := d.Deploy(ctx, plan, arts)
 			rep.Close()
+			if g.Verbose {
+				rep.WriteTimings(g.stderr)
+			}
 			if g.Output == "json" {
 				err = deployWriteJSON(g.stdout, res)
 			} else {
@@ -118,6 +128,9 @@ function starts and an alias is never left on a half-deployed version.`,
 			}
 			if err != nil {
 				return err
+			}
+			if err := writeGitHubOutputs(deployedNames(res)); err != nil {
+				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
 			spent := func(name string) time.Duration { return rep.Spent(name, progress.Deploying) }
 			if err := writeGitHubSummary(deploySummary(stageName(s.manifest), res, spent, time.Since(start))); err != nil {
@@ -128,7 +141,7 @@ function starts and an alias is never left on a half-deployed version.`,
 				merr = multierror.Append(merr, buildErr)
 			}
 			merr = multierror.Append(merr, deployErr)
-			annotateError(g.stdout, s.manifest, merr.ErrorOrNil())
+			annotateError(g.stderr, s.manifest, merr.ErrorOrNil())
 			return reportErrors(g, merr.ErrorOrNil())
 		},
 	}
@@ -159,8 +172,9 @@ func buildFor(ctx context.Context, g *globalOptions, s *deploySession, plan *dep
 	if len(build) == 0 {
 		return nil, nil
 	}
-	// With --local the functions are already the host's architecture;
-	// HostArch keeps their zips apart from the AWS ones (.lamb/dist-host).
+	// With --local (or a lamb local at --endpoint) the functions are
+	// already the target's architecture; HostArch keeps their zips apart
+	// from the AWS ones (.lamb/dist-host).
 	built, err := buildArtifacts(ctx, g, s.manifest, build, po)
 	arts := make([]deployer.Artifact, 0, len(built))
 	for _, a := range built {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/shard"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -42,9 +43,14 @@ update alias or no change. Nothing is built. Environment values are never printe
 --show-values is given.
 
 With --detailed-exitcode the exit status is 0 when nothing would change, 2 when something
-would, 1 on error.`,
+would, 1 on error. -o matrix prints the functions that would change as a GitHub Actions
+matrix ({"include":[{"function":"..."},...]}).
+
+In GitHub Actions (GITHUB_ACTIONS=true) it also sets the step outputs functions, count,
+any_changed and matrix (the functions that would change) and adds the plan to the job
+summary.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.checkOutput(); err != nil {
+			if err := g.checkOutput("text", "json", "matrix"); err != nil {
 				return err
 			}
 			s, err := prepareDeploy(cmd.Context(), g, &o.Target, args, o.Since, o.Shard)
@@ -56,6 +62,9 @@ would, 1 on error.`,
 			plan, planErr := d.Plan(cmd.Context(), s.desired)
 			if err := writePlan(g, plan); err != nil {
 				return err
+			}
+			if err := writeGitHubOutputs(changedNames(plan)); err != nil {
+				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
 			if err := writeGitHubSummary(planSummary(stageName(s.manifest), plan)); err != nil {
 				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
@@ -79,8 +88,11 @@ would, 1 on error.`,
 }
 
 func writePlan(g *globalOptions, plan *deployer.Plan) error {
-	if g.Output == "json" {
+	switch g.Output {
+	case "json":
 		return deployWriteJSON(g.stdout, plan)
+	case "matrix":
+		return writeMatrix(g.stdout, changedNames(plan))
 	}
 	return plan.WriteText(g.stdout)
 }
@@ -92,12 +104,13 @@ func deployWriteJSON(w io.Writer, v any) error {
 }
 
 // deployLogger is the deployer's progress log on stderr: quiet unless -v.
+// It writes under stderr's lock, shared with the progress display.
 func deployLogger(g *globalOptions) *slog.Logger {
 	level := slog.LevelWarn
 	if g.Verbose {
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(lockedWriter(g.stderr), &slog.HandlerOptions{Level: level}))
 }
 
 // deploySession is what plan and deploy share: the selected functions as
@@ -117,10 +130,14 @@ func (s *deploySession) close() {
 
 // prepareDeploy loads the manifest, selects the functions (names, --since,
 // --shard), checks they can be deployed (usage errors, before any AWS
-// call), connects to the target and fingerprints them.
-func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, names []string, since, shard string) (*deploySession, error) {
+// call), connects to the target and fingerprints them as the target runs
+// them (built for its machine with --local or a lamb local at --endpoint).
+func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, names []string, since, shardSpec string) (*deploySession, error) {
 	if err := to.check(); err != nil {
 		return nil, err
+	}
+	if _, err := shard.Parse(shardSpec); err != nil {
+		return nil, usageError(err)
 	}
 	m, err := g.loadManifest()
 	if err != nil {
@@ -130,18 +147,22 @@ func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, nam
 	if err != nil {
 		return nil, err
 	}
-	if fns, err = shardByClosure(ctx, m, fns, shard); err != nil {
+	if fns, err = shardByClosure(ctx, m, fns, shardSpec); err != nil {
 		return nil, err
 	}
 	if err := checkDeployable(m, fns); err != nil {
 		return nil, err
 	}
 	to.Manifest = m
-	fns = to.functions(fns)
-	s := &deploySession{manifest: m, fns: fns}
+	s := &deploySession{manifest: m}
 	if s.target, err = newTarget(ctx, g, *to); err != nil {
 		return nil, err
 	}
+	if info := s.target.Emulator; info != nil {
+		fmt.Fprintf(g.stderr, "lamb: %s is a lamb local Lambda (%s): functions are built for its architecture, %s\n", to.Endpoint, info.Version, info.HostArch)
+	}
+	fns = s.target.functions(fns)
+	s.fns = fns
 	if len(fns) > 0 {
 		prints, err := graph.Fingerprints(ctx, m, fns)
 		if err != nil {

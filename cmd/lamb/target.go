@@ -2,14 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,7 +41,7 @@ type targetOptions struct {
 // register adds --local and --endpoint to fs.
 func (o *targetOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Local, "local", false, "use the local Lambda in .lamb/local instead of AWS (functions are built for this machine's architecture)")
-	fs.StringVar(&o.Endpoint, "endpoint", "", "send Lambda API calls to `URL` (an emulator) instead of AWS")
+	fs.StringVar(&o.Endpoint, "endpoint", "", "send Lambda API calls to `URL` (an emulator) instead of AWS; a lamb local there runs functions built for its machine's architecture")
 }
 
 // check validates the flags: a usage error, before any build or AWS call.
@@ -56,28 +58,8 @@ func (o *targetOptions) check() error {
 	return nil
 }
 
-// functions returns fns as the target runs them: with --local every
-// function is built for the host's architecture so it can run here. Call
-// it before fingerprinting and building.
-func (o *targetOptions) functions(fns []manifest.Function) []manifest.Function {
-	if !o.Local {
-		return fns
-	}
-	out := make([]manifest.Function, len(fns))
-	for i, f := range fns {
-		f.Architecture = hostArchitecture()
-		out[i] = f
-	}
-	return out
-}
-
 // hostArchitecture is the Lambda architecture of this machine.
-func hostArchitecture() string {
-	if runtime.GOARCH == "amd64" {
-		return "x86_64"
-	}
-	return "arm64"
-}
+func hostArchitecture() string { return emulator.HostArch() }
 
 // target is a connected Lambda API: clients, and the in-process local
 // Lambda with --local.
@@ -92,6 +74,14 @@ type target struct {
 	// WaitMinDelay is the poll interval the deployer's waiters should use
 	// (short for the local Lambda; 0 means the SDK's default).
 	WaitMinDelay time.Duration
+	// Arch is the architecture every function must be built for because
+	// the target runs them on its own machine: the host's with --local,
+	// the emulator's with an --endpoint that is a lamb local. "" keeps
+	// each function's own.
+	Arch string
+	// Emulator is what a lamb emulator at --endpoint said about itself
+	// (GET /_lamb/info); nil for --local and for other endpoints.
+	Emulator *emulator.Info
 
 	closers []func() error
 }
@@ -134,6 +124,10 @@ func newTarget(ctx context.Context, g *globalOptions, o targetOptions) (*target,
 		}
 		t.Lambda = lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.BaseEndpoint = aws.String(o.Endpoint) })
 		t.Region = cfg.Region
+		if info := probeEmulator(ctx, o.Endpoint); info != nil {
+			t.Emulator = info
+			t.Arch = info.HostArch
+		}
 		return t, nil
 	}
 	if cfg.Region == "" {
@@ -165,7 +159,7 @@ func newLocalTarget(o targetOptions) (*target, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("local lambda: %w", err)
 	}
-	t := &target{Region: "us-east-1", WaitMinDelay: 10 * time.Millisecond}
+	t := &target{Region: "us-east-1", WaitMinDelay: 10 * time.Millisecond, Arch: hostArchitecture()}
 	runner, err := rapi.NewRunner(rapi.RunnerOptions{WorkDir: filepath.Join(dir, "run")})
 	if err != nil {
 		return nil, fmt.Errorf("local lambda: %w", err)
@@ -198,6 +192,53 @@ func newLocalTarget(o targetOptions) (*target, error) {
 	endpoint := "http://" + ln.Addr().String()
 	t.Lambda = lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.BaseEndpoint = aws.String(endpoint) })
 	return t, nil
+}
+
+// functions returns fns as the target runs them: with --local, or an
+// endpoint that is a lamb emulator, every function is built for the
+// architecture of the machine that runs it. Call it before fingerprinting
+// and building.
+func (t *target) functions(fns []manifest.Function) []manifest.Function {
+	if t.Arch == "" {
+		return fns
+	}
+	out := make([]manifest.Function, len(fns))
+	for i, f := range fns {
+		f.Architecture = t.Arch
+		out[i] = f
+	}
+	return out
+}
+
+// probeTimeout bounds probeEmulator: a lamb local answers at once.
+const probeTimeout = 2 * time.Second
+
+// probeEmulator asks the endpoint whether it is a lamb emulator (GET
+// /_lamb/info). Anything but a 200 with its JSON (an error, a timeout,
+// another answer) means an AWS-like endpoint: nil.
+func probeEmulator(ctx context.Context, endpoint string) *emulator.Info {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+"/_lamb/info", nil)
+	if err != nil {
+		return nil
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	var info emulator.Info
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&info); err != nil {
+		return nil
+	}
+	if info.Emulator != "lamb" || (info.HostArch != "x86_64" && info.HostArch != "arm64") {
+		return nil
+	}
+	return &info
 }
 
 func isLoopback(endpoint string) bool {
