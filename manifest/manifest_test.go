@@ -659,3 +659,30 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestLookup(t *testing.T) {
+	// Under stage prefix "prod-": function "a" is prod-a, function "prod-a"
+	// is prod-prod-a.
+	m := &Manifest{Functions: []Function{
+		{Name: "prod-prod-a", Key: "prod-a"},
+		{Name: "prod-a", Key: "a"},
+		{Name: "prod-b", Key: "b"},
+	}}
+	for _, tt := range []struct {
+		name    string
+		wantKey string
+		ok      bool
+	}{
+		{"prod-a", "a", true}, // the Name wins over the Key "prod-a"
+		{"a", "a", true},
+		{"prod-prod-a", "prod-a", true},
+		{"b", "b", true},
+		{"prod-b", "b", true},
+		{"c", "", false},
+	} {
+		f, ok := m.Lookup(tt.name)
+		if ok != tt.ok || f.Key != tt.wantKey {
+			t.Errorf("Lookup(%q) = %q, %v; want %q, %v", tt.name, f.Key, ok, tt.wantKey, tt.ok)
+		}
+	}
+}

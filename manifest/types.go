@@ -81,10 +81,17 @@ type Manifest struct {
 	Functions []Function
 }
 
-// Lookup returns the function with the given name (stage-prefixed Name or Key).
+// Lookup returns the function with the given name: its stage-prefixed
+// Name, else its Key. A Name wins over another function's Key (with prefix
+// "prod-", "prod-a" is function a even if a function "prod-a" exists).
 func (m *Manifest) Lookup(name string) (Function, bool) {
 	for _, f := range m.Functions {
-		if f.Name == name || f.Key == name {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	for _, f := range m.Functions {
+		if f.Key == name {
 			return f, true
 		}
 	}
