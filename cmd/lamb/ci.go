@@ -478,6 +478,13 @@ func newProgress(g *globalOptions, quiet bool) *progress.Reporter {
 	return progress.New(lockedWriter(g.stderr), progress.Options{Mode: mode, Width: progress.TermWidth(g.stderr)})
 }
 
+// newDeployProgress is newProgress for a deploy: a function built is
+// queued for its deploy, done once deployed.
+func newDeployProgress(g *globalOptions, quiet bool) *progress.Reporter {
+	mode := progress.ModeFor(g.stderr, quiet, getenv("CI") != "")
+	return progress.New(lockedWriter(g.stderr), progress.Options{Mode: mode, Width: progress.TermWidth(g.stderr), Deploys: true})
+}
+
 // writeLocks serialize writes to one writer (g.stderr) from the progress
 // reporter and the shared cache's warnings, which run in goroutines of
 // their own.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -263,13 +264,22 @@ func liveState(t *testing.T, url string) map[string]string {
 	return state
 }
 
+// newEmulator serves an emulator that stands in for AWS: it hides
+// /_lamb/info, so lamb deploys the manifest's architectures to it (the
+// zips the shards built), as it would to AWS.
 func newEmulator(t *testing.T) string {
 	t.Helper()
 	srv, err := emulator.New(emulator.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_lamb/info" {
+			http.NotFound(w, r)
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	return hs.URL
 }

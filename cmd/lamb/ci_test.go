@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/emulator"
 	"github.com/lambctl/lamb/graph"
 	"github.com/lambctl/lamb/internal/ghactions"
 	"github.com/lambctl/lamb/manifest"
@@ -411,5 +414,87 @@ func TestShardAffected(t *testing.T) {
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != exitUsage {
 		t.Errorf("--shard 0/1: %v, want a usage error", err)
+	}
+}
+
+func TestProbeEmulator(t *testing.T) {
+	old := probeTimeout
+	probeTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { probeTimeout = old })
+
+	srv, err := emulator.New(emulator.Options{Version: "v1.2.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	lamb := httptest.NewServer(srv)
+	t.Cleanup(lamb.Close)
+
+	answer := func(status int, body string) string {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/_lamb/info" || r.Method != http.MethodGet {
+				http.NotFound(w, r)
+				return
+			}
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+		}))
+		t.Cleanup(s.Close)
+		return s.URL
+	}
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) })
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+
+	host := emulator.HostArch()
+	for _, tc := range []struct {
+		name, endpoint string
+		want           *emulator.Info
+	}{
+		{"lamb local", lamb.URL, &emulator.Info{Emulator: "lamb", Version: "v1.2.3", HostArch: host}},
+		{"trailing slash", lamb.URL + "/", &emulator.Info{Emulator: "lamb", Version: "v1.2.3", HostArch: host}},
+		{"arm64 emulator", answer(200, `{"emulator":"lamb","version":"x","host_arch":"arm64"}`), &emulator.Info{Emulator: "lamb", Version: "x", HostArch: "arm64"}},
+		{"not found", answer(404, `{"message":"not found"}`), nil},
+		{"server error", answer(500, `{"emulator":"lamb","host_arch":"x86_64"}`), nil},
+		{"not JSON", answer(200, `<html>hello</html>`), nil},
+		{"other emulator", answer(200, `{"emulator":"moto","host_arch":"x86_64"}`), nil},
+		{"unknown arch", answer(200, `{"emulator":"lamb","host_arch":"riscv64"}`), nil},
+		{"no answer", hang.URL, nil},
+		{"connection refused", closed.URL, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := probeEmulator(context.Background(), tc.endpoint)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("probeEmulator(%s) (-want +got):\n%s", tc.endpoint, diff)
+			}
+		})
+	}
+}
+
+func TestTargetFunctions(t *testing.T) {
+	fns := []manifest.Function{{Name: "a", Architecture: "arm64"}, {Name: "b", Architecture: "x86_64"}}
+	archs := func(fns []manifest.Function) []string {
+		var out []string
+		for _, f := range fns {
+			out = append(out, f.Architecture)
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"arm64", "x86_64"}, archs((&target{}).functions(fns))); diff != "" {
+		t.Errorf("AWS target (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"x86_64", "x86_64"}, archs((&target{Arch: "x86_64"}).functions(fns))); diff != "" {
+		t.Errorf("emulator target (-want +got):\n%s", diff)
+	}
+	if fns[0].Architecture != "arm64" {
+		t.Errorf("functions changed its argument: %q", fns[0].Architecture)
 	}
 }

@@ -77,7 +77,7 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			if err != nil {
 				return err
 			}
-			rep := newProgress(g, false)
+			rep := newDeployProgress(g, false)
 			defer rep.Close()
 			opts := deployer.Options{
 				Lambda:       s.target.Lambda,
@@ -108,7 +108,7 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			// Built for this machine (--local, or a lamb local at
 			// --endpoint on this machine): into .lamb/dist-host, apart
 			// from the zips for AWS.
-			po := buildPipeOptions{HostArch: s.target.Arch != "" && s.target.Arch == hostArchitecture(), NoCache: o.NoCache, Progress: rep.Writer()}
+			po := buildPipeOptions{HostArch: s.target.Arch != "" && s.target.Arch == hostArchitecture(), NoCache: o.NoCache, Reporter: rep}
 			if remote != nil {
 				po.Remote = remote
 			}

@@ -210,8 +210,9 @@ func (t *target) functions(fns []manifest.Function) []manifest.Function {
 	return out
 }
 
-// probeTimeout bounds probeEmulator: a lamb local answers at once.
-const probeTimeout = 2 * time.Second
+// probeTimeout bounds probeEmulator: a lamb local answers at once (a
+// variable for tests).
+var probeTimeout = 2 * time.Second
 
 // probeEmulator asks the endpoint whether it is a lamb emulator (GET
 // /_lamb/info). Anything but a 200 with its JSON (an error, a timeout,

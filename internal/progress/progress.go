@@ -98,6 +98,10 @@ type Options struct {
 	Refresh time.Duration
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
+	// Deploys says the run deploys what it builds: a function set Done
+	// before it has been Deploying (built, its deploy still to come) is
+	// queued again instead, so done means deployed.
+	Deploys bool
 }
 
 // Reporter tracks functions' states and prints them.
@@ -116,10 +120,11 @@ type Reporter struct {
 }
 
 type fn struct {
-	state State
-	since time.Time
-	spent [numStates]time.Duration
-	err   error
+	state    State
+	since    time.Time
+	spent    [numStates]time.Duration
+	err      error
+	deployed bool // has been Deploying
 }
 
 // New returns a Reporter writing to w.
@@ -191,6 +196,9 @@ func (r *Reporter) set(name string, s State, err error) {
 	defer r.mu.Unlock()
 	now := r.o.Now()
 	f, ok := r.fns[name]
+	if s == Done && r.o.Deploys && (!ok || !f.deployed) {
+		s = Queued
+	}
 	if !ok {
 		f = &fn{state: s, since: now}
 		r.fns[name] = f
@@ -203,6 +211,9 @@ func (r *Reporter) set(name string, s State, err error) {
 		f.state, f.since = s, now
 	}
 	f.err = err
+	if s == Deploying {
+		f.deployed = true
+	}
 	r.used[s] = true
 	var line string
 	switch {

@@ -348,3 +348,37 @@ func TestWriteTimings(t *testing.T) {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestDeploys(t *testing.T) {
+	// A deploy builds, then deploys: built is not done.
+	var buf bytes.Buffer
+	c := newClock()
+	r := New(&buf, Options{Mode: Plain, Now: c.Now, Deploys: true})
+	r.Add("api", "cfg")
+	r.Set("api", Building)
+	c.Advance(2 * time.Second)
+	r.Set("api", Done) // built: waits for its deploy
+	c.Advance(time.Second)
+	r.Set("api", Deploying)
+	r.Set("cfg", Deploying) // configuration only: never built
+	c.Advance(time.Second)
+	r.Set("api", Done)
+	r.Set("cfg", Done)
+	r.Close()
+	want := `[    0s] api: building
+[    2s] api: queued
+[    3s] api: deploying
+[    3s] cfg: deploying
+[    4s] api: done
+[    4s] cfg: done
+`
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+	var tb bytes.Buffer
+	r.WriteTimings(&tb)
+	wantT := "api: queued 1s, building 2s, deploying 1s\ncfg: queued 3s, deploying 1s\n"
+	if diff := cmp.Diff(wantT, tb.String()); diff != "" {
+		t.Errorf("timings (-want +got):\n%s", diff)
+	}
+}
