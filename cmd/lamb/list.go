@@ -14,6 +14,7 @@ func init() { registerCommand(newListCmd) }
 
 type listOptions struct {
 	ShowValues bool
+	Shard      string
 }
 
 // redacted replaces environment values unless --show-values is given.
@@ -63,6 +64,9 @@ build.env values) are shown as <redacted> unless --show-values is given.`,
 			if err != nil {
 				return err
 			}
+			if fns, err = shardByClosure(cmd.Context(), m, fns, o.Shard); err != nil {
+				return err
+			}
 			if g.Output == "json" {
 				return writeListJSON(g, m, fns, o.ShowValues)
 			}
@@ -70,6 +74,7 @@ build.env values) are shown as <redacted> unless --show-values is given.`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.ShowValues, "show-values", false, "print environment values instead of <redacted>")
+	cmd.Flags().StringVar(&o.Shard, "shard", "", "list only shard `K/N` of the functions (as build --shard K/N selects them)")
 	return cmd
 }
 

@@ -28,6 +28,7 @@ type globalOptions struct {
 	Stage   string // --stage
 	Output  string // -o, --output: text|json (some commands accept more)
 	Verbose bool   // -v
+	Quiet   bool   // -q: errors only on stderr
 
 	stdout io.Writer
 	stderr io.Writer
@@ -93,8 +94,9 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 	pf.StringVarP(&g.Dir, "dir", "C", "", "run as if lamb was started in `DIR`")
 	pf.StringVarP(&g.File, "file", "f", "", "manifest `PATH` (default: lamb.yaml, found by walking up from the working directory)")
 	pf.StringVar(&g.Stage, "stage", "", "stage `NAME` from the manifest's stages")
-	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text|json")
+	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text|json (affected and plan also take matrix)")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "verbose progress and timings on stderr")
+	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print only errors on stderr (no progress)")
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(err) })
