@@ -77,7 +77,7 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			if err != nil {
 				return err
 			}
-			rep := newDeployProgress(g, false)
+			rep := newDeployProgress(g, g.Quiet)
 			defer rep.Close()
 			opts := deployer.Options{
 				Lambda:       s.target.Lambda,

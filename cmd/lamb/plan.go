@@ -103,11 +103,15 @@ func deployWriteJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// deployLogger is the deployer's progress log on stderr: quiet unless -v.
-// It writes under stderr's lock, shared with the progress display.
+// deployLogger is the deployer's progress log on stderr: warnings, events
+// with -v, errors only with -q. It writes under stderr's lock, shared with
+// the progress display.
 func deployLogger(g *globalOptions) *slog.Logger {
 	level := slog.LevelWarn
-	if g.Verbose {
+	switch {
+	case g.Quiet:
+		level = slog.LevelError
+	case g.Verbose:
 		level = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(lockedWriter(g.stderr), &slog.HandlerOptions{Level: level}))
@@ -158,7 +162,7 @@ func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, nam
 	if s.target, err = newTarget(ctx, g, *to); err != nil {
 		return nil, err
 	}
-	if info := s.target.Emulator; info != nil {
+	if info := s.target.Emulator; info != nil && !g.Quiet {
 		fmt.Fprintf(g.stderr, "lamb: %s is a lamb local Lambda (%s): functions are built for its architecture, %s\n", to.Endpoint, info.Version, info.HostArch)
 	}
 	fns = s.target.functions(fns)

@@ -99,8 +99,8 @@ type Options struct {
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 	// Deploys says the run deploys what it builds: a function set Done
-	// before it has been Deploying (built, its deploy still to come) is
-	// queued again instead, so done means deployed.
+	// from Building or Zipping (built, its deploy still to come) is queued
+	// again instead, so done means deployed.
 	Deploys bool
 }
 
@@ -120,11 +120,10 @@ type Reporter struct {
 }
 
 type fn struct {
-	state    State
-	since    time.Time
-	spent    [numStates]time.Duration
-	err      error
-	deployed bool // has been Deploying
+	state State
+	since time.Time
+	spent [numStates]time.Duration
+	err   error
 }
 
 // New returns a Reporter writing to w.
@@ -196,8 +195,8 @@ func (r *Reporter) set(name string, s State, err error) {
 	defer r.mu.Unlock()
 	now := r.o.Now()
 	f, ok := r.fns[name]
-	if s == Done && r.o.Deploys && (!ok || !f.deployed) {
-		s = Queued
+	if s == Done && r.o.Deploys && ok && (f.state == Building || f.state == Zipping) {
+		s = Queued // built: its deploy is still to come
 	}
 	if !ok {
 		f = &fn{state: s, since: now}
@@ -211,9 +210,6 @@ func (r *Reporter) set(name string, s State, err error) {
 		f.state, f.since = s, now
 	}
 	f.err = err
-	if s == Deploying {
-		f.deployed = true
-	}
 	r.used[s] = true
 	var line string
 	switch {
