@@ -99,8 +99,8 @@ type Options struct {
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 	// Deploys says the run deploys what it builds: a function set Done
-	// from Building or Zipping (built, its deploy still to come) is queued
-	// again instead, so done means deployed.
+	// from Queued, Building or Zipping (built or found in a cache, its
+	// deploy still to come) is queued instead, so done means deployed.
 	Deploys bool
 }
 
@@ -195,8 +195,8 @@ func (r *Reporter) set(name string, s State, err error) {
 	defer r.mu.Unlock()
 	now := r.o.Now()
 	f, ok := r.fns[name]
-	if s == Done && r.o.Deploys && ok && (f.state == Building || f.state == Zipping) {
-		s = Queued // built: its deploy is still to come
+	if s == Done && r.o.Deploys && ok && f.state < Deploying {
+		s = Queued // built (or found in a cache): its deploy is still to come
 	}
 	if !ok {
 		f = &fn{state: s, since: now}

@@ -354,7 +354,8 @@ func TestDeploys(t *testing.T) {
 	var buf bytes.Buffer
 	c := newClock()
 	r := New(&buf, Options{Mode: Plain, Now: c.Now, Deploys: true})
-	r.Add("api", "cfg")
+	r.Add("api", "cfg", "cached")
+	r.Set("cached", Done) // found in a cache: still queued, no line
 	r.Set("api", Building)
 	c.Advance(2 * time.Second)
 	r.Set("api", Done) // built: waits for its deploy
@@ -364,6 +365,8 @@ func TestDeploys(t *testing.T) {
 	c.Advance(time.Second)
 	r.Set("api", Done)
 	r.Set("cfg", Done)
+	r.Set("cached", Deploying)
+	r.Set("cached", Done)
 	r.Close()
 	want := `[    0s] api: building
 [    2s] api: queued
@@ -371,13 +374,15 @@ func TestDeploys(t *testing.T) {
 [    3s] cfg: deploying
 [    4s] api: done
 [    4s] cfg: done
+[    4s] cached: deploying
+[    4s] cached: done
 `
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 	var tb bytes.Buffer
 	r.WriteTimings(&tb)
-	wantT := "api: queued 1s, building 2s, deploying 1s\ncfg: queued 3s, deploying 1s\n"
+	wantT := "api: queued 1s, building 2s, deploying 1s\ncfg: queued 3s, deploying 1s\ncached: queued 4s\n"
 	if diff := cmp.Diff(wantT, tb.String()); diff != "" {
 		t.Errorf("timings (-want +got):\n%s", diff)
 	}
