@@ -30,6 +30,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/lambctl/lamb/builder"
@@ -49,8 +50,18 @@ var (
 
 type env struct {
 	work, repo, lamb string
-	gocache          string // GOCACHE for the next commands
-	xdg              string // lamb's user cache
+	gocache          string                   // GOCACHE for the next commands
+	xdg              string                   // lamb's user cache
+	cpu              map[string]time.Duration // CPU time of the cold runs
+}
+
+// childCPU is the user+system time of the waited-for child processes.
+func childCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func main() {
@@ -71,7 +82,7 @@ func run() error {
 	} else {
 		fmt.Fprintln(os.Stderr, "work directory:", work)
 	}
-	e := &env{work: work, repo: filepath.Join(work, "repo"), lamb: *lambF, xdg: filepath.Join(work, "xdg")}
+	e := &env{cpu: map[string]time.Duration{}, work: work, repo: filepath.Join(work, "repo"), lamb: *lambF, xdg: filepath.Join(work, "xdg")}
 	out, err := exec.Command("go", "env", "GOCACHE").Output()
 	if err != nil {
 		return err
@@ -197,6 +208,10 @@ func run() error {
 		}
 		fmt.Printf("| %s | %s | %s | %s | %s: %s | %.2f | %s: %s |\n", r.name, secs(r.lamb), a, secs(r.c), r.floorName, secs(r.floor), ratio, r.goal, ok)
 	}
+	if *cold {
+		fmt.Printf("\nCPU time of the cold builds (user+system, all processes; load does not inflate it): lamb %s, (c) %s per build.\n",
+			secs(e.cpu["lamb"]/2), secs(e.cpu["(c)"]/2))
+	}
 	fmt.Println()
 	fmt.Print(zr)
 	return nil
@@ -239,9 +254,12 @@ func (e *env) coldRun(name string, f func() error) time.Duration {
 	os.RemoveAll(filepath.Join(e.repo, ".lamb"))
 	os.RemoveAll(filepath.Join(e.work, "a"))
 	os.RemoveAll(filepath.Join(e.work, "c"))
+	cpu0 := childCPU()
 	d := timeIt(f)
+	cpu := childCPU() - cpu0
 	os.RemoveAll(e.gocache)
-	fmt.Fprintf(os.Stderr, "cold %s: %s (load average %s)\n", name, secs(d), loadavg())
+	fmt.Fprintf(os.Stderr, "cold %s: %s, %s of CPU (load average %s)\n", name, secs(d), secs(cpu), loadavg())
+	e.cpu[name] += cpu
 	return d
 }
 
