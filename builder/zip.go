@@ -17,10 +17,10 @@ import (
 )
 
 // zipLevel is the deflate level of artifact zips. klauspost/compress level
-// 6 was chosen by measurement (see docs/build.md and BenchmarkZip): on Go
-// Lambda bootstraps it is about 3× faster than archive/zip's default
-// (compress/flate level 6) and its output is 1.7% larger; level 5 is 2.6%
-// larger, level 7 is as slow as compress/flate.
+// 6 was chosen by measurement (bench/buildbench, docs/build.md): on Go
+// Lambda bootstraps it is about 2-2.3× faster on one core than archive/zip's
+// default (compress/flate level 5) and its output is 1.3% larger; level 5
+// is 2.1% larger, level 7 about as slow as compress/flate.
 const zipLevel = 6
 
 // zipFormat names the zip layout; it is part of every artifact cache key, so
