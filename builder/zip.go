@@ -107,8 +107,12 @@ func WriteZip(w io.Writer, files []ZipFile, mtime time.Time) (int64, error) {
 			CRC32:              crc,
 			CompressedSize64:   uint64(buf.Len()),
 			UncompressedSize64: uint64(n),
-			ModifiedDate:       date,
-			ModifiedTime:       tim,
+			// The MS-DOS fields, not Modified: Modified makes archive/zip add
+			// an extended-timestamp extra field, which we keep out of the zip.
+			//lint:ignore SA1019 deliberate, see above
+			ModifiedDate: date,
+			//lint:ignore SA1019 deliberate, see above
+			ModifiedTime: tim,
 		}
 		fh.SetMode(f.Mode)
 		fh.CreatorVersion |= 20

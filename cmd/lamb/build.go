@@ -76,7 +76,7 @@ go command; a compile error fails only the functions it breaks.`,
 					return usageError(err)
 				}
 			}
-			rep := newProgress(g, false)
+			rep := newProgress(g, g.Quiet)
 			po.Reporter = rep
 			arts, err := buildArtifacts(ctx, g, m, fns, po)
 			rep.Close()
