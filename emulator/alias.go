@@ -129,16 +129,7 @@ func (s *Server) listAliases(q request) error {
 			items = append(items, s.wireAlias(fn, a))
 		}
 	}
-	start, end, next, err := page(q, len(items))
-	if err != nil {
-		return err
-	}
-	out := map[string]any{"Aliases": items[start:end]}
-	if next != "" {
-		out["NextMarker"] = next
-	}
-	writeJSON(q.w, http.StatusOK, out)
-	return nil
+	return writePage(q, "Aliases", items)
 }
 
 // alias answers GetAlias, UpdateAlias and DeleteAlias.

@@ -469,6 +469,22 @@ func page(q request, n int) (start, end int, next string, err error) {
 	return start, end, next, nil
 }
 
+// writePage answers a List call: the page of items that Marker and MaxItems
+// select, under key, with NextMarker while more remain. The page is a copy,
+// so an empty list is written as [] and never as null.
+func writePage[T any](q request, key string, items []T) error {
+	start, end, next, err := page(q, len(items))
+	if err != nil {
+		return err
+	}
+	out := map[string]any{key: append([]T{}, items[start:end]...)}
+	if next != "" {
+		out["NextMarker"] = next
+	}
+	writeJSON(q.w, http.StatusOK, out)
+	return nil
+}
+
 func (s *Server) listFunctions(q request) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -483,16 +499,7 @@ func (s *Server) listFunctions(q request) error {
 			}
 		}
 	}
-	start, end, next, err := page(q, len(items))
-	if err != nil {
-		return err
-	}
-	out := map[string]any{"Functions": append([]wireConfig{}, items[start:end]...)}
-	if next != "" {
-		out["NextMarker"] = next
-	}
-	writeJSON(q.w, http.StatusOK, out)
-	return nil
+	return writePage(q, "Functions", items)
 }
 
 func (s *Server) listVersions(q request) error {
@@ -509,16 +516,7 @@ func (s *Server) listVersions(q request) error {
 	for _, v := range fn.Versions {
 		items = append(items, listed(s.wire(fn, v, "")))
 	}
-	start, end, next, err := page(q, len(items))
-	if err != nil {
-		return err
-	}
-	out := map[string]any{"Versions": items[start:end]}
-	if next != "" {
-		out["NextMarker"] = next
-	}
-	writeJSON(q.w, http.StatusOK, out)
-	return nil
+	return writePage(q, "Versions", items)
 }
 
 func (s *Server) deleteFunction(q request) error {
@@ -564,6 +562,19 @@ func (s *Server) deleteFunction(q request) error {
 	return nil
 }
 
+// updatableLocked resolves the request's function and qualifier and applies
+// checkUpdatableLocked: the target of every update and publish.
+func (s *Server) updatableLocked(q request, revision string) (*function, error) {
+	fn, qual, err := s.targetLocked(q)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkUpdatableLocked(fn, qual, revision); err != nil {
+		return nil, err
+	}
+	return fn, nil
+}
+
 // checkUpdatableLocked applies the checks every update and publish share:
 // the revision precondition, then the transition in progress.
 func (s *Server) checkUpdatableLocked(fn *function, qual, revision string) error {
@@ -603,10 +614,7 @@ func (s *Server) updateCode(q request) error {
 	// Existence and state are checked before the code is fetched, then
 	// again under the lock once it is.
 	s.mu.Lock()
-	fn, qual, err := s.targetLocked(q)
-	if err == nil {
-		err = s.checkUpdatableLocked(fn, qual, in.RevisionId)
-	}
+	_, err := s.updatableLocked(q, in.RevisionId)
 	s.mu.Unlock()
 	if err != nil {
 		return err
@@ -618,10 +626,8 @@ func (s *Server) updateCode(q request) error {
 	defer s.releaseCode(hexOf(sha))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if fn, qual, err = s.targetLocked(q); err != nil {
-		return err
-	}
-	if err := s.checkUpdatableLocked(fn, qual, in.RevisionId); err != nil {
+	fn, err := s.updatableLocked(q, in.RevisionId)
+	if err != nil {
 		return err
 	}
 	c := fn.Latest
@@ -702,11 +708,8 @@ func (s *Server) updateConfiguration(q request) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fn, qual, err := s.targetLocked(q)
+	fn, err := s.updatableLocked(q, in.RevisionId)
 	if err != nil {
-		return err
-	}
-	if err := s.checkUpdatableLocked(fn, qual, in.RevisionId); err != nil {
 		return err
 	}
 	c := fn.Latest
@@ -747,11 +750,8 @@ func (s *Server) publishVersion(q request) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fn, qual, err := s.targetLocked(q)
+	fn, err := s.updatableLocked(q, in.RevisionId)
 	if err != nil {
-		return err
-	}
-	if err := s.checkUpdatableLocked(fn, qual, in.RevisionId); err != nil {
 		return err
 	}
 	c := fn.Latest
