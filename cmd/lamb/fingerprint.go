@@ -22,8 +22,8 @@ func newFingerprintCmd(g *globalOptions) *cobra.Command {
 		Long: `fingerprint prints each function's name and fingerprint (sha256 of every input that can
 change its binary), tab-separated. With -o json --inputs it also prints those inputs.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if g.Output != "text" && g.Output != "json" {
-				return usageError(fmt.Errorf("fingerprint: unknown output format %q (text|json)", g.Output))
+			if err := g.checkOutput(); err != nil {
+				return err
 			}
 			m, err := g.loadManifest()
 			if err != nil {

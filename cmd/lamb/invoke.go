@@ -55,8 +55,8 @@ The exit status is 1 when the function returned an error (the error payload is s
 			if err := o.Target.check(); err != nil {
 				return err
 			}
-			if g.Output != "text" && g.Output != "json" {
-				return usageError(fmt.Errorf("unknown output format %q (text|json)", g.Output))
+			if err := g.checkOutput(); err != nil {
+				return err
 			}
 			if o.Qualifier != "" && !o.Target.Local && o.Target.Endpoint == "" {
 				return usageError(errors.New("--qualifier needs --local or --endpoint: a direct invoke runs the code in your checkout"))
