@@ -36,6 +36,10 @@ type buildPipeOptions struct {
 	// Progress receives progress lines; default g.stderr, or Reporter's
 	// Writer when Reporter is set.
 	Progress io.Writer
+	// Known are fingerprints the caller already computed (lamb deploy's
+	// plan), by function name, for the functions as passed: when every
+	// function has one, the package graph is not loaded a second time.
+	Known map[string]string
 	// Reporter, when set, is told each function's state: building,
 	// zipping, done or failed.
 	Reporter *progress.Reporter
@@ -48,7 +52,14 @@ type buildPipeOptions struct {
 // builder.FunctionError); the others are built regardless.
 func buildArtifacts(ctx context.Context, g *globalOptions, m *manifest.Manifest, fns []manifest.Function, o buildPipeOptions) ([]builder.Artifact, error) {
 	if o.HostArch {
+		before := fns
 		fns = hostArch(fns)
+		for i := range fns {
+			if fns[i].Architecture != before[i].Architecture {
+				o.Known = nil // computed for another architecture
+				break
+			}
+		}
 		if o.OutDir == "" {
 			o.OutDir = filepath.Join(m.Root, ".lamb", "dist-host")
 		}
@@ -80,7 +91,11 @@ func buildArtifacts(ctx context.Context, g *globalOptions, m *manifest.Manifest,
 		o.Progress = g.stderr
 	}
 	var errs *multierror.Error
-	prints, err := graph.Fingerprints(ctx, m, fns)
+	prints := knownPrints(fns, o.Known)
+	var err error
+	if prints == nil {
+		prints, err = graph.Fingerprints(ctx, m, fns)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -144,4 +159,21 @@ func hostArch(fns []manifest.Function) []manifest.Function {
 		out[i] = f
 	}
 	return out
+}
+
+// knownPrints returns the fingerprints of fns from known, or nil unless
+// known has every one of them.
+func knownPrints(fns []manifest.Function, known map[string]string) []graph.Print {
+	if len(known) == 0 {
+		return nil
+	}
+	prints := make([]graph.Print, len(fns))
+	for i, f := range fns {
+		fp := known[f.Name]
+		if fp == "" {
+			return nil
+		}
+		prints[i] = graph.Print{Function: f.Name, Fingerprint: fp}
+	}
+	return prints
 }

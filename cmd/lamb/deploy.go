@@ -112,6 +112,11 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			if remote != nil {
 				po.Remote = remote
 			}
+			// The plan's fingerprints: the graph is loaded once per deploy.
+			po.Known = make(map[string]string, len(s.desired))
+			for _, d := range s.desired {
+				po.Known[d.Function.Name] = d.Fingerprint
+			}
 			arts, buildErr := buildFor(ctx, g, s, plan, po)
 			if ctx.Err() != nil { // interrupted: start nothing
 				return errors.Join(context.Cause(ctx), buildErr)
