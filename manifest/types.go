@@ -4,6 +4,11 @@
 // (defaults, discovery and stage applied) that the other packages consume.
 package manifest
 
+import (
+	"github.com/lambctl/lamb/internal/buildcfg"
+	"github.com/lambctl/lamb/internal/lambdaspec"
+)
+
 // Pos is a position in the manifest file, 1-based.
 type Pos struct {
 	File string `json:"file,omitempty"`
@@ -46,10 +51,19 @@ type Function struct {
 	Pos Pos `json:"-"`
 }
 
+// BuildConfig returns how the function is built: the one source of its go
+// command line and environment for the graph (fingerprints) and the
+// builder. The error is an architecture validation refuses.
+func (f Function) BuildConfig() (buildcfg.Config, error) {
+	return buildcfg.New(f.Architecture, f.Build.Tags, f.Build.LDFlags, f.Build.GCFlags, f.Build.Env)
+}
+
 // GOARCH returns the Go architecture for the function's Lambda architecture.
+//
+// Deprecated: use BuildConfig; kept until graph and builder move to it.
 func (f Function) GOARCH() string {
-	if f.Architecture == "x86_64" {
-		return "amd64"
+	if g, ok := lambdaspec.GOARCH(f.Architecture); ok {
+		return g
 	}
 	return "arm64"
 }
