@@ -162,3 +162,32 @@ func message(err error) []string {
 func Errorf(function, op, format string, args ...any) error {
 	return &Error{Function: function, Op: op, Err: fmt.Errorf(format, args...)}
 }
+
+// UsageError marks bad input or configuration — an unknown function, a
+// bad flag, a manifest problem, a missing git ref — reported before any
+// build or AWS call. Commands exit 2 for it.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usage marks err as a usage error (nil stays nil).
+func Usage(err error) error {
+	if err == nil {
+		return nil
+	}
+	var u *UsageError
+	if errors.As(err, &u) {
+		return err
+	}
+	return &UsageError{Err: err}
+}
+
+// Usagef is fmt.Errorf for a usage error.
+func Usagef(format string, args ...any) error { return &UsageError{Err: fmt.Errorf(format, args...)} }
+
+// IsUsage reports whether err is, or wraps, a usage error.
+func IsUsage(err error) bool {
+	var u *UsageError
+	return errors.As(err, &u)
+}
