@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
 // resolver turns a validated rawManifest into Functions, checking what needs
@@ -404,13 +406,13 @@ func (r *resolver) resolve(m *rawManifest, sel *rawStage) []Function {
 					r.errorf(c.pos, "function name %q%s is %d characters, more than %d", f.Name, in, len(f.Name), maxNameLen)
 				}
 			}
-			if n := envSize(f.Environment); n > maxEnvBytes && !envReported && !partOver(m, c, st, envOver, envField) {
+			if n := envSize(f.Environment); n > lambdaspec.EnvironmentLimit && !envReported && !partOver(m, c, st, envOver, envField) {
 				envReported = true
-				r.errorf(c.pos, "function %q%s: environment is %d bytes as JSON, more than Lambda's 4 KB limit (%d)", c.key, in, n, maxEnvBytes)
+				r.errorf(c.pos, "function %q%s: environment is %d bytes as JSON, more than Lambda's 4 KB limit (%d)", c.key, in, n, lambdaspec.EnvironmentLimit)
 			}
-			if n := len(f.Tags); n > maxTags && !tagsReported && !partOver(m, c, st, tagsOver, tagsField) {
+			if n := len(f.Tags); n > lambdaspec.MaxTags && !tagsReported && !partOver(m, c, st, tagsOver, tagsField) {
 				tagsReported = true
-				r.errorf(c.pos, "function %q%s: %d tags, more than Lambda's %d", c.key, in, n, maxTags)
+				r.errorf(c.pos, "function %q%s: %d tags, more than Lambda's %d", c.key, in, n, lambdaspec.MaxTags)
 			}
 			if st == sel && c.dir != "" {
 				out = append(out, f)
@@ -441,7 +443,7 @@ func partOver(m *rawManifest, c candidate, st *rawStage, over func(strMap) bool,
 	return false
 }
 
-func envOver(s strMap) bool           { return envSize(s.Entries) > maxEnvBytes }
-func tagsOver(s strMap) bool          { return len(s.Entries) > maxTags }
+func envOver(s strMap) bool           { return envSize(s.Entries) > lambdaspec.EnvironmentLimit }
+func tagsOver(s strMap) bool          { return len(s.Entries) > lambdaspec.MaxTags }
 func envField(s *rawSettings) strMap  { return s.Environment }
 func tagsField(s *rawSettings) strMap { return s.Tags }

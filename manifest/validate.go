@@ -1,27 +1,27 @@
 package manifest
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/lambctl/lamb/internal/buildcfg"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
 // Defaults applied when neither the function nor defaults set a value.
 const (
 	DefaultRuntime      = "provided.al2023"
-	DefaultArchitecture = "arm64"
+	DefaultArchitecture = lambdaspec.ArchARM64
 	DefaultMemory       = 128 // MB
 	DefaultTimeout      = 3   // seconds, as in AWS
 )
 
-// Lambda limits.
+// Lambda limits not in lambdaspec (which has memory, timeout, environment
+// and tag count).
 const (
 	maxNameLen    = 64
-	minMemory     = 128
-	maxMemory     = 10240
-	minTimeout    = 1
-	maxTimeout    = 900
-	maxEnvBytes   = 4096
-	maxTags       = 50
 	maxTagKeyLen  = 128
 	maxTagValLen  = 256
 	maxAliasLen   = 128
@@ -134,21 +134,13 @@ func (d *decoder) validateSettings(s *rawSettings) {
 		}
 	}
 	if s.Architecture.Set {
-		switch v := s.Architecture.Value; v {
-		case "arm64", "x86_64":
-		case "amd64", "x86-64", "x64":
-			d.errorf(s.Architecture.Pos, "architecture: %q is not arm64 or x86_64 (did you mean \"x86_64\"?)", v)
-		case "aarch64", "arm":
-			d.errorf(s.Architecture.Pos, "architecture: %q is not arm64 or x86_64 (did you mean \"arm64\"?)", v)
-		default:
-			d.errorf(s.Architecture.Pos, "architecture: %q is not arm64 or x86_64", v)
-		}
+		d.validateArchitecture(s.Architecture)
 	}
-	if s.Memory.Set && (s.Memory.Value < minMemory || s.Memory.Value > maxMemory) {
-		d.errorf(s.Memory.Pos, "memory: %d is out of range %d..%d (MB)", s.Memory.Value, minMemory, maxMemory)
+	if s.Memory.Set && (s.Memory.Value < lambdaspec.MinMemory || s.Memory.Value > lambdaspec.MaxMemory) {
+		d.errorf(s.Memory.Pos, "memory: %d is out of range %d..%d (MB)", s.Memory.Value, lambdaspec.MinMemory, lambdaspec.MaxMemory)
 	}
-	if s.Timeout.Set && (s.Timeout.Value < minTimeout || s.Timeout.Value > maxTimeout) {
-		d.errorf(s.Timeout.Pos, "timeout: %d is out of range %d..%d (seconds)", s.Timeout.Value, minTimeout, maxTimeout)
+	if s.Timeout.Set && (s.Timeout.Value < lambdaspec.MinTimeout || s.Timeout.Value > lambdaspec.MaxTimeout) {
+		d.errorf(s.Timeout.Pos, "timeout: %d is out of range %d..%d (seconds)", s.Timeout.Value, lambdaspec.MinTimeout, lambdaspec.MaxTimeout)
 	}
 	d.validateRole(s.Role)
 	d.validateEnv(s.Environment)
@@ -160,13 +152,31 @@ func (d *decoder) validateSettings(s *rawSettings) {
 		}
 	}
 	for _, e := range s.Build.Env.Entries {
-		switch {
-		case !buildEnvKeyRE.MatchString(e.Key):
+		// buildcfg.CheckEnv is the rule for what a build env may set; the
+		// name syntax is checked after it.
+		if err := buildcfg.CheckEnv(e.Key, e.Value); err != nil {
+			d.errorf(e.KeyPos, "build.env: %v", err)
+		} else if !buildEnvKeyRE.MatchString(e.Key) {
 			d.errorf(e.KeyPos, "build.env: %q is not an environment variable name", e.Key)
-		case e.Key == "GOOS" || e.Key == "GOARCH":
-			d.errorf(e.KeyPos, "build.env: %s is set by lamb (linux, from architecture)", e.Key)
 		}
 	}
+}
+
+// validateArchitecture checks a Lambda architecture against lambdaspec,
+// suggesting the Lambda name for the usual other spellings.
+func (d *decoder) validateArchitecture(a str) {
+	if _, ok := lambdaspec.GOARCH(a.Value); ok {
+		return
+	}
+	archs := slices.Sorted(slices.Values(lambdaspec.Architectures))
+	msg := fmt.Sprintf("architecture: %q is not %s", a.Value, strings.Join(archs, " or "))
+	switch a.Value {
+	case "amd64", "x86-64", "x64":
+		msg += fmt.Sprintf(" (did you mean %q?)", lambdaspec.ArchX86_64)
+	case "aarch64", "arm":
+		msg += fmt.Sprintf(" (did you mean %q?)", lambdaspec.ArchARM64)
+	}
+	d.errorf(a.Pos, "%s", msg)
 }
 
 func (d *decoder) validateRole(r str) {
@@ -184,8 +194,8 @@ func (d *decoder) validateEnv(m strMap) {
 			d.errorf(e.KeyPos, "environment: key %q is reserved by Lambda", e.Key)
 		}
 	}
-	if n := envSize(m.Entries); n > maxEnvBytes {
-		d.errorf(m.Pos, "environment: %d bytes as JSON, more than Lambda's 4 KB limit (%d)", n, maxEnvBytes)
+	if n := envSize(m.Entries); n > lambdaspec.EnvironmentLimit {
+		d.errorf(m.Pos, "environment: %d bytes as JSON, more than Lambda's 4 KB limit (%d)", n, lambdaspec.EnvironmentLimit)
 	}
 }
 
@@ -203,8 +213,8 @@ func (d *decoder) validateTags(m strMap) {
 			d.errorf(e.KeyPos, "tags: value of %q is %d characters, more than %d", e.Key, len(e.Value), maxTagValLen)
 		}
 	}
-	if len(m.Entries) > maxTags {
-		d.errorf(m.Pos, "tags: %d tags, more than Lambda's %d", len(m.Entries), maxTags)
+	if len(m.Entries) > lambdaspec.MaxTags {
+		d.errorf(m.Pos, "tags: %d tags, more than Lambda's %d", len(m.Entries), lambdaspec.MaxTags)
 	}
 }
 
