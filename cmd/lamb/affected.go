@@ -6,10 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lambctl/lamb/internal/shard"
+	"github.com/lambctl/lamb/internal/pipeline"
 )
-
-func init() { registerCommand(newAffectedCmd) }
 
 type affectedOptions struct {
 	Since string
@@ -37,27 +35,28 @@ any_changed and matrix, and adds the list to the job summary.`,
 			if o.Since == "" {
 				return usageError(errors.New("affected: --since REF is required (e.g. --since origin/main)"))
 			}
-			if _, err := shard.Parse(o.Shard); err != nil {
-				return usageError(err)
-			}
-			m, err := g.loadManifest()
+			sel, err := g.selectFunctions(cmd.Context(), pipeline.SelectOptions{Names: args, Since: o.Since, Shard: o.Shard})
 			if err != nil {
 				return err
 			}
-			fns, err := namedFunctions(m, args)
-			if err != nil {
-				return err
-			}
-			res, err := affected(cmd.Context(), m, o.Since, fns)
-			if err != nil {
-				return err
-			}
+			res := *sel.Affected
 			all := len(res.Functions)
-			if err := shardAffected(cmd.Context(), m, res, o.Shard); err != nil {
-				return err
+			kept := map[string]bool{}
+			for _, n := range sel.Names() {
+				kept[n] = true
+			}
+			res.Functions = sel.Affected.Functions[:0:0]
+			for _, f := range sel.Affected.Functions {
+				if kept[f.Name] {
+					res.Functions = append(res.Functions, f)
+				}
+			}
+			considered := len(sel.Manifest.Functions)
+			if len(args) > 0 {
+				considered = len(args)
 			}
 			if g.Verbose {
-				fmt.Fprintf(g.stderr, "lamb: %d of %d functions affected since %.12s (merge-base of %s and HEAD)\n", all, len(fns), res.Base, o.Since)
+				fmt.Fprintf(g.stderr, "lamb: %d of %d functions affected since %.12s (merge-base of %s and HEAD)\n", all, considered, res.Base, o.Since)
 				if o.Shard != "" {
 					fmt.Fprintf(g.stderr, "lamb: shard %s: %d of the %d affected\n", o.Shard, len(res.Functions), all)
 				}
@@ -65,11 +64,11 @@ any_changed and matrix, and adds the list to the job summary.`,
 			for _, w := range res.Warnings {
 				fmt.Fprintf(g.stderr, "lamb: warning: %s\n", w)
 			}
-			names := affectedNames(res)
-			if err := writeGitHubOutputs(names); err != nil {
+			names := affectedNames(&res)
+			if err := writeGitHubOutputs(g, names); err != nil {
 				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
-			if err := writeGitHubSummary(affectedSummary(names)); err != nil {
+			if err := writeGitHubSummary(g, affectedSummary(names)); err != nil {
 				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
 			switch g.Output {

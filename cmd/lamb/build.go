@@ -10,9 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lambctl/lamb/builder"
+	"github.com/lambctl/lamb/internal/pipeline"
 )
-
-func init() { registerCommand(newBuildCmd) }
 
 type buildOptions struct {
 	Since   string
@@ -47,43 +46,38 @@ go command; a compile error fails only the functions it breaks.`,
 			if o.Jobs < 0 {
 				return usageError(fmt.Errorf("build: -j %d: want a positive number of jobs", o.Jobs))
 			}
-			m, err := g.loadManifest()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			fns, err := selectFunctions(ctx, m, args, o.Since)
+			sel, err := g.selectFunctions(ctx, pipeline.SelectOptions{Names: args, Since: o.Since, Shard: o.Shard, Fingerprint: true})
 			if err != nil {
 				return err
 			}
-			if fns, err = shardByClosure(ctx, m, fns, o.Shard); err != nil {
-				return err
-			}
+			notAffected(g, sel, args, o.Since)
 			url := o.Cache
 			if url == "" {
-				url = m.Cache
+				url = sel.Manifest.Cache
 			}
-			remote, err := newArtifactCache(ctx, url, g.stderr) // checked even with --no-cache
+			remote, err := newArtifactCache(ctx, g, url) // checked even with --no-cache
 			if err != nil {
 				return err
 			}
-			po := buildPipeOptions{Jobs: o.Jobs, Force: o.Force, NoCache: o.NoCache}
+			bo := pipeline.BuildOptions{Jobs: o.Jobs, Force: o.Force, NoCache: o.NoCache}
 			if remote != nil && !o.NoCache {
-				po.Remote = remote
+				bo.Remote = remote
 			}
 			if o.Out != "" {
-				if po.OutDir, err = filepath.Abs(o.Out); err != nil {
+				if bo.OutDir, err = filepath.Abs(o.Out); err != nil {
 					return usageError(err)
 				}
 			}
 			rep := newProgress(g, g.Quiet)
-			po.Reporter = rep
-			arts, err := buildArtifacts(ctx, g, m, fns, po)
+			rep.Add(sel.Names()...)
+			bo.Progress, bo.OnState = rep.Writer(), buildStates(rep)
+			arts, err := sel.Build(ctx, nil, bo)
 			rep.Close()
-			if werr := writeBuildResult(g, m.Root, arts); werr != nil && err == nil {
+			if werr := writeBuildResult(g, sel.Manifest.Root, arts); werr != nil && err == nil {
 				err = werr
 			}
-			annotateError(g.stdout, m, err)
+			annotateError(g, sel.Manifest, err)
 			return err
 		},
 	}
@@ -136,4 +130,37 @@ func humanSize(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// notAffected says on stderr which of the named functions --since left
+// out, so an empty result is never a silent one.
+func notAffected(g *globalOptions, sel *pipeline.Selection, names []string, since string) {
+	if since == "" || g.Quiet {
+		return
+	}
+	kept := map[string]bool{}
+	for _, n := range sel.Names() {
+		kept[n] = true
+	}
+	if len(names) == 0 {
+		if len(sel.Functions) == 0 {
+			fmt.Fprintf(g.stderr, "lamb: no function affected since %s\n", since)
+		}
+		return
+	}
+	for _, n := range names {
+		f, ok := sel.Manifest.Lookup(n)
+		if ok && !kept[f.Name] && sel.Affected != nil && !affectedHas(sel, f.Name) {
+			fmt.Fprintf(g.stderr, "lamb: %s: not affected since %s\n", f.Name, since)
+		}
+	}
+}
+
+func affectedHas(sel *pipeline.Selection, name string) bool {
+	for _, a := range sel.Affected.Functions {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
 }

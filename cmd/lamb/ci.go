@@ -13,9 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -25,18 +23,16 @@ import (
 	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/buildcfg"
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/internal/ghactions"
 	"github.com/lambctl/lamb/internal/progress"
 	"github.com/lambctl/lamb/internal/s3cache"
-	"github.com/lambctl/lamb/internal/shard"
 	"github.com/lambctl/lamb/manifest"
 )
 
-// getenv is os.Getenv; tests replace it.
-var getenv = os.Getenv
-
 // githubEnv is the GitHub Actions environment of this run.
-func githubEnv() ghactions.Env { return ghactions.FromEnv(getenv) }
+func (g *globalOptions) githubEnv() ghactions.Env { return ghactions.FromEnv(g.getenv) }
 
 // matrixJSON returns a GitHub Actions matrix with one job per function:
 // {"include":[{"function":"a"},...]}. It is what -o matrix prints and the
@@ -79,8 +75,8 @@ func writeMatrix(w io.Writer, names []string) error {
 // writeGitHubOutputs sets the step outputs functions (JSON array), count,
 // any_changed (true|false) and matrix when running in GitHub Actions
 // (GITHUB_ACTIONS=true and GITHUB_OUTPUT set); otherwise it does nothing.
-func writeGitHubOutputs(names []string) error {
-	env := githubEnv()
+func writeGitHubOutputs(g *globalOptions, names []string) error {
+	env := g.githubEnv()
 	if !env.Enabled || env.Output == "" {
 		return nil
 	}
@@ -131,8 +127,8 @@ func deployedNames(r *deployer.Result) []string {
 
 // writeGitHubSummary appends to the job summary when running in GitHub
 // Actions with GITHUB_STEP_SUMMARY set; otherwise it does nothing.
-func writeGitHubSummary(write func(io.Writer) error) error {
-	env := githubEnv()
+func writeGitHubSummary(g *globalOptions, write func(io.Writer) error) error {
+	env := g.githubEnv()
 	if !env.Enabled || env.Summary == "" {
 		return nil
 	}
@@ -206,20 +202,20 @@ func stageName(m *manifest.Manifest) string {
 // and one per compiler error of a function that failed to build (at the
 // Go file and line). m may be nil (the manifest did not load). Call it
 // where the command returns err; it does not change err.
-func annotateError(w io.Writer, m *manifest.Manifest, err error) {
-	env := githubEnv()
+func annotateError(g *globalOptions, m *manifest.Manifest, err error) {
+	env := g.githubEnv()
 	if err == nil || !env.Enabled {
 		return
 	}
-	ghactions.WriteAnnotations(w, errorAnnotations(m, err, env.Workspace))
+	ghactions.WriteAnnotations(g.stderr, errorAnnotations(m, err, env.Workspace))
 }
 
 // annotateManifestErrors writes error annotations for the manifest
 // problems in err (manifest.Errors, at their positions) when running in
 // GitHub Actions, and nothing else: run can call it for every error, since
 // commands return manifest errors before annotating anything themselves.
-func annotateManifestErrors(w io.Writer, err error) {
-	env := githubEnv()
+func annotateManifestErrors(g *globalOptions, err error) {
+	env := g.githubEnv()
 	if err == nil || !env.Enabled {
 		return
 	}
@@ -229,7 +225,7 @@ func annotateManifestErrors(w io.Writer, err error) {
 			as = append(as, a)
 		}
 	}
-	ghactions.WriteAnnotations(w, as)
+	ghactions.WriteAnnotations(g.stderr, as)
 }
 
 // errorAnnotations collects the annotations of every error in err's tree.
@@ -251,33 +247,47 @@ func errorAnnotations(m *manifest.Manifest, err error, workspace string) []ghact
 				Line: e.Pos.Line, Col: e.Pos.Col, Message: e.Msg,
 			})
 			return false
-		case *builder.FunctionError:
+		case *failure.Error, *builder.FunctionError:
+			fn, _ := failure.FunctionOf(e)
+			if be, ok := e.(*builder.FunctionError); ok {
+				fn = be.Function
+			}
 			var ce *builder.CompileError
-			if !errors.As(e.Err, &ce) {
+			if !errors.As(e, &ce) {
 				return true
 			}
-			modDir := ""
-			if m != nil {
-				if fn, ok := m.Lookup(e.Function); ok {
-					modDir = moduleDir(m.Root, fn.Dir)
-				}
-			}
-			// modDir is absolute: the annotations' files are too, and
-			// annotationPath makes them workspace-relative.
-			cas := ghactions.CompilerAnnotations(ce.Output, modDir, "")
-			for i := range cas {
-				cas[i].Title = "lamb: " + e.Function + " does not compile"
-				cas[i].File = annotationPath(cas[i].File, workspace)
-			}
-			if len(cas) == 0 {
-				cas = append(cas, ghactions.Annotation{Level: ghactions.Error, Title: "lamb: " + e.Function + " does not compile", Message: ce.Output})
-			}
-			as = append(as, cas...)
+			as = append(as, compileAnnotations(m, fn, ce, workspace)...)
 			return false
 		}
 		return true
 	})
 	return as
+}
+
+// compileAnnotations are the annotations of function fn's compile error:
+// one per compiler line, at its file and line (file names in the output
+// are relative to the function's module directory).
+func compileAnnotations(m *manifest.Manifest, fn string, ce *builder.CompileError, workspace string) []ghactions.Annotation {
+	modDir := ""
+	if m != nil {
+		if f, ok := m.Lookup(fn); ok {
+			if mod, err := buildcfg.FindModule(filepath.Join(m.Root, filepath.FromSlash(f.Dir))); err == nil {
+				modDir = mod.Dir
+			}
+		}
+	}
+	title := "lamb: " + fn + " does not compile"
+	// modDir is absolute: the annotations' files are too, and
+	// annotationPath makes them workspace-relative.
+	cas := ghactions.CompilerAnnotations(ce.Output, modDir, "")
+	for i := range cas {
+		cas[i].Title = title
+		cas[i].File = annotationPath(cas[i].File, workspace)
+	}
+	if len(cas) == 0 {
+		cas = append(cas, ghactions.Annotation{Level: ghactions.Error, Title: title, Message: ce.Output})
+	}
+	return cas
 }
 
 // walkErrors calls f on err and, while f returns true, on the errors it
@@ -327,120 +337,6 @@ func cwd() string {
 	return wd
 }
 
-// moduleDir returns the absolute directory of the go.mod governing the
-// function directory dir (relative to root), or root/dir when none is
-// found below root.
-func moduleDir(root, dir string) string {
-	start := filepath.Join(root, filepath.FromSlash(dir))
-	for d := start; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d
-		}
-		if rel, err := filepath.Rel(root, d); err != nil || rel == "." || !filepath.IsLocal(rel) {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				return root
-			}
-			return start
-		}
-	}
-}
-
-// shardFunctions returns the share of fns that --shard spec selects: the
-// spec-th of N disjoint groups that together cover fns, balanced by cost
-// (nil cost: every function costs 1). An empty spec selects everything.
-// Every runner computes the same groups from the same fns, in any order.
-// A malformed spec is a usage error. The result keeps fns' order.
-func shardFunctions(fns []manifest.Function, spec string, cost func(manifest.Function) int) ([]manifest.Function, error) {
-	s, err := shard.Parse(spec)
-	if err != nil {
-		return nil, usageError(err)
-	}
-	if !s.Enabled() {
-		return fns, nil
-	}
-	items := make([]shard.Item, len(fns))
-	for i, f := range fns {
-		items[i] = shard.Item{Name: f.Name, Cost: 1}
-		if cost != nil {
-			items[i].Cost = cost(f)
-		}
-	}
-	idx, err := shard.Select(items, s)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]manifest.Function, 0, len(idx))
-	for _, i := range idx {
-		out = append(out, fns[i])
-	}
-	return out, nil
-}
-
-// closureCost returns a cost estimate from fingerprints: the number of
-// source files in the function's closure of repository packages plus the
-// number of other modules it uses. Functions without a print cost 1.
-func closureCost(prints []graph.Print) func(manifest.Function) int {
-	costs := make(map[string]int, len(prints))
-	for _, p := range prints {
-		c := len(p.Inputs.Modules)
-		for _, pkg := range p.Inputs.Packages {
-			c += len(pkg.Files) + len(pkg.Embeds)
-		}
-		costs[p.Function] = c
-	}
-	return func(f manifest.Function) int { return max(costs[f.Name], 1) }
-}
-
-// shardByClosure is shardFunctions with closureCost for commands that have
-// no fingerprints yet (list, affected, plan): it fingerprints fns only when
-// spec is set. A function that cannot be fingerprinted costs 1 here; the
-// command reports that error itself when it fingerprints.
-func shardByClosure(ctx context.Context, m *manifest.Manifest, fns []manifest.Function, spec string) ([]manifest.Function, error) {
-	s, err := shard.Parse(spec)
-	if err != nil {
-		return nil, usageError(err)
-	}
-	if !s.Enabled() || len(fns) == 0 {
-		return fns, nil
-	}
-	prints, _ := graph.Fingerprints(ctx, m, fns)
-	return shardFunctions(fns, spec, closureCost(prints))
-}
-
-// The shared cache plugs into the builder.
-var _ builder.RemoteCache = (*s3cache.Cache)(nil)
-
-// shardAffected keeps in res only the functions of shard spec of the
-// affected set: the same share `build --since REF --shard K/N` builds.
-// An empty spec keeps everything; a malformed one is a usage error.
-func shardAffected(ctx context.Context, m *manifest.Manifest, res *graph.AffectedResult, spec string) error {
-	if spec == "" {
-		return nil
-	}
-	fns := make([]manifest.Function, 0, len(res.Functions))
-	for _, f := range res.Functions {
-		if fn, ok := m.Lookup(f.Name); ok {
-			fns = append(fns, fn)
-		}
-	}
-	keep, err := shardByClosure(ctx, m, fns, spec)
-	if err != nil {
-		return err
-	}
-	in := make(map[string]bool, len(keep))
-	for _, f := range keep {
-		in[f.Name] = true
-	}
-	out := res.Functions[:0:0]
-	for _, f := range res.Functions {
-		if in[f.Name] {
-			out = append(out, f)
-		}
-	}
-	res.Functions = out
-	return nil
-}
-
 // newArtifactCache opens the shared artifact cache at url (s3://bucket/prefix;
 // --cache, or the manifest's cache). It returns nil, nil when url is empty:
 // assign it to builder.Options.Remote only when non-nil (a nil *Cache in
@@ -448,7 +344,7 @@ func shardAffected(ctx context.Context, m *manifest.Manifest, res *graph.Affecte
 // The S3 client uses the default AWS configuration (AWS_ENDPOINT_URL_S3
 // points it at S3-compatible storage) with path-style addressing. A bad URL
 // is a usage error; warnings about ignored objects go to warn.
-func newArtifactCache(ctx context.Context, url string, warn io.Writer) (*s3cache.Cache, error) {
+func newArtifactCache(ctx context.Context, g *globalOptions, url string) (*s3cache.Cache, error) {
 	if url == "" {
 		return nil, nil
 	}
@@ -464,51 +360,40 @@ func newArtifactCache(ctx context.Context, url string, warn io.Writer) (*s3cache
 		cfg.Region = "us-east-1" // path-style requests to a custom endpoint need one
 	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	warn = lockedWriter(warn)
 	return s3cache.New(client, loc, s3cache.Options{
-		Warn: func(msg string) { fmt.Fprintf(warn, "lamb: warning: %s\n", msg) },
+		Warn: func(msg string) { fmt.Fprintf(g.stderr, "lamb: warning: %s\n", msg) },
 	}), nil
 }
 
 // newProgress returns the progress reporter of a build or deploy on
-// g.stderr: a live display on a terminal (unless CI is set), plain lines
+// stderr: a live display on a terminal (unless CI is set), plain lines
 // otherwise, failures only with quiet.
 func newProgress(g *globalOptions, quiet bool) *progress.Reporter {
-	mode := progress.ModeFor(g.stderr, quiet, getenv("CI") != "")
-	return progress.New(lockedWriter(g.stderr), progress.Options{Mode: mode, Width: progress.TermWidth(g.stderr)})
+	term := g.stderr.(*lockedWriter).w // the stream itself: is it a terminal?
+	mode := progress.ModeFor(term, quiet, g.getenv("CI") != "")
+	return progress.New(g.stderr, progress.Options{Mode: mode, Width: progress.TermWidth(term)})
 }
 
 // newDeployProgress is newProgress for a deploy: a function built is
 // queued for its deploy, done once deployed.
 func newDeployProgress(g *globalOptions, quiet bool) *progress.Reporter {
-	mode := progress.ModeFor(g.stderr, quiet, getenv("CI") != "")
-	return progress.New(lockedWriter(g.stderr), progress.Options{Mode: mode, Width: progress.TermWidth(g.stderr), Deploys: true})
+	term := g.stderr.(*lockedWriter).w
+	mode := progress.ModeFor(term, quiet, g.getenv("CI") != "")
+	return progress.New(g.stderr, progress.Options{Mode: mode, Width: progress.TermWidth(term), Deploys: true})
 }
 
-// writeLocks serialize writes to one writer (g.stderr) from the progress
-// reporter and the shared cache's warnings, which run in goroutines of
-// their own.
-var writeLocks sync.Map // io.Writer → *sync.Mutex
-
-// lockedWriter returns w with every Write under w's lock.
-func lockedWriter(w io.Writer) io.Writer {
-	if lw, ok := w.(*locked); ok {
-		return lw
+// buildStates reports a build's states to rep.
+func buildStates(rep *progress.Reporter) func(string, builder.State) {
+	return func(name string, s builder.State) {
+		switch s {
+		case builder.Building:
+			rep.Set(name, progress.Building)
+		case builder.Zipping:
+			rep.Set(name, progress.Zipping)
+		case builder.Done:
+			rep.Set(name, progress.Done)
+		case builder.Failed:
+			rep.Set(name, progress.Failed) // the error itself is returned
+		}
 	}
-	if w == nil || !reflect.TypeOf(w).Comparable() {
-		return &locked{w: w, mu: new(sync.Mutex)}
-	}
-	mu, _ := writeLocks.LoadOrStore(w, new(sync.Mutex))
-	return &locked{w: w, mu: mu.(*sync.Mutex)}
-}
-
-type locked struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l *locked) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

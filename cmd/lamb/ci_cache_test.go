@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,32 +28,58 @@ import (
 	"github.com/lambctl/lamb/internal/s3cache"
 )
 
-// copyTree copies the directory src to dst (regular files and dirs only).
+// copyTree copies the files of src that git tracks to dst: what a fresh
+// clone has, never the .lamb/ a quickstart run leaves behind.
 func copyTree(t *testing.T, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			if d.Name() == ".lamb" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
+	files, err := trackedFiles(src)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, rel := range files {
+		data, err := os.ReadFile(filepath.Join(src, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// trackedFiles lists the files git tracks under dir, relative to it. Out
+// of a git checkout (a source archive) it lists every regular file but
+// those under .lamb/.
+func trackedFiles(dir string) ([]string, error) {
+	out, err := exec.Command("git", "-C", dir, "ls-files", "-z", "--cached", "--", ".").Output()
+	if err == nil && len(out) > 0 {
+		var files []string
+		for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+			if fi, err := os.Lstat(filepath.Join(dir, f)); err == nil && fi.Mode().IsRegular() {
+				files = append(files, filepath.FromSlash(f))
+			}
+		}
+		return files, nil
+	}
+	var files []string
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".lamb" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		if d.Type().IsRegular() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, rel)
+		}
+		return nil
+	})
+	return files, err
 }
 
 // TestSharedCacheAcrossClones runs `lamb build --cache s3://...` in
@@ -224,7 +251,7 @@ func lambIn(t *testing.T, wd, tmp, name string, args ...string) (stdout, stderr 
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(tmp, name+"-cache"))
 	var out, errb bytes.Buffer
 	start := time.Now()
-	code := run(context.Background(), append([]string{"-C", clone}, args...), &out, &errb)
+	code := run(context.Background(), append([]string{"-C", clone}, args...), proc{Stdout: &out, Stderr: &errb, Getenv: os.Getenv})
 	t.Logf("%s: lamb %s: %v", name, strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
 	t.Chdir(wd)
 	if code != 0 {

@@ -5,8 +5,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/lambctl/lamb/manifest"
 	"github.com/spf13/cobra"
+
+	"github.com/lambctl/lamb/manifest"
 )
 
 // registerCompletions adds dynamic completions for the global flags. The

@@ -1,23 +1,16 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
-	"github.com/hashicorp/go-multierror"
 	"github.com/spf13/cobra"
 
-	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/deployer"
-	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/pipeline"
 	"github.com/lambctl/lamb/internal/progress"
-	"github.com/lambctl/lamb/manifest"
 )
-
-func init() { registerCommand(newDeployCmd) }
 
 type deployOptions struct {
 	Since        string
@@ -27,7 +20,7 @@ type deployOptions struct {
 	Shard        string
 	Cache        string
 	NoCache      bool
-	Target       targetOptions
+	Target       targetFlags
 }
 
 func newDeployCmd(g *globalOptions) *cobra.Command {
@@ -69,11 +62,12 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 				return err
 			}
 			defer s.close()
+			m := s.sel.Manifest
 			url := o.Cache
 			if url == "" && !o.NoCache {
-				url = s.manifest.Cache
+				url = m.Cache
 			}
-			remote, err := newArtifactCache(ctx, url, g.stderr)
+			remote, err := newArtifactCache(ctx, g, url)
 			if err != nil {
 				return err
 			}
@@ -97,32 +91,27 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			}
 			if s.target.S3 != nil {
 				opts.S3 = s.target.S3
-				if st := s.manifest.Stage; st != nil {
+				if st := m.Stage; st != nil {
 					opts.Bucket = st.ArtifactBucket
 				}
 			}
 			d := deployer.New(opts)
 			// Functions that cannot be read are reported failed by Deploy;
 			// the others deploy.
-			plan, _ := d.Plan(ctx, s.desired)
-			// Built for this machine (--local, or a lamb local at
-			// --endpoint on this machine): into .lamb/dist-host, apart
-			// from the zips for AWS.
-			po := buildPipeOptions{HostArch: s.target.Arch != "" && s.target.Arch == hostArchitecture(), NoCache: o.NoCache, Reporter: rep}
+			plan, _ := s.sel.Plan(ctx, d)
+			if plan == nil {
+				plan = &deployer.Plan{}
+			}
+			bo := pipeline.BuildOptions{NoCache: o.NoCache, Progress: rep.Writer(), OnState: buildStates(rep)}
 			if remote != nil {
-				po.Remote = remote
+				bo.Remote = remote
 			}
-			// The plan's fingerprints: the graph is loaded once per deploy.
-			po.Known = make(map[string]string, len(s.desired))
-			for _, d := range s.desired {
-				po.Known[d.Function.Name] = d.Fingerprint
-			}
-			arts, buildErr := buildFor(ctx, g, s, plan, po)
-			if ctx.Err() != nil { // interrupted: start nothing
-				return errors.Join(context.Cause(ctx), buildErr)
-			}
-			res, deployErr := d.Deploy(ctx, plan, arts)
+			rep.Add(plan.NeedCode()...)
+			res, deployErr := s.sel.Deploy(ctx, d, plan, bo)
 			rep.Close()
+			if res == nil { // interrupted before deploying
+				return deployErr
+			}
 			if g.Verbose {
 				rep.WriteTimings(g.stderr)
 			}
@@ -134,20 +123,15 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			if err != nil {
 				return err
 			}
-			if err := writeGitHubOutputs(deployedNames(res)); err != nil {
+			if err := writeGitHubOutputs(g, deployedNames(res)); err != nil {
 				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
 			spent := func(name string) time.Duration { return rep.Spent(name, progress.Deploying) }
-			if err := writeGitHubSummary(deploySummary(stageName(s.manifest), res, spent, time.Since(start))); err != nil {
+			if err := writeGitHubSummary(g, deploySummary(stageName(m), res, spent, time.Since(start))); err != nil {
 				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
-			var merr *multierror.Error
-			if buildErr != nil { // not one function's failure: report it too
-				merr = multierror.Append(merr, buildErr)
-			}
-			merr = multierror.Append(merr, deployErr)
-			annotateError(g.stderr, s.manifest, merr.ErrorOrNil())
-			return reportErrors(g, merr.ErrorOrNil())
+			annotateError(g, m, deployErr)
+			return deployErr
 		},
 	}
 	f := cmd.Flags()
@@ -160,47 +144,4 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the artifact caches (local and shared)")
 	o.Target.register(f)
 	return cmd
-}
-
-// buildFor builds the functions whose code the plan changes. A function
-// that fails to fingerprint or build is taken out of the plan with its
-// error (Deploy reports it, the others deploy); an error that belongs to
-// no function is returned.
-func buildFor(ctx context.Context, g *globalOptions, s *deploySession, plan *deployer.Plan, po buildPipeOptions) ([]deployer.Artifact, error) {
-	need := plan.NeedCode()
-	var build []manifest.Function
-	for _, f := range s.fns {
-		if slices.Contains(need, f.Name) {
-			build = append(build, f)
-		}
-	}
-	if len(build) == 0 {
-		return nil, nil
-	}
-	// With --local (or a lamb local at --endpoint) the functions are
-	// already the target's architecture; HostArch keeps their zips apart
-	// from the AWS ones (.lamb/dist-host).
-	built, err := buildArtifacts(ctx, g, s.manifest, build, po)
-	arts := make([]deployer.Artifact, 0, len(built))
-	for _, a := range built {
-		arts = append(arts, deployer.Artifact{Function: a.Function, Fingerprint: a.Fingerprint, Path: a.Path, CodeSha256: a.CodeSha256, Size: a.Size})
-	}
-	var merr *multierror.Error
-	if err == nil || !errors.As(err, &merr) {
-		return arts, err
-	}
-	var rest *multierror.Error
-	for _, e := range merr.Errors {
-		var be *builder.FunctionError
-		var ge *graph.FunctionError
-		switch {
-		case errors.As(e, &be):
-			plan.Fail(be.Function, e)
-		case errors.As(e, &ge):
-			plan.Fail(ge.Function, e)
-		default:
-			rest = multierror.Append(rest, e)
-		}
-	}
-	return arts, rest.ErrorOrNil()
 }

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/lambctl/lamb/graph"
 	"github.com/spf13/cobra"
-)
 
-func init() { registerCommand(newFingerprintCmd) }
+	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/pipeline"
+)
 
 type fingerprintOptions struct {
 	Inputs bool
@@ -20,20 +20,17 @@ func newFingerprintCmd(g *globalOptions) *cobra.Command {
 		Use:   "fingerprint [FUNCTION...]",
 		Short: "Print the fingerprint of functions in the current tree",
 		Long: `fingerprint prints each function's name and fingerprint (sha256 of every input that can
-change its binary), tab-separated. With -o json --inputs it also prints those inputs.`,
+change its binary), tab-separated. --inputs also prints those inputs (indented JSON under
+each line, or in the -o json output).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.checkOutput(); err != nil {
 				return err
 			}
-			m, err := g.loadManifest()
+			sel, err := g.selectFunctions(cmd.Context(), pipeline.SelectOptions{Names: args, Fingerprint: true})
 			if err != nil {
 				return err
 			}
-			fns, err := namedFunctions(m, args)
-			if err != nil {
-				return err
-			}
-			prints, ferr := graph.Fingerprints(cmd.Context(), m, fns)
+			prints, ferr := sel.Prints(), sel.Err()
 			if g.Output == "json" {
 				type item struct {
 					Name        string        `json:"name"`
@@ -61,13 +58,25 @@ change its binary), tab-separated. With -o json --inputs it also prints those in
 				return ferr
 			}
 			for _, p := range prints {
-				if p.Fingerprint != "" {
-					fmt.Fprintf(g.stdout, "%s\t%s\n", p.Function, p.Fingerprint)
+				fmt.Fprintf(g.stdout, "%s\t%s\n", p.Function, p.Fingerprint)
+				if o.Inputs {
+					writeInputs(g, p)
 				}
 			}
 			return ferr
 		},
 	}
-	cmd.Flags().BoolVar(&o.Inputs, "inputs", false, "with -o json, include every input of the fingerprint")
+	cmd.Flags().BoolVar(&o.Inputs, "inputs", false, "print every input of the fingerprint")
 	return cmd
+}
+
+// writeInputs prints, indented under a function's line, the inputs of
+// its fingerprint (text mode of --inputs): settings, then each package's
+// files, then modules and manifest files.
+func writeInputs(g *globalOptions, p graph.Print) {
+	b, err := json.MarshalIndent(p.Inputs, "    ", "  ")
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(g.stdout, "    %s\n", b)
 }

@@ -3,11 +3,11 @@ package main
 import (
 	"fmt"
 
-	"github.com/lambctl/lamb/graph"
 	"github.com/spf13/cobra"
-)
 
-func init() { registerCommand(newGraphCmd) }
+	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/pipeline"
+)
 
 type graphOptions struct {
 	Format string
@@ -31,25 +31,14 @@ imports) and the other modules it uses. --format dot renders with graphviz:
 			default:
 				return usageError(fmt.Errorf("graph: unknown format %q (text|dot|json)", format))
 			}
-			m, err := g.loadManifest()
+			sel, err := g.selectFunctions(cmd.Context(), pipeline.SelectOptions{Names: args, Fingerprint: true})
 			if err != nil {
 				return err
 			}
-			fns, err := namedFunctions(m, args)
-			if err != nil {
+			if err := graph.WriteGraph(g.stdout, sel.Prints(), format); err != nil {
 				return err
 			}
-			prints, ferr := graph.Fingerprints(cmd.Context(), m, fns)
-			var ok []graph.Print
-			for _, p := range prints {
-				if p.Fingerprint != "" {
-					ok = append(ok, p)
-				}
-			}
-			if err := graph.WriteGraph(g.stdout, ok, format); err != nil {
-				return err
-			}
-			return ferr
+			return sel.Err()
 		},
 	}
 	cmd.Flags().StringVar(&o.Format, "format", "", "output `FORMAT`: text|dot|json (default: -o)")

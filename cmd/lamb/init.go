@@ -10,11 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/lambctl/lamb/manifest"
 	"github.com/spf13/cobra"
-)
 
-func init() { registerCommand(newInitCmd) }
+	"github.com/lambctl/lamb/manifest"
+)
 
 func newInitCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{

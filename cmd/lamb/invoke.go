@@ -18,15 +18,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lambctl/lamb/emulator/rapi"
+	"github.com/lambctl/lamb/internal/lambdaspec"
+	"github.com/lambctl/lamb/internal/pipeline"
 )
-
-func init() { registerCommand(newInvokeCmd) }
 
 type invokeOptions struct {
 	Event     string
 	Qualifier string
 	Tail      bool
-	Target    targetOptions
+	Target    targetFlags
 }
 
 func newInvokeCmd(g *globalOptions) *cobra.Command {
@@ -52,7 +52,7 @@ The exit status is 1 when the function returned an error (the error payload is s
 		},
 		ValidArgsFunction: g.completeFunctions,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Target.check(); err != nil {
+			if err := o.Target.check(g); err != nil {
 				return err
 			}
 			if err := g.checkOutput(); err != nil {
@@ -163,14 +163,15 @@ func invokeTarget(ctx context.Context, g *globalOptions, o *invokeOptions, name 
 	m, err := g.loadManifest()
 	switch {
 	case err == nil:
-		o.Target.Manifest = m
-		if f, ok := m.Lookup(name); ok {
-			name = f.Name
+		f, ok := m.Lookup(name)
+		if !ok {
+			return nil, pipeline.UnknownFunctions(m, []string{name})
 		}
+		name = f.Name
 	case o.Target.Local:
 		return nil, err // the local Lambda lives in the manifest's root
 	}
-	t, err := newTarget(ctx, g, o.Target)
+	t, err := o.Target.connect(ctx, g, m)
 	if err != nil {
 		return nil, err
 	}
@@ -202,22 +203,23 @@ func invokeTarget(ctx context.Context, g *globalOptions, o *invokeOptions, name 
 // invokeDirect builds the function for this machine and runs it in a local
 // runtime, without any Lambda API.
 func invokeDirect(ctx context.Context, g *globalOptions, name string, event []byte) (*invokeOutput, error) {
-	m, err := g.loadManifest()
+	sel, err := g.selectFunctions(ctx, pipeline.SelectOptions{Names: []string{name}})
 	if err != nil {
 		return nil, err
 	}
-	fns, err := namedFunctions(m, []string{name})
+	host, err := lambdaspec.HostArch()
 	if err != nil {
 		return nil, err
-	}
-	f := fns[0]
-	progress := io.Discard
-	if g.Verbose {
-		progress = g.stderr
 	}
 	// Built for this machine, into .lamb/dist-host: never replaces the
 	// deploy architecture's zips in .lamb/dist.
-	arts, err := buildArtifacts(ctx, g, m, fns, buildPipeOptions{HostArch: true, Progress: progress})
+	sel.Retarget(host)
+	f := sel.Functions[0]
+	bo := pipeline.BuildOptions{}
+	if g.Verbose {
+		bo.Progress = g.stderr
+	}
+	arts, err := sel.Build(ctx, nil, bo)
 	if err != nil {
 		return nil, err
 	}
@@ -229,8 +231,8 @@ func invokeDirect(ctx context.Context, g *globalOptions, name string, event []by
 		return nil, err
 	}
 	defer runner.Close()
-	region := os.Getenv("AWS_REGION")
-	if m.Stage != nil && m.Stage.Region != "" {
+	region := g.getenv("AWS_REGION")
+	if m := sel.Manifest; m.Stage != nil && m.Stage.Region != "" {
 		region = m.Stage.Region
 	}
 	res, err := runner.Invoke(ctx, rapi.InvokeRequest{

@@ -6,11 +6,11 @@ import (
 	"maps"
 	"text/tabwriter"
 
-	"github.com/lambctl/lamb/manifest"
 	"github.com/spf13/cobra"
-)
 
-func init() { registerCommand(newListCmd) }
+	"github.com/lambctl/lamb/internal/pipeline"
+	"github.com/lambctl/lamb/manifest"
+)
 
 type listOptions struct {
 	ShowValues bool
@@ -56,21 +56,14 @@ build.env values) are shown as <redacted> unless --show-values is given.`,
 			if err := g.checkOutput(); err != nil {
 				return err
 			}
-			m, err := g.loadManifest()
+			sel, err := g.selectFunctions(cmd.Context(), pipeline.SelectOptions{Names: args, Shard: o.Shard})
 			if err != nil {
-				return err
-			}
-			fns, err := namedFunctions(m, args)
-			if err != nil {
-				return err
-			}
-			if fns, err = shardByClosure(cmd.Context(), m, fns, o.Shard); err != nil {
 				return err
 			}
 			if g.Output == "json" {
-				return writeListJSON(g, m, fns, o.ShowValues)
+				return writeListJSON(g, sel.Manifest, sel.Functions, o.ShowValues)
 			}
-			return writeListText(g, fns)
+			return writeListText(g, sel.Functions)
 		},
 	}
 	cmd.Flags().BoolVar(&o.ShowValues, "show-values", false, "print environment values instead of <redacted>")

@@ -2,25 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lambctl/lamb/emulator"
-	"github.com/lambctl/lamb/emulator/rapi"
+	"github.com/lambctl/lamb/internal/pipeline"
 	"github.com/lambctl/lamb/manifest"
 )
-
-func init() { registerCommand(newLocalCmd) }
 
 type localOptions struct {
 	Addr       string
@@ -84,80 +77,42 @@ func runLocal(ctx context.Context, g *globalOptions, o localOptions) error {
 	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
 		return usageError(fmt.Errorf("--addr %q: %w", o.Addr, err))
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	var err error
 	dir := o.State
 	if dir == "" {
 		dir = localDir(g)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("local: %w", err)
-	}
-	shown := dir
-	// Functions run with their code directory as working directory: the
-	// runner needs absolute paths.
-	if dir, err = filepath.Abs(dir); err != nil {
-		return fmt.Errorf("local: %w", err)
 	}
 	level := slog.LevelWarn
 	if g.Verbose {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
-	runner, err := rapi.NewRunner(rapi.RunnerOptions{WorkDir: filepath.Join(dir, "run"), Logger: log})
+	l, err := pipeline.StartLocal(pipeline.LocalOptions{
+		Dir: dir, Addr: o.Addr, Region: o.Region, RateLimit: o.RateLimit, Delay: o.Delay,
+		S3Endpoint: o.S3Endpoint, Logger: log,
+	})
 	if err != nil {
-		return fmt.Errorf("local: %w", err)
+		return err
 	}
-	defer runner.Close()
-	opts := emulator.Options{
-		StateDir: filepath.Join(dir, "state"), Region: o.Region, TransitionDelay: o.Delay,
-		S3Endpoint: o.S3Endpoint, Runtime: runner, Logger: log,
+	defer l.Close()
+	fmt.Fprintf(g.stderr, "lamb local: Lambda API on %s (state %s)\n", l.URL, dir)
+	if ip := l.Addr.(*net.TCPAddr).IP; !ip.IsLoopback() {
+		fmt.Fprintf(g.stderr, "lamb local: warning: %s is not a loopback address: anyone who can reach it can deploy and run code\n", l.Addr)
 	}
-	if o.RateLimit {
-		opts.RateLimit = emulator.DefaultRateLimit()
-	}
-	srv, err := emulator.New(opts)
-	if err != nil {
-		return fmt.Errorf("local: %w", err)
-	}
-	defer srv.Close()
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return fmt.Errorf("local: %w", err)
-	}
-	addr := ln.Addr().String()
-	url := "http://" + addr
-	fmt.Fprintf(g.stderr, "lamb local: Lambda API on %s (state %s)\n", url, shown)
-	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
-		fmt.Fprintf(g.stderr, "lamb local: warning: %s is not a loopback address: anyone who can reach it can deploy and run code\n", addr)
-	}
-	fmt.Fprintf(g.stderr, "  aws --endpoint-url %s lambda list-functions\n", url)
-	fmt.Fprintf(g.stderr, "  export AWS_ENDPOINT_URL_LAMBDA=%s   # SDKs and AWS CLI >= 2.13\n", url)
-	fmt.Fprintf(g.stderr, "  lamb deploy --endpoint %s\n", url)
+	fmt.Fprintf(g.stderr, "  aws --endpoint-url %s lambda list-functions\n", l.URL)
+	fmt.Fprintf(g.stderr, "  export AWS_ENDPOINT_URL_LAMBDA=%s   # SDKs and AWS CLI >= 2.13\n", l.URL)
+	fmt.Fprintf(g.stderr, "  lamb deploy --endpoint %s\n", l.URL)
 	if o.AddrFile != "" {
-		if err := writeAddrFile(o.AddrFile, []byte(addr+"\n")); err != nil {
-			ln.Close()
+		if err := writeAddrFile(o.AddrFile, []byte(l.Addr.String()+"\n")); err != nil {
 			return fmt.Errorf("local: --addr-file: %w", err)
 		}
 	}
-
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
 	select {
-	case err := <-served:
+	case err := <-l.Done():
 		return fmt.Errorf("local: %w", err)
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(g.stderr, "lamb local: shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("local: %w", err)
-	}
-	return nil
+	return l.Close()
 }
 
 // writeAddrFile writes b to path so readers never see a partial file.

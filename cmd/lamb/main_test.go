@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,7 +13,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"lamb": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+		"lamb": func() { os.Exit(runProcess(os.Args[1:])) },
 		// lambexit CODE ARGS... runs lamb ARGS and succeeds only if lamb
 		// exits with CODE: scripts assert exit codes with it.
 		"lambexit": func() {
@@ -27,7 +26,7 @@ func TestMain(m *testing.M) {
 				fmt.Fprintln(os.Stderr, "lambexit:", err)
 				os.Exit(1)
 			}
-			if got := run(context.Background(), os.Args[2:], os.Stdout, os.Stderr); got != want {
+			if got := runProcess(os.Args[2:]); got != want {
 				fmt.Fprintf(os.Stderr, "lambexit: lamb exited %d, want %d\n", got, want)
 				os.Exit(1)
 			}
@@ -62,6 +61,8 @@ func goEnv(t *testing.T) []string {
 		t.Fatalf("go env GOROOT: %v", err)
 	}
 	env = append(env, "PATH="+filepath.Join(goroot, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// REALGO is that go command, for scripts that put a wrapper first.
+	env = append(env, "REALGO="+filepath.Join(goroot, "bin", "go"))
 	return env
 }
 
@@ -71,6 +72,9 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Only what git tracks: a quickstart run's .lamb/ must not leak in.
+	monorepo := filepath.Join(t.TempDir(), "monorepo")
+	copyTree(t, filepath.Join(wd, "..", "..", "testdata", "monorepo"), monorepo)
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("..", "..", "testdata", "script"),
 		Setup: func(e *testscript.Env) error {
@@ -78,8 +82,9 @@ func TestScripts(t *testing.T) {
 				k, v, _ := strings.Cut(kv, "=")
 				e.Setenv(k, v)
 			}
-			// The sample monorepo, for scripts that copy it: cp -r $MONOREPO .
-			e.Setenv("MONOREPO", filepath.Join(wd, "..", "..", "testdata", "monorepo"))
+			// The sample monorepo as a fresh clone has it, for scripts
+			// that copy it: cp -r $MONOREPO .
+			e.Setenv("MONOREPO", monorepo)
 			// Artifact cache and user cache live in the sandbox.
 			e.Setenv("XDG_CACHE_HOME", filepath.Join(e.WorkDir, ".cache"))
 			e.Setenv("HOME", filepath.Join(e.WorkDir, "home"))

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"os"
 
+	"github.com/lambctl/lamb/internal/pipeline"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -25,4 +27,13 @@ func (g *globalOptions) loadManifest() (*manifest.Manifest, error) {
 		return nil, usageError(err)
 	}
 	return m, nil
+}
+
+// selectFunctions loads the manifest and selects the functions o names.
+func (g *globalOptions) selectFunctions(ctx context.Context, o pipeline.SelectOptions) (*pipeline.Selection, error) {
+	m, err := g.loadManifest()
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.Select(ctx, m, o)
 }

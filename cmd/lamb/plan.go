@@ -3,30 +3,22 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lambctl/lamb/deployer"
-	"github.com/lambctl/lamb/graph"
-	"github.com/lambctl/lamb/internal/shard"
-	"github.com/lambctl/lamb/manifest"
+	"github.com/lambctl/lamb/internal/pipeline"
 )
-
-func init() { registerCommand(newPlanCmd) }
 
 type planOptions struct {
 	Since            string
 	Shard            string
 	ShowValues       bool
 	DetailedExitcode bool
-	Target           targetOptions
+	Target           targetFlags
 }
 
 func newPlanCmd(g *globalOptions) *cobra.Command {
@@ -59,18 +51,21 @@ summary.`,
 			}
 			defer s.close()
 			d := deployer.New(deployer.Options{Lambda: s.target.Lambda, ShowValues: o.ShowValues, Logger: deployLogger(g), WaitMinDelay: s.target.WaitMinDelay})
-			plan, planErr := d.Plan(cmd.Context(), s.desired)
+			plan, planErr := s.sel.Plan(cmd.Context(), d)
+			if plan == nil {
+				return planErr
+			}
 			if err := writePlan(g, plan); err != nil {
 				return err
 			}
-			if err := writeGitHubOutputs(changedNames(plan)); err != nil {
+			if err := writeGitHubOutputs(g, changedNames(plan)); err != nil {
 				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
-			if err := writeGitHubSummary(planSummary(stageName(s.manifest), plan)); err != nil {
+			if err := writeGitHubSummary(g, planSummary(stageName(s.sel.Manifest), plan)); err != nil {
 				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
 			if planErr != nil {
-				return reportErrors(g, planErr)
+				return planErr
 			}
 			if o.DetailedExitcode && plan.Changes() > 0 {
 				return silentExit(exitChanges)
@@ -114,16 +109,14 @@ func deployLogger(g *globalOptions) *slog.Logger {
 	case g.Verbose:
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(lockedWriter(g.stderr), &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// deploySession is what plan and deploy share: the selected functions as
-// the target runs them, their fingerprints, and the connected target.
+// deploySession is what plan and deploy share: the selected functions,
+// fingerprinted as the target runs them, and the connected target.
 type deploySession struct {
-	manifest *manifest.Manifest
-	fns      []manifest.Function
-	desired  []deployer.Desired
-	target   *target
+	sel    *pipeline.Selection
+	target *pipeline.Target
 }
 
 func (s *deploySession) close() {
@@ -132,97 +125,41 @@ func (s *deploySession) close() {
 	}
 }
 
-// prepareDeploy loads the manifest, selects the functions (names, --since,
-// --shard), checks they can be deployed (usage errors, before any AWS
-// call), connects to the target and fingerprints them as the target runs
-// them (built for its machine with --local or a lamb local at --endpoint).
-func prepareDeploy(ctx context.Context, g *globalOptions, to *targetOptions, names []string, since, shardSpec string) (*deploySession, error) {
-	if err := to.check(); err != nil {
+// prepareDeploy selects the functions (names, --since, --shard), checks
+// they can be deployed (usage errors, before any AWS call), connects to
+// the target and fingerprints them as the target runs them (built for its
+// machine with --local or a lamb local at --endpoint): the package graph
+// of each build configuration is loaded once.
+func prepareDeploy(ctx context.Context, g *globalOptions, tf *targetFlags, names []string, since, shardSpec string) (*deploySession, error) {
+	if err := tf.check(g); err != nil {
 		return nil, err
 	}
-	if _, err := shard.Parse(shardSpec); err != nil {
-		return nil, usageError(err)
-	}
-	m, err := g.loadManifest()
+	sel, err := g.selectFunctions(ctx, pipeline.SelectOptions{Names: names, Since: since, Shard: shardSpec})
 	if err != nil {
 		return nil, err
 	}
-	fns, err := selectFunctions(ctx, m, names, since)
-	if err != nil {
+	notAffected(g, sel, names, since)
+	aws := !tf.Local && tf.Endpoint == ""
+	if aws { // before any AWS call
+		if err := pipeline.CheckDeployable(sel.Manifest, sel.Functions, true); err != nil {
+			return nil, err
+		}
+	}
+	s := &deploySession{sel: sel}
+	if s.target, err = tf.connect(ctx, g, sel.Manifest); err != nil {
 		return nil, err
 	}
-	if fns, err = shardByClosure(ctx, m, fns, shardSpec); err != nil {
-		return nil, err
-	}
-	if err := checkDeployable(m, fns); err != nil {
-		return nil, err
-	}
-	to.Manifest = m
-	s := &deploySession{manifest: m}
-	if s.target, err = newTarget(ctx, g, *to); err != nil {
-		return nil, err
-	}
-	if info := s.target.Emulator; info != nil && !g.Quiet {
-		fmt.Fprintf(g.stderr, "lamb: %s is a lamb local Lambda (%s): functions are built for its architecture, %s\n", to.Endpoint, info.Version, info.HostArch)
-	}
-	fns = s.target.functions(fns)
-	s.fns = fns
-	if len(fns) > 0 {
-		prints, err := graph.Fingerprints(ctx, m, fns)
-		if err != nil {
+	if !aws { // an endpoint that is not a lamb local needs roles too
+		needRole := tf.Endpoint != "" && s.target.Emulator == nil
+		if err := pipeline.CheckDeployable(sel.Manifest, sel.Functions, needRole); err != nil {
 			s.close()
 			return nil, err
 		}
-		fp := make(map[string]string, len(prints))
-		for _, p := range prints {
-			fp[p.Function] = p.Fingerprint
-		}
-		for _, f := range fns {
-			if fp[f.Name] == "" {
-				s.close()
-				return nil, fmt.Errorf("%s: no fingerprint", f.Name)
-			}
-			s.desired = append(s.desired, deployer.Desired{Function: f, Fingerprint: fp[f.Name]})
-		}
+	}
+	sel.UseTarget(s.target)
+	if err := sel.Fingerprint(ctx); err != nil {
+		s.close()
+		return nil, err
 	}
 	return s, nil
-}
-
-// checkDeployable reports, one line each, the functions that cannot be
-// created as configured: a usage error.
-func checkDeployable(m *manifest.Manifest, fns []manifest.Function) error {
-	var lines []string
-	for _, f := range fns {
-		where := ""
-		if f.Pos.File != "" {
-			where = f.Pos.String() + ": "
-		}
-		if f.Role == "" {
-			lines = append(lines, fmt.Sprintf("%s%s: no role: set role in the defaults, the function or the stage of %s", where, f.Name, displayPath(m)))
-		}
-		for _, k := range slices.Sorted(maps.Keys(f.Tags)) {
-			if strings.HasPrefix(k, "lamb:") {
-				lines = append(lines, fmt.Sprintf("%s%s: tag %q: the lamb: prefix is reserved for lamb's own tags", where, f.Name, k))
-			}
-		}
-		if n := len(f.Tags); n > 48 {
-			lines = append(lines, fmt.Sprintf("%s%s: %d tags: lamb writes 2 of Lambda's 50, so at most 48 are left", where, f.Name, n))
-		}
-	}
-	if len(lines) > 0 {
-		return usageError(errors.New(strings.Join(lines, "\n")))
-	}
-	return nil
-}
-
-func displayPath(m *manifest.Manifest) string {
-	if m.Path == "" {
-		return "lamb.yaml"
-	}
-	for _, f := range m.Functions {
-		if f.Pos.File != "" {
-			return f.Pos.File
-		}
-	}
-	return m.Path
 }

@@ -8,13 +8,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/internal/pipeline"
 )
-
-func init() { registerCommand(newRollbackCmd) }
 
 type rollbackOptions struct {
 	To     string
-	Target targetOptions
+	Target targetFlags
 }
 
 func newRollbackCmd(g *globalOptions) *cobra.Command {
@@ -24,7 +24,7 @@ func newRollbackCmd(g *globalOptions) *cobra.Command {
 		ValidArgsFunction: g.completeFunctions,
 		Short:             "Move functions' aliases back to the previous (or a given) version",
 		Long: `rollback moves each function's alias to the highest published version below the one it
-points to, or to --to VERSION. Nothing is built or published. The next deploy moves the
+points to, or to --to VERSION. Only the alias moves: no code is uploaded, no version published. The next deploy moves the
 alias forward again if the repository still holds the newer code.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -33,17 +33,14 @@ alias forward again if the repository still holds the newer code.`,
 			if err := g.checkOutput(); err != nil {
 				return err
 			}
-			if err := o.Target.check(); err != nil {
+			if err := o.Target.check(g); err != nil {
 				return err
 			}
-			m, err := g.loadManifest()
+			sel, err := g.selectFunctions(cmd.Context(), pipeline.SelectOptions{Names: args})
 			if err != nil {
 				return err
 			}
-			fns, err := namedFunctions(m, args)
-			if err != nil {
-				return err
-			}
+			m, fns := sel.Manifest, sel.Functions
 			if o.To != "" && len(fns) > 1 {
 				return usageError(errors.New("rollback: --to takes one function"))
 			}
@@ -52,8 +49,7 @@ alias forward again if the repository still holds the newer code.`,
 					return usageError(fmt.Errorf("%s: no alias: rollback moves the function's alias; set alias in lamb.yaml", f.Name))
 				}
 			}
-			o.Target.Manifest = m
-			t, err := newTarget(cmd.Context(), g, o.Target)
+			t, err := o.Target.connect(cmd.Context(), g, m)
 			if err != nil {
 				return err
 			}
@@ -61,12 +57,12 @@ alias forward again if the repository still holds the newer code.`,
 			d := deployer.New(deployer.Options{Lambda: t.Lambda, Logger: deployLogger(g)})
 			var (
 				done []deployer.Rollback
-				merr *multierror.Error
+				errs *multierror.Error
 			)
 			for _, f := range fns {
 				rb, err := d.Rollback(cmd.Context(), f, o.To)
 				if err != nil {
-					merr = multierror.Append(merr, err)
+					errs = failure.Append(errs, err)
 					continue
 				}
 				done = append(done, rb)
@@ -83,26 +79,10 @@ alias forward again if the repository still holds the newer code.`,
 					fmt.Fprintf(g.stdout, "%s: alias %s %s → %s\n", rb.Name, rb.Alias, rb.From, rb.To)
 				}
 			}
-			return reportErrors(g, merr.ErrorOrNil())
+			return errs.ErrorOrNil()
 		},
 	}
 	cmd.Flags().StringVar(&o.To, "to", "", "move the alias to `VERSION` instead of the previous one")
 	o.Target.register(cmd.Flags())
 	return cmd
-}
-
-// reportErrors prints each error of a multi-function run on its own
-// "lamb: " line and makes the run exit 1.
-func reportErrors(g *globalOptions, err error) error {
-	if err == nil {
-		return nil
-	}
-	var merr *multierror.Error
-	if !errors.As(err, &merr) {
-		return err
-	}
-	for _, e := range merr.Errors {
-		fmt.Fprintf(g.stderr, "lamb: %v\n", e)
-	}
-	return silentExit(exitFailed)
 }

@@ -8,9 +8,12 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
-	"github.com/lambctl/lamb/manifest"
 	"github.com/spf13/cobra"
+
+	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/manifest"
 )
 
 // Exit codes shared by every command.
@@ -21,7 +24,18 @@ const (
 	exitChanges = 2 // plan --detailed-exitcode: changes present
 )
 
-// globalOptions are the flags every command takes.
+// proc is the process state one run of lamb uses: its streams and its
+// environment. main passes the real ones; tests pass their own, so runs
+// can go in parallel.
+type proc struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads the environment (os.Getenv in main).
+	Getenv func(string) string
+}
+
+// globalOptions are the flags every command takes, and the run's streams.
 type globalOptions struct {
 	Dir     string // -C
 	File    string // -f, --file
@@ -30,26 +44,16 @@ type globalOptions struct {
 	Verbose bool   // -v
 	Quiet   bool   // -q: errors only on stderr
 
+	stdin  io.Reader
 	stdout io.Writer
+	// stderr is shared by the command, its progress display and
+	// goroutines (the shared cache's warnings): every write is whole.
 	stderr io.Writer
+	getenv func(string) string
 }
-
-// exitError carries an exit code through cobra's error return.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
 
 // usageError marks err as bad input or configuration: exit 2.
-func usageError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &exitError{code: exitUsage, err: err}
-}
+func usageError(err error) error { return failure.Usage(err) }
 
 // checkOutput returns a usage error unless -o is one of formats (text and
 // json when none are given). Commands call it first in RunE.
@@ -68,11 +72,22 @@ type silentExit int
 
 func (s silentExit) Error() string { return fmt.Sprintf("exit %d", int(s)) }
 
-// commands holds the constructors of the subcommands; each command's file
-// registers itself from init, so adding a command touches one file.
-var commands []func(*globalOptions) *cobra.Command
-
-func registerCommand(f func(*globalOptions) *cobra.Command) { commands = append(commands, f) }
+// commands are lamb's subcommands, in help order.
+var commands = []func(*globalOptions) *cobra.Command{
+	newValidateCmd,
+	newListCmd,
+	newInitCmd,
+	newFingerprintCmd,
+	newAffectedCmd,
+	newGraphCmd,
+	newBuildCmd,
+	newPlanCmd,
+	newDeployCmd,
+	newRollbackCmd,
+	newInvokeCmd,
+	newLocalCmd,
+	newVersionCmd,
+}
 
 func newRootCmd(g *globalOptions) *cobra.Command {
 	root := &cobra.Command{
@@ -81,6 +96,19 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		Long:          "lamb reads a Go monorepo's package graph, works out which Lambda functions a change affects,\nbuilds them into minimal reproducible zips and deploys only those.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Any argument that is not a command is a usage error, with the
+		// hint cobra would give.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for \"lamb\"", args[0])
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, ", "))
+			}
+			return usageError(errors.New(msg))
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if g.Dir != "" {
 				if err := os.Chdir(g.Dir); err != nil {
@@ -97,19 +125,65 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text|json (affected and plan also take matrix)")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "verbose progress and timings on stderr")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print only errors on stderr (no progress)")
+	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(err) })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(flagHint(c, err)) })
 	for _, f := range commands {
 		root.AddCommand(f(g))
 	}
 	registerCompletions(root, g)
+	typedArgs(root)
 	return root
 }
 
-// run executes lamb with args and returns the process exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g := &globalOptions{stdout: stdout, stderr: stderr}
+// typedArgs makes every command's argument errors usage errors: cobra's
+// own validators return untyped errors.
+func typedArgs(c *cobra.Command) {
+	if c.Args != nil {
+		args := c.Args
+		c.Args = func(cmd *cobra.Command, a []string) error { return usageError(args(cmd, a)) }
+	}
+	for _, sub := range c.Commands() {
+		typedArgs(sub)
+	}
+}
+
+// flagHint adds to an unknown-flag error on the root command the command
+// that has the flag (lamb --local deploy → lamb deploy --local).
+func flagHint(c *cobra.Command, err error) error {
+	if c.HasParent() {
+		return err
+	}
+	msg := err.Error()
+	name, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return err
+	}
+	var owners []string
+	for _, sub := range c.Commands() {
+		if sub.Flags().Lookup(name) != nil {
+			owners = append(owners, sub.Name())
+		}
+	}
+	if len(owners) == 0 {
+		return err
+	}
+	return fmt.Errorf("%s: --%s is a flag of %s: put it after the command (lamb %s --%s ...)", msg, name, strings.Join(owners, ", "), owners[0], name)
+}
+
+// run executes lamb with args and returns the process exit code. Every
+// failure is printed on its own line starting with "lamb: " (manifest
+// problems compiler style, file:line:col: message), continuation lines
+// indented; the exit code comes from the error's type.
+func run(ctx context.Context, args []string, p proc) int {
+	if p.Getenv == nil {
+		p.Getenv = func(string) string { return "" }
+	}
+	if p.Stdin == nil {
+		p.Stdin = strings.NewReader("")
+	}
+	g := &globalOptions{stdin: p.Stdin, stdout: p.Stdout, stderr: &lockedWriter{w: p.Stderr}, getenv: p.Getenv}
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -120,22 +194,49 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &s) {
 		return int(s)
 	}
-	var merrs manifest.Errors
-	if errors.As(err, &merrs) {
-		// One problem a line, compiler style: lamb.yaml:12:5: message.
-		fmt.Fprintln(stderr, merrs.Error())
-	} else {
-		fmt.Fprintf(stderr, "lamb: %v\n", err)
-	}
+	printErrors(g.stderr, err)
 	// In GitHub Actions, manifest problems also become annotations at
 	// their lines (ci.go).
-	annotateManifestErrors(stderr, err)
-	var e *exitError
-	if errors.As(err, &e) {
-		return e.code
-	}
-	if isCobraUsageError(err) {
+	annotateManifestErrors(g, err)
+	switch {
+	case failure.IsUsage(err):
 		return exitUsage
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		return 130 // interrupted, as a shell reports SIGINT
 	}
 	return exitFailed
+}
+
+// printErrors writes err to w: manifest problems one a line as
+// file:line:col: message, everything else one failure a line after
+// "lamb: ".
+func printErrors(w io.Writer, err error) {
+	var b strings.Builder
+	for _, e := range failure.Flatten(err) {
+		var merrs manifest.Errors
+		if errors.As(e, &merrs) {
+			b.WriteString(merrs.Error())
+			b.WriteByte('\n')
+			continue
+		}
+		for _, l := range failure.Lines("lamb: ", e) {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	io.WriteString(w, b.String())
+}
+
+// lockedWriter makes each Write whole when several goroutines (the
+// progress display, the shared cache's warnings, the deployer's log)
+// write to one stream. run wraps stderr in one once.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

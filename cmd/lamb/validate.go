@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/lambctl/lamb/manifest"
 	"github.com/spf13/cobra"
-)
 
-func init() { registerCommand(newValidateCmd) }
+	"github.com/lambctl/lamb/manifest"
+)
 
 // validateResult is validate's -o json output.
 type validateResult struct {

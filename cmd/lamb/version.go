@@ -9,8 +9,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { registerCommand(newVersionCmd) }
-
 // version is set with -ldflags "-X main.version=..." by release builds.
 var version = ""
 

@@ -1,0 +1,138 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/manifest"
+)
+
+// Desired returns what the selection wants live: each selected function
+// that has a fingerprint.
+func (s *Selection) Desired() []deployer.Desired {
+	var out []deployer.Desired
+	for _, f := range s.Functions {
+		if p, ok := s.Print(f.Name); ok {
+			out = append(out, deployer.Desired{Function: f, Fingerprint: p.Fingerprint})
+		}
+	}
+	return out
+}
+
+// Plan fingerprints what is missing and plans the selection with d. The
+// functions that could not be fingerprinted are in the plan as failed;
+// the error lists every failure, one a line.
+func (s *Selection) Plan(ctx context.Context, d *deployer.Deployer) (*deployer.Plan, error) {
+	if err := s.Fingerprint(ctx); err != nil {
+		return nil, err
+	}
+	plan, err := d.Plan(ctx, s.Desired())
+	var errs *multierror.Error
+	for _, e := range failure.Flatten(s.Err()) {
+		fn, _ := failure.FunctionOf(e)
+		plan.Fail(fn, e)
+		errs = failure.Append(errs, e)
+	}
+	errs = failure.Append(errs, err)
+	return plan, errs.ErrorOrNil()
+}
+
+// Deploy builds the functions whose code plan changes — with the
+// selection's prints, no second package load — and deploys plan with d.
+// A function that fails to build is taken out of the plan with its error
+// (the others deploy). On interruption before the deploy starts nothing
+// is deployed. The result lists every function; the error every failure.
+func (s *Selection) Deploy(ctx context.Context, d *deployer.Deployer, plan *deployer.Plan, o BuildOptions) (*deployer.Result, error) {
+	var arts []deployer.Artifact
+	var rest error
+	if need := plan.NeedCode(); len(need) > 0 {
+		built, err := s.Build(ctx, need, o)
+		for _, a := range built {
+			arts = append(arts, deployer.Artifact{Function: a.Function, Fingerprint: a.Fingerprint, Path: a.Path, CodeSha256: a.CodeSha256, Size: a.Size})
+		}
+		var other []error
+		for _, e := range failure.Flatten(err) {
+			if fn, ok := functionOf(e); ok {
+				plan.Fail(fn, e)
+				continue
+			}
+			other = append(other, e)
+		}
+		rest = errors.Join(other...)
+	}
+	if ctx.Err() != nil { // interrupted: start nothing
+		return nil, errors.Join(context.Cause(ctx), rest)
+	}
+	res, err := d.Deploy(ctx, plan, arts)
+	errs := failure.Append(nil, rest, err)
+	return res, errs.ErrorOrNil()
+}
+
+// LocalRole is the role functions without one get in a local Lambda
+// (--local, or a lamb local at --endpoint), which accepts any role: a role
+// is needed only to create functions on AWS.
+const LocalRole = "arn:aws:iam::123456789012:role/lamb-local"
+
+// UseTarget makes the selection what target t runs: built for its
+// machine's architecture when it runs functions there (Retarget), and, in
+// a local Lambda, given LocalRole where the manifest sets no role.
+func (s *Selection) UseTarget(t *Target) {
+	s.Retarget(t.Arch)
+	if t.Local == nil && t.Emulator == nil {
+		return
+	}
+	for i := range s.Functions {
+		if s.Functions[i].Role == "" {
+			s.Functions[i].Role = LocalRole
+		}
+	}
+}
+
+// CheckDeployable reports, one line each, the functions that cannot be
+// deployed as configured: a usage error, before any AWS call. needRole
+// says the target creates functions only with a role (AWS, or an endpoint
+// that is not a lamb local).
+func CheckDeployable(m *manifest.Manifest, fns []manifest.Function, needRole bool) error {
+	var lines []string
+	for _, f := range fns {
+		where := ""
+		if f.Pos.File != "" {
+			where = f.Pos.String() + ": "
+		}
+		if f.Role == "" && needRole {
+			lines = append(lines, fmt.Sprintf("%s%s: no role: set role in the defaults, the function or the stage of %s", where, f.Name, displayPath(m)))
+		}
+		for _, k := range slices.Sorted(maps.Keys(f.Tags)) {
+			if strings.HasPrefix(k, "lamb:") {
+				lines = append(lines, fmt.Sprintf("%s%s: tag %q: the lamb: prefix is reserved for lamb's own tags", where, f.Name, k))
+			}
+		}
+		if n := len(f.Tags); n > 48 {
+			lines = append(lines, fmt.Sprintf("%s%s: %d tags: lamb writes 2 of Lambda's 50, so at most 48 are left", where, f.Name, n))
+		}
+	}
+	if len(lines) > 0 {
+		return failure.Usage(errors.New(strings.Join(lines, "\n")))
+	}
+	return nil
+}
+
+func displayPath(m *manifest.Manifest) string {
+	if m.Path == "" {
+		return "lamb.yaml"
+	}
+	for _, f := range m.Functions {
+		if f.Pos.File != "" {
+			return f.Pos.File
+		}
+	}
+	return m.Path
+}
