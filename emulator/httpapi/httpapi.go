@@ -368,8 +368,8 @@ func summarizeError(res Result) string {
 // newIDs returns an API Gateway style request id ("JKJaXmPLvHcESHA=")
 // and an X-Ray trace id ("Root=1-<epoch hex>-<24 hex>").
 func newIDs() (string, string) {
-	var b [22]byte
+	var b [23]byte
 	rand.Read(b[:])
-	return base64.StdEncoding.EncodeToString(b[:10]),
-		fmt.Sprintf("Root=1-%08x-%s", time.Now().Unix(), hex.EncodeToString(b[10:]))
+	return base64.StdEncoding.EncodeToString(b[:11]),
+		fmt.Sprintf("Root=1-%08x-%s", time.Now().Unix(), hex.EncodeToString(b[11:]))
 }

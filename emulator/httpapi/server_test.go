@@ -386,3 +386,17 @@ func TestLogs(t *testing.T) {
 		}
 	}
 }
+
+func TestNewIDs(t *testing.T) {
+	t.Parallel()
+	req, trace := newIDs()
+	if len(req) != 16 || !strings.HasSuffix(req, "=") || strings.HasSuffix(req, "==") {
+		t.Errorf("request id %q, want 16 base64 characters ending in one =", req)
+	}
+	if len(trace) != len("Root=1-69b30d1e-0123456789abcdef01234567") || !strings.HasPrefix(trace, "Root=1-") {
+		t.Errorf("trace id %q", trace)
+	}
+	if r2, _ := newIDs(); r2 == req {
+		t.Errorf("two request ids are the same: %q", req)
+	}
+}
