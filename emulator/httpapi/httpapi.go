@@ -139,7 +139,7 @@ type Server struct {
 var _ http.Handler = (*Server)(nil)
 
 // New returns a Server for routes (nil: no routes yet; every request is
-// 404 until SetRoutes).
+// 404 until SetRoutes). inv must not be nil.
 func New(inv Invoker, routes *route.Table, opts Options) *Server {
 	s := &Server{front: newFront(inv, opts, false)}
 	s.routes.Store(routes)
@@ -175,7 +175,7 @@ type FunctionURL struct {
 var _ http.Handler = (*FunctionURL)(nil)
 
 // NewFunctionURL returns the function URL of target (a function name,
-// optionally qualified).
+// optionally qualified). inv must not be nil.
 func NewFunctionURL(inv Invoker, target string, opts Options) *FunctionURL {
 	return &FunctionURL{front: newFront(inv, opts, true), target: target}
 }
@@ -186,11 +186,11 @@ func (u *FunctionURL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve runs one request routed to target.
 func (f *front) serve(w http.ResponseWriter, r *http.Request, target, routeKey string, params map[string]string) {
-	start := f.now()
+	began := time.Now()
 	reqID, traceID := f.newID()
-	status, why := f.run(w, r, target, routeKey, params, reqID, traceID, start)
+	status, why := f.run(w, r, target, routeKey, params, reqID, traceID, f.now())
 	f.log.Info("http", "method", r.Method, "path", r.URL.RequestURI(), "route", routeKey, "function", target,
-		"status", status, "duration", time.Since(start), "requestId", reqID)
+		"status", status, "duration", time.Since(began).Round(time.Millisecond), "requestId", reqID)
 	if why != "" {
 		f.log.Warn("http: "+why, "method", r.Method, "path", r.URL.RequestURI(), "route", routeKey, "function", target,
 			"status", status, "requestId", reqID)
