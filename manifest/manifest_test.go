@@ -2,10 +2,14 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -58,11 +62,67 @@ func writeRepo(t testing.TB, files map[string]string) string {
 	return dir
 }
 
+// makeSpecial creates at p what spec says: "@symlink TARGET", "@fifo",
+// "@socket" or "@device" (a character device like /dev/null; skips the
+// test where mknod is not allowed).
+func makeSpecial(t testing.TB, p, spec string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	switch kind, arg, _ := strings.Cut(spec, " "); kind {
+	case "@symlink":
+		err = os.Symlink(arg, p)
+	case "@fifo":
+		err = syscall.Mkfifo(p, 0o644)
+	case "@socket":
+		var l *net.UnixListener
+		l, err = net.ListenUnix("unix", &net.UnixAddr{Name: p, Net: "unix"})
+		if err == nil {
+			l.SetUnlinkOnClose(false)
+			l.Close()
+		}
+	case "@device":
+		if err := syscall.Mknod(p, syscall.S_IFCHR|0o644, 1<<8|3); err != nil {
+			t.Skipf("mknod: %v", err)
+		}
+	default:
+		t.Fatalf("unknown special file %q", spec)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // loadIn loads dir/lamb.yaml, naming the file lamb.yaml in positions.
 func loadIn(t testing.TB, dir, stage string) (*Manifest, error) {
 	t.Helper()
 	t.Chdir(dir)
 	return Load("lamb.yaml", LoadOptions{Stage: stage})
+}
+
+// loadWithin is loadIn that fails the test when Load has not returned by
+// the deadline: a FIFO or device must never block it.
+func loadWithin(t testing.TB, dir, stage string, d time.Duration) (*Manifest, error) {
+	t.Helper()
+	t.Chdir(dir)
+	type result struct {
+		m   *Manifest
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		m, err := Load("lamb.yaml", LoadOptions{Stage: stage})
+		done <- result{m, err}
+	}()
+	select {
+	case r := <-done:
+		return r.m, r.err
+	case <-time.After(d):
+		t.Fatalf("Load has not returned after %v: blocked on a file?", d)
+		return nil, nil
+	}
 }
 
 func errLines(err error) []string {
@@ -218,6 +278,32 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "files that are not regular files",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    files: [config/fifo, config/socket, config/device, config/fifo-link]\n",
+			files: map[string]string{
+				"config/fifo":      "@fifo",
+				"config/socket":    "@socket",
+				"config/device":    "@device",
+				"config/fifo-link": "@symlink fifo",
+			},
+			want: []string{
+				`lamb.yaml:5:13: files: "config/fifo" is a FIFO: files: lists regular files only`,
+				`lamb.yaml:5:26: files: "config/socket" is a socket: files: lists regular files only`,
+				`lamb.yaml:5:41: files: "config/device" is a device: files: lists regular files only`,
+				`lamb.yaml:5:56: files: "config/fifo-link" is a FIFO: files: lists regular files only`,
+			},
+		},
+		{
+			name: "a package with a Go file that is a FIFO",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n",
+			files: map[string]string{
+				"functions/orders/create/zz.go": "@fifo",
+			},
+			want: []string{
+				`lamb.yaml:4:14: package "./functions/orders/create": zz.go is a FIFO, not a regular file`,
+			},
+		},
+		{
 			name: "packages",
 			yaml: "version: 1\nfunctions:\n  a:\n    package: ./internal/db\n  b:\n    package: ./functions/nope\n  c:\n    package: ./functions/empty\n  d:\n    memory: 256\n  e:\n    package: ./config/rates.json\n",
 			want: []string{
@@ -330,19 +416,17 @@ func TestLoadErrors(t *testing.T) {
 			files := map[string]string{"lamb.yaml": tt.yaml}
 			var links []string
 			for k, v := range tt.files {
-				if target, ok := strings.CutPrefix(v, "@symlink "); ok {
-					links = append(links, k, target)
+				if strings.HasPrefix(v, "@") {
+					links = append(links, k, v)
 					continue
 				}
 				files[k] = v
 			}
 			dir := writeRepo(t, files)
 			for i := 0; i < len(links); i += 2 {
-				if err := os.Symlink(links[i+1], filepath.Join(dir, links[i])); err != nil {
-					t.Fatal(err)
-				}
+				makeSpecial(t, filepath.Join(dir, links[i]), links[i+1])
 			}
-			m, err := loadIn(t, dir, tt.stage)
+			m, err := loadWithin(t, dir, tt.stage, 30*time.Second)
 			if err == nil {
 				t.Fatalf("Load succeeded with %d functions, want errors", len(m.Functions))
 			}
@@ -694,5 +778,141 @@ func TestLookup(t *testing.T) {
 		if ok != tt.ok || f.Key != tt.wantKey {
 			t.Errorf("Lookup(%q) = %q, %v; want %q, %v", tt.name, f.Key, ok, tt.wantKey, tt.ok)
 		}
+	}
+}
+
+func TestLoadRefusesWhatIsNotAManifestFile(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"big.yaml": "version: 1\n#" + strings.Repeat("x", MaxFileSize) + "\n",
+	})
+	makeSpecial(t, filepath.Join(dir, "fifo.yaml"), "@fifo")
+	t.Chdir(dir)
+	for _, tt := range []struct{ file, want string }{
+		{"/dev/zero", "load manifest: /dev/zero: not a regular file (device)"},
+		{"fifo.yaml", "load manifest: fifo.yaml: not a regular file (FIFO)"},
+		{"big.yaml", "load manifest: big.yaml: file too large: a manifest is at most 1 MiB (1048576 bytes)"},
+		{"config", "load manifest: config: not a regular file (directory)"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				_, err := Load(tt.file, LoadOptions{})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || err.Error() != tt.want {
+					t.Errorf("Load(%s) = %v, want %s", tt.file, err, tt.want)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("Load(%s) has not returned after 30s", tt.file)
+			}
+		})
+	}
+}
+
+// TestLoadAliasExpansion: aliases may not multiply the document (a
+// "billion laughs"): the expansion is bounded, and refused quickly.
+func TestLoadAliasExpansion(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    environment:\n      <<: [")
+	b.WriteString("&l0 {")
+	for k := range 16 {
+		fmt.Fprintf(&b, "K%d: v, ", k)
+	}
+	b.WriteString("}")
+	for l := 1; l <= 6; l++ {
+		fmt.Fprintf(&b, ", &l%d [", l)
+		for k := range 16 {
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*l%d", l-1)
+		}
+		b.WriteString("]")
+	}
+	b.WriteString("]\n")
+	dir := writeRepo(t, nil)
+	_, err := load([]byte(b.String()), filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{})
+	want := []string{"lamb.yaml:6:400: aliases expand the manifest to more than 1048576 values"}
+	if diff := cmp.Diff(want, errLines(err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoadKeyBudget: mappings too large for the YAML parser are refused
+// before it runs, at the key that passes the budget.
+func TestLoadKeyBudget(t *testing.T) {
+	t.Parallel()
+	dir := writeRepo(t, nil)
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want []string
+	}{
+		{
+			name: "10,000 keys in one mapping",
+			data: mergeManifest(10000, 1),
+			want: []string{"lamb.yaml:4102:9: too many keys: lamb reads mappings of at most 4096 keys (fewer when several are large)"},
+		},
+		{
+			name: "many mappings of 3,000 keys",
+			data: mergeManifest(3000, 1, 3000, 3000),
+			want: []string{"lamb.yaml:5798:9: too many keys: lamb reads mappings of at most 4096 keys (fewer when several are large)"},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(tt.data, filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{})
+			if diff := cmp.Diff(tt.want, errLines(err)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// mergeManifest has keys environment variables in an anchored mapping,
+// merged into functions functions (the shape that was quadratic), and
+// more mappings of the given sizes.
+func mergeManifest(keys, functions int, more ...int) []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nfunctions:\n")
+	for i := range functions {
+		fmt.Fprintf(&b, "  f%d:\n    package: ./functions/orders/create\n    environment:\n", i)
+		if i == 0 {
+			b.WriteString("      <<: &env\n")
+			for k := range keys {
+				fmt.Fprintf(&b, "        K%05d: v\n", k)
+			}
+			continue
+		}
+		b.WriteString("      <<: *env\n      OWN: x\n")
+	}
+	for i, n := range more {
+		fmt.Fprintf(&b, "  g%d:\n    package: ./functions/orders/create\n    tags:\n", i)
+		for k := range n {
+			fmt.Fprintf(&b, "        t%05d: v\n", k)
+		}
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkLoadMerge: 4,000 environment keys (the most the YAML parser
+// is given in one mapping) merged into 30 functions: linear in the merged
+// keys (10,000 keys merged 30 times took 18 s when merges were quadratic).
+func BenchmarkLoadMerge(b *testing.B) {
+	for _, keys := range []int{1000, 4000} {
+		b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) {
+			data := mergeManifest(keys, 30)
+			dir := writeRepo(b, nil)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				_, err := load(data, filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{})
+				if err == nil || !strings.Contains(err.Error(), "more than Lambda's 4 KB limit") {
+					b.Fatalf("load: %v", err)
+				}
+			}
+		})
 	}
 }

@@ -93,8 +93,8 @@ func (d *decoder) validateManifest(m *rawManifest) {
 			d.errorf(s.Prefix.Pos, "prefix: %q must be of [a-zA-Z0-9-_] (it starts function names)", s.Prefix.Value)
 		}
 		d.validateRole(s.Role)
-		d.validateEnv(s.Environment)
-		d.validateTags(s.Tags)
+		d.validateEnv(&s.Environment)
+		d.validateTags(&s.Tags)
 		d.validateAlias(s.Alias)
 		if s.Region.Set && !regionRE.MatchString(s.Region.Value) {
 			d.errorf(s.Region.Pos, "region: %q is not an AWS region (like us-east-1)", s.Region.Value)
@@ -143,8 +143,8 @@ func (d *decoder) validateSettings(s *rawSettings) {
 		d.errorf(s.Timeout.Pos, "timeout: %d is out of range %d..%d (seconds)", s.Timeout.Value, lambdaspec.MinTimeout, lambdaspec.MaxTimeout)
 	}
 	d.validateRole(s.Role)
-	d.validateEnv(s.Environment)
-	d.validateTags(s.Tags)
+	d.validateEnv(&s.Environment)
+	d.validateTags(&s.Tags)
 	d.validateAlias(s.Alias)
 	for _, t := range s.Build.Tags.Items {
 		if !buildTagRE.MatchString(t.Value) {
@@ -185,7 +185,9 @@ func (d *decoder) validateRole(r str) {
 	}
 }
 
-func (d *decoder) validateEnv(m strMap) {
+// validateEnv checks an environment where it is written; m.over records
+// that it alone breaks the size limit.
+func (d *decoder) validateEnv(m *strMap) {
 	for _, e := range m.Entries {
 		switch {
 		case !envKeyRE.MatchString(e.Key):
@@ -195,11 +197,14 @@ func (d *decoder) validateEnv(m strMap) {
 		}
 	}
 	if n := envSize(m.Entries); n > lambdaspec.EnvironmentLimit {
+		m.over = true
 		d.errorf(m.Pos, "environment: %d bytes as JSON, more than Lambda's 4 KB limit (%d)", n, lambdaspec.EnvironmentLimit)
 	}
 }
 
-func (d *decoder) validateTags(m strMap) {
+// validateTags checks tags where they are written; m.over records that
+// they alone break the count limit.
+func (d *decoder) validateTags(m *strMap) {
 	for _, e := range m.Entries {
 		switch {
 		case e.Key == "":
@@ -214,6 +219,7 @@ func (d *decoder) validateTags(m strMap) {
 		}
 	}
 	if len(m.Entries) > lambdaspec.MaxTags {
+		m.over = true
 		d.errorf(m.Pos, "tags: %d tags, more than Lambda's %d", len(m.Entries), lambdaspec.MaxTags)
 	}
 }
