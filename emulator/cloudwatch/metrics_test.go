@@ -453,3 +453,42 @@ func TestPutMetricDataGzip(t *testing.T) {
 		t.Errorf("PutMetricData Content-Encoding %q, want gzip (the test does not cover compression)", encodings[0])
 	}
 }
+
+// TestConcurrentRecord: invokes record while clients read.
+func TestConcurrentRecord(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, cloudwatch.Options{})
+	ctx := context.Background()
+	live := cloudwatch.InvokeDimensions("orders", "live", true, "1")
+	q := &cw.GetMetricDataInput{StartTime: aws.Time(t0), EndTime: aws.Time(t0.Add(time.Hour)),
+		MetricDataQueries: []types.MetricDataQuery{statQuery("m", "AWS/Lambda", "Invocations", "Sum", 3600, dims("FunctionName", "orders"))}}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				h.svc.Record(t0.Add(time.Duration(w*100+i)*time.Second), live, 1, i%2, 0, time.Millisecond)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if _, err := h.c.GetMetricData(ctx, q); err != nil {
+					t.Error(err)
+				}
+				if _, err := h.c.ListMetrics(ctx, &cw.ListMetricsInput{}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	out, err := h.c.GetMetricData(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(series{[]time.Time{t0}, []float64{400}}, resultSeries(out.MetricDataResults[0])); diff != "" {
+		t.Errorf("invocations after concurrent records (-want +got):\n%s", diff)
+	}
+}
