@@ -112,13 +112,15 @@ func TestAWSCLI(t *testing.T) {
 
 	type dimension struct{ Name, Value string }
 	type alarm struct {
-		AlarmName, AlarmArn, StateValue, StateReason, Namespace, MetricName, Statistic, ComparisonOperator string
-		ActionsEnabled                                                                                       bool
-		AlarmActions, OKActions                                                                              []string
-		Dimensions                                                                                           []dimension
-		Period, EvaluationPeriods                                                                            int
-		Threshold                                                                                            float64
-		StateUpdatedTimestamp                                                                                time.Time
+		AlarmName, AlarmArn, StateValue, StateReason string
+		Namespace, MetricName, Statistic             string
+		ComparisonOperator                           string
+		ActionsEnabled                               bool
+		AlarmActions, OKActions                      []string
+		Dimensions                                   []dimension
+		Period, EvaluationPeriods                    int
+		Threshold                                    float64
+		StateUpdatedTimestamp                        time.Time
 	}
 	var described struct {
 		MetricAlarms    []alarm
