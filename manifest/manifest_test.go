@@ -62,6 +62,15 @@ func writeRepo(t testing.TB, files map[string]string) string {
 	return dir
 }
 
+// tagList returns n tags "prefix00: x, prefix01: x, ..." for a flow mapping.
+func tagList(prefix string, n int) string {
+	var tags []string
+	for i := range n {
+		tags = append(tags, fmt.Sprintf("%s%02d: x", prefix, i))
+	}
+	return strings.Join(tags, ", ")
+}
+
 // makeSpecial creates at p what spec says: "@symlink TARGET", "@fifo",
 // "@socket" or "@device" (a character device like /dev/null; skips the
 // test where mknod is not allowed).
@@ -139,7 +148,7 @@ func TestLoadErrors(t *testing.T) {
 		bigEnv += "      K" + strings.Repeat("x", 10) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ": " + strings.Repeat("v", 80) + "\n"
 	}
 	manyTags := "    tags:\n"
-	for i := range 51 {
+	for i := range 49 {
 		manyTags += "      t" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ": x\n"
 	}
 	tests := []struct {
@@ -244,7 +253,24 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "tags",
 			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n" + manyTags,
-			want: []string{`lamb.yaml:6:7: tags: 51 tags, more than Lambda's 50`},
+			want: []string{`lamb.yaml:6:7: tags: 49 tags: lamb writes 2 of Lambda's 50, so at most 48 are left`},
+		},
+		{
+			name: "tags over the limit merged",
+			yaml: "version: 1\ndefaults:\n  tags: {" + strings.Repeat("a", 0) + tagList("d", 30) + "}\nfunctions:\n  a:\n    package: ./functions/orders/create\n    tags: {" + tagList("f", 10) + "}\nstages:\n  prod:\n    tags: {" + tagList("s", 10) + "}\n",
+			want: []string{`lamb.yaml:5:3: function "a" (stage prod): 50 tags: lamb writes 2 of Lambda's 50, so at most 48 are left`},
+		},
+		{
+			name: "what a later command refuses",
+			yaml: "version: 1\ndefaults:\n  tags:\n    lamb:fingerprint: x\n    lambda: ok\n  environment: {DSN: \"a\\0b\", OK: fine}\nfunctions:\n  a:\n    package: ./functions/orders/create\n    files: [config/rates.json, ./config/rates.json, config/../config/rates.json]\nstages:\n  prod:\n    tags:\n      lamb:project: x\n    environment: {Z1: \"\\0\"}\n",
+			want: []string{
+				`lamb.yaml:4:5: tags: key "lamb:fingerprint": the lamb: prefix is reserved for lamb's own tags`,
+				`lamb.yaml:6:17: environment: value of "DSN" contains NUL`,
+				`lamb.yaml:10:32: files: "./config/rates.json" is listed twice (first at lamb.yaml:10:13)`,
+				`lamb.yaml:10:53: files: "config/../config/rates.json" is listed twice (first at lamb.yaml:10:13)`,
+				`lamb.yaml:14:7: tags: key "lamb:project": the lamb: prefix is reserved for lamb's own tags`,
+				`lamb.yaml:15:19: environment: value of "Z1" contains NUL`,
+			},
 		},
 		{
 			name: "tag key and value length",
@@ -470,7 +496,7 @@ functions:
     architecture: x86_64
     environment: {TABLE: orders, LOG_LEVEL: debug}
     tags: {svc: orders}
-    files: [config/rates.json, ./config/../config/rates.json]
+    files: [config/rates.json, ./functions/orders/create/main.go]
     build: {tags: [extra], env: {GOFLAGS: -mod=mod}}
 discover:
   - packages: ./functions/...
@@ -508,7 +534,7 @@ func TestLoadResolves(t *testing.T) {
 		f.Memory, f.Timeout, f.Architecture = 512, 10, "x86_64"
 		f.Environment = map[string]string{"LOG_LEVEL": "debug", "PORT": "8080", "TABLE": "orders"}
 		f.Tags = map[string]string{"team": "core", "svc": "orders"}
-		f.Files = []string{"config/rates.json", "config/rates.json"}
+		f.Files = []string{"config/rates.json", "functions/orders/create/main.go"}
 		f.Build = Build{Tags: []string{"extra"}, LDFlags: "-s -w", Env: map[string]string{"CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}}
 	})
 	prod := func(f Function) Function {

@@ -171,11 +171,18 @@ func (r *resolver) explicit(m *rawManifest) []candidate {
 				c.dir = dir
 			}
 		}
+		first := map[string]Pos{}
 		for _, s := range f.Files.Items {
 			clean, ok := r.relPath(s, "files:")
 			if !ok {
 				continue
 			}
+			if p, dup := first[clean]; dup {
+				// The zip would have the entry twice: the build refuses it.
+				r.errorf(s.Pos, "files: %q is listed twice (first at %s)", s.Value, p)
+				continue
+			}
+			first[clean] = s.Pos
 			fi, err := os.Stat(filepath.Join(r.root, filepath.FromSlash(clean)))
 			switch {
 			case err != nil:
@@ -426,9 +433,9 @@ func (r *resolver) resolve(m *rawManifest, sel *rawStage) []Function {
 				envReported = true
 				r.errorf(c.pos, "function %q%s: environment is %d bytes as JSON, more than Lambda's 4 KB limit (%d)", c.key, in, n, lambdaspec.EnvironmentLimit)
 			}
-			if n := len(f.Tags); n > lambdaspec.MaxTags && !tagsReported && !partOver(m, c, st, tagsField) {
+			if n := len(f.Tags); n > tagsLeft && !tagsReported && !partOver(m, c, st, tagsField) {
 				tagsReported = true
-				r.errorf(c.pos, "function %q%s: %d tags, more than Lambda's %d", c.key, in, n, lambdaspec.MaxTags)
+				r.errorf(c.pos, "function %q%s: %s", c.key, in, tagCountMsg(n))
 			}
 			if st == sel && c.dir != "" {
 				out = append(out, f)

@@ -40,6 +40,23 @@ var (
 	buildTagRE    = regexp.MustCompile(`^!?[a-zA-Z0-9_.]+$`)
 )
 
+// TagPrefix starts the keys of the tags lamb writes itself on every
+// function it deploys (lamb:fingerprint, lamb:code-sha256): a manifest may
+// not set tags with it.
+const TagPrefix = "lamb:"
+
+// lambTags is how many tags lamb writes on every function.
+const lambTags = 2
+
+// tagsLeft is how many tags a function may set in the manifest: Lambda's
+// limit less lamb's own.
+const tagsLeft = lambdaspec.MaxTags - lambTags
+
+// tagCountMsg words a tag count over tagsLeft.
+func tagCountMsg(n int) string {
+	return fmt.Sprintf("%d tags: lamb writes %d of Lambda's %d, so at most %d are left", n, lambTags, lambdaspec.MaxTags, tagsLeft)
+}
+
 // reservedEnv are the environment keys Lambda sets itself and refuses in a
 // function's configuration.
 var reservedEnv = map[string]bool{
@@ -194,6 +211,10 @@ func (d *decoder) validateEnv(m *strMap) {
 			d.errorf(e.KeyPos, "environment: key %q must match [a-zA-Z][a-zA-Z0-9_]+", e.Key)
 		case reservedEnv[e.Key]:
 			d.errorf(e.KeyPos, "environment: key %q is reserved by Lambda", e.Key)
+		case strings.Contains(e.Value, "\x00"):
+			// Accepted by Lambda's API, but no process can be given it:
+			// every invoke would fail.
+			d.errorf(e.KeyPos, "environment: value of %q contains NUL", e.Key)
 		}
 	}
 	if n := envSize(m.Entries); n > lambdaspec.EnvironmentLimit {
@@ -213,14 +234,16 @@ func (d *decoder) validateTags(m *strMap) {
 			d.errorf(e.KeyPos, "tags: key %q is %d characters, more than %d", e.Key, len(e.Key), maxTagKeyLen)
 		case strings.HasPrefix(strings.ToLower(e.Key), "aws:"):
 			d.errorf(e.KeyPos, "tags: key %q: the aws: prefix is reserved", e.Key)
+		case strings.HasPrefix(e.Key, TagPrefix):
+			d.errorf(e.KeyPos, "tags: key %q: the %s prefix is reserved for lamb's own tags", e.Key, TagPrefix)
 		}
 		if len(e.Value) > maxTagValLen {
 			d.errorf(e.KeyPos, "tags: value of %q is %d characters, more than %d", e.Key, len(e.Value), maxTagValLen)
 		}
 	}
-	if len(m.Entries) > lambdaspec.MaxTags {
+	if len(m.Entries) > tagsLeft {
 		m.over = true
-		d.errorf(m.Pos, "tags: %d tags, more than Lambda's %d", len(m.Entries), lambdaspec.MaxTags)
+		d.errorf(m.Pos, "tags: %s", tagCountMsg(len(m.Entries)))
 	}
 }
 
