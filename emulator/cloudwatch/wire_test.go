@@ -119,6 +119,8 @@ func TestWire(t *testing.T) {
 		{"query empty list", "/", map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
 			"Action=DescribeAlarms&Version=2010-08-01&AlarmNames=", 200,
 			`<DescribeAlarmsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><DescribeAlarmsResult><MetricAlarms/><CompositeAlarms/></DescribeAlarmsResult><ResponseMetadata><RequestId>`},
+		{"query key too long to be a member", "/", map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			"Action=DescribeAlarms&Version=2010-08-01&" + strings.Repeat("AlarmNames.", 50000) + "=x", 200, "<MetricAlarms/>"},
 		{"query unit output", "/", map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
 			"Action=PutMetricData&Version=2010-08-01&Namespace=app&MetricData.member.1.MetricName=n&MetricData.member.1.Value=1", 200,
 			`<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata><RequestId>`},
