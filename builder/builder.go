@@ -45,6 +45,12 @@ const (
 type Target struct {
 	Function    manifest.Function
 	Fingerprint string
+	// Files is the content of the function's files: entries the
+	// fingerprint covers: path → hex SHA-256 (graph's Inputs.Files). When
+	// set, a file whose content differs (it changed after fingerprinting)
+	// fails the function, so that no zip is cached under a fingerprint that
+	// does not cover what it holds. nil checks nothing.
+	Files map[string]string
 }
 
 // Artifact is a built zip.
@@ -290,7 +296,7 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 			}
 			if m, ok := b.cacheGet(key, dist); ok {
 				arts[i] = artifactOf(t, dist, m, true)
-				b.record(st, t, key, arts[i], fnState{})
+				b.record(st, t, key, arts[i], "")
 				continue
 			}
 		}
@@ -426,17 +432,21 @@ func (b *Builder) fromDist(st *state, t Target, key, dist string) (Artifact, boo
 	return artifactOf(t, dist, cacheMeta{Size: s.Size, BinarySize: s.BinarySize, CodeSha256: s.CodeSha256}, true), true
 }
 
-// record notes in st that a's zip is in the dist directory.
-func (b *Builder) record(st *state, t Target, key string, a Artifact, inputs fnState) {
+// record notes in st that a's zip is in the dist directory, holding the
+// content inputs (inputsDigest; "" when it came from a cache).
+func (b *Builder) record(st *state, t Target, key string, a Artifact, inputs string) {
 	zs, _ := statOf(a.Path)
-	inputs.Key = key
-	inputs.Fingerprint = t.Fingerprint
-	inputs.ZipStat = zs
-	inputs.Size = a.Size
-	inputs.BinarySize = a.BinarySize
-	inputs.CodeSha256 = a.CodeSha256
+	s := fnState{
+		Key:         key,
+		Fingerprint: t.Fingerprint,
+		ZipStat:     zs,
+		Size:        a.Size,
+		BinarySize:  a.BinarySize,
+		CodeSha256:  a.CodeSha256,
+		Inputs:      inputs,
+	}
 	b.mu.Lock()
-	st.Zips[a.Path] = inputs
+	st.Zips[a.Path] = s
 	b.mu.Unlock()
 }
 
@@ -656,64 +666,68 @@ func contains(list []string, s string) bool {
 }
 
 // zipJob zips the binary of j with its files into the dist directory,
-// unless the zip there was made from the same binary and files.
+// unless the zip there holds the same content: every entry is compared by
+// its SHA-256, never by size or modification time.
 func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 	fn := j.t.Function
 	dist := b.distPath(fn.Name)
-	bs, err := statOf(j.binary)
+	entries := append([]ZipFile{{Name: "bootstrap", Src: j.binary, Mode: 0o755}}, j.files...)
+	in, err := hashEntries(entries)
 	if err != nil {
-		j.err = fmt.Errorf("go build %s: no binary: %w", j.pkg, err)
+		if _, serr := os.Stat(j.binary); serr != nil {
+			err = fmt.Errorf("go build %s: no binary: %w", j.pkg, serr)
+		} else {
+			err = fmt.Errorf("files: %w", err)
+		}
+		j.err = err
 		return
 	}
-	total := bs.Size
-	var sig strings.Builder
-	for _, f := range j.files {
-		fs, err := statOf(f.Src)
-		if err != nil {
-			j.err = fmt.Errorf("files: %s: %w", f.Name, err)
-			return
+	var total, binSize int64
+	for _, e := range in {
+		total += e.size
+		if e.name == "bootstrap" {
+			binSize = e.size
 		}
-		total += fs.Size
-		fmt.Fprintf(&sig, "%s %s %d %d\n", f.Name, f.Src, fs.Size, fs.MTime)
 	}
 	if total >= UnzippedLimit {
 		j.err = fmt.Errorf("unzipped size %d bytes reaches Lambda's limit of %d bytes", total, UnzippedLimit)
 		return
 	}
-	// The go command updates the mtime of an output it did not relink, so
-	// only the binary's bytes tell whether it changed.
-	binSum, err := fileSha256(j.binary)
-	if err != nil {
+	// A cache entry holds only the content its fingerprint covers.
+	if err := checkFingerprinted(j.t.Files, in); err != nil {
 		j.err = err
 		return
 	}
-	inputs := fnState{Binary: j.binary, BinSum: binSum, FilesSig: sig.String(), ZipSig: zipSig}
+	digest := inputsDigest(zipSig, in)
 
 	b.mu.Lock()
 	prev, ok := st.Zips[dist]
 	b.mu.Unlock()
-	if ok && prev.Binary == inputs.Binary && prev.BinSum == binSum && prev.FilesSig == inputs.FilesSig &&
-		prev.ZipSig == zipSig {
+	if ok && prev.Inputs == digest {
 		if zs, err := statOf(dist); err == nil && zs == prev.ZipStat {
-			// The go command did not relink: the zip is up to date.
+			// The same content: the zip is up to date.
 			j.art = artifactOf(j.t, dist, cacheMeta{Size: prev.Size, BinarySize: prev.BinarySize, CodeSha256: prev.CodeSha256}, false)
-			b.record(st, j.t, j.key, j.art, inputs)
+			b.record(st, j.t, j.key, j.art, digest)
 			b.store(j)
 			return
 		}
 	}
 
-	entries := append([]ZipFile{{Name: "bootstrap", Src: j.binary, Mode: 0o755}}, j.files...)
-	sum, size, err := writeZipFile(dist, entries, mtime)
+	sum, size, z, err := writeZipFile(dist, entries, mtime)
 	if err != nil {
 		j.err = err
+		return
+	}
+	if name, ok := sameContent(in, z); !ok {
+		os.Remove(dist)
+		j.err = fmt.Errorf("files: %s changed while it was being zipped: run lamb again", name)
 		return
 	}
 	if size > DirectUploadLimit {
 		b.progress("warning: %s: zip is %d bytes, over the %d-byte direct upload limit: it will be uploaded through S3", fn.Name, size, DirectUploadLimit)
 	}
-	j.art = artifactOf(j.t, dist, cacheMeta{Size: size, BinarySize: bs.Size, CodeSha256: sum}, false)
-	b.record(st, j.t, j.key, j.art, inputs)
+	j.art = artifactOf(j.t, dist, cacheMeta{Size: size, BinarySize: binSize, CodeSha256: sum}, false)
+	b.record(st, j.t, j.key, j.art, digest)
 	b.store(j)
 }
 
@@ -734,15 +748,15 @@ func (b *Builder) store(j *job) {
 }
 
 // writeZipFile writes the zip of entries to dst through a temporary file,
-// returning its base64 SHA-256 and size.
-func writeZipFile(dst string, entries []ZipFile, mtime time.Time) (string, int64, error) {
+// returning its base64 SHA-256 and size, and what it zipped.
+func writeZipFile(dst string, entries []ZipFile, mtime time.Time) (string, int64, zipped, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*.zip")
 	if err != nil {
-		return "", 0, err
+		return "", 0, zipped{}, err
 	}
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(tmp, h)}
-	_, err = WriteZip(cw, entries, mtime)
+	z, err := writeZip(cw, entries, mtime)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -751,9 +765,9 @@ func writeZipFile(dst string, entries []ZipFile, mtime time.Time) (string, int64
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return "", 0, err
+		return "", 0, zipped{}, err
 	}
-	return base64.StdEncoding.EncodeToString(h.Sum(nil)), cw.n, nil
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), cw.n, z, nil
 }
 
 type countWriter struct {
@@ -822,7 +836,7 @@ func (b *Builder) fromRemote(ctx context.Context, st *state, todo []*job, arts [
 				return
 			}
 			arts[j.i] = artifactOf(j.t, dist, m, true)
-			b.record(st, j.t, j.key, arts[j.i], fnState{})
+			b.record(st, j.t, j.key, arts[j.i], "")
 			if err := b.cachePut(j.key, dist, m); err != nil {
 				b.progress("warning: %s: artifact cache: %v", j.t.Function.Name, err)
 			}

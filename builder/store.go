@@ -156,7 +156,7 @@ type state struct {
 	Zips map[string]fnState `json:"zips"`
 }
 
-const stateVersion = 2
+const stateVersion = 3
 
 // fnState is the record of one zip in a dist directory.
 type fnState struct {
@@ -166,12 +166,10 @@ type fnState struct {
 	Size        int64   `json:"size"`
 	BinarySize  int64   `json:"binary_size"`
 	CodeSha256  string  `json:"code_sha256"`
-	// The inputs the zip was made from: the go command's output binary and
-	// the manifest files, with the zip layout and timestamp.
-	Binary   string `json:"binary"`
-	BinSum   string `json:"binary_sha256"`
-	FilesSig string `json:"files_sig"`
-	ZipSig   string `json:"zip_sig"`
+	// Inputs is what the zip holds, by content (inputsDigest): the zip
+	// format and timestamp and each entry's name, mode and SHA-256. Never
+	// sizes or modification times.
+	Inputs string `json:"inputs"`
 }
 
 func loadState(p string) *state {

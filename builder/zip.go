@@ -3,6 +3,7 @@ package builder
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -85,28 +86,42 @@ func getFlate(w io.Writer) *flate.Writer {
 // descriptor, so the same inputs always give the same bytes. It returns the
 // total uncompressed size.
 func WriteZip(w io.Writer, files []ZipFile, mtime time.Time) (int64, error) {
+	z, err := writeZip(w, files, mtime)
+	return z.total, err
+}
+
+// zipped is what writeZip put in a zip.
+type zipped struct {
+	total int64
+	// sums are the SHA-256 of each entry's content as it was read and
+	// zipped, by entry name.
+	sums map[string][sha256.Size]byte
+}
+
+func writeZip(w io.Writer, files []ZipFile, mtime time.Time) (zipped, error) {
 	files = append([]ZipFile(nil), files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	date, tim := msDosTime(mtime.UTC())
 	zw := zip.NewWriter(w)
-	var total int64
+	z := zipped{sums: map[string][sha256.Size]byte{}}
 	var buf bytes.Buffer
 	for i, f := range files {
 		if i > 0 && files[i-1].Name == f.Name {
-			return 0, fmt.Errorf("zip: duplicate entry %s", f.Name)
+			return zipped{}, fmt.Errorf("zip: duplicate entry %s", f.Name)
 		}
 		buf.Reset()
-		crc, n, method, err := compressFile(&buf, f.Src)
+		c, err := compressFile(&buf, f.Src)
 		if err != nil {
-			return 0, err
+			return zipped{}, err
 		}
-		total += n
+		z.total += c.n
+		z.sums[f.Name] = c.sum
 		fh := &zip.FileHeader{
 			Name:               f.Name,
-			Method:             method,
-			CRC32:              crc,
+			Method:             c.method,
+			CRC32:              c.crc,
 			CompressedSize64:   uint64(buf.Len()),
-			UncompressedSize64: uint64(n),
+			UncompressedSize64: uint64(c.n),
 			// The MS-DOS fields, not Modified: Modified makes archive/zip add
 			// an extended-timestamp extra field, which we keep out of the zip.
 			//lint:ignore SA1019 deliberate, see above
@@ -119,28 +134,35 @@ func WriteZip(w io.Writer, files []ZipFile, mtime time.Time) (int64, error) {
 		fh.ReaderVersion = 20
 		zw2, err := zw.CreateRaw(fh)
 		if err != nil {
-			return 0, fmt.Errorf("zip %s: %w", f.Name, err)
+			return zipped{}, fmt.Errorf("zip %s: %w", f.Name, err)
 		}
 		if _, err := zw2.Write(buf.Bytes()); err != nil {
-			return 0, fmt.Errorf("zip %s: %w", f.Name, err)
+			return zipped{}, fmt.Errorf("zip %s: %w", f.Name, err)
 		}
 	}
 	if err := zw.Close(); err != nil {
-		return 0, fmt.Errorf("zip: %w", err)
+		return zipped{}, fmt.Errorf("zip: %w", err)
 	}
-	return total, nil
+	return z, nil
+}
+
+// compressed is one entry compressFile wrote.
+type compressed struct {
+	crc    uint32
+	sum    [sha256.Size]byte // of the content
+	n      int64             // content size
+	method uint16
 }
 
 // compressFile deflates the file src into buf, falling back to storing it
 // when deflate does not make it smaller.
-func compressFile(buf *bytes.Buffer, src string) (crc uint32, n int64, method uint16, err error) {
+func compressFile(buf *bytes.Buffer, src string) (compressed, error) {
 	data, err := os.ReadFile(src)
 	if err != nil {
-		return 0, 0, 0, err
+		return compressed{}, err
 	}
-	crc = crc32.ChecksumIEEE(data)
-	n = int64(len(data))
-	if n > 0 {
+	c := compressed{crc: crc32.ChecksumIEEE(data), sum: sha256.Sum256(data), n: int64(len(data))}
+	if c.n > 0 {
 		buf.Grow(len(data) / 2)
 		fw := getFlate(buf)
 		_, err = fw.Write(data)
@@ -149,13 +171,15 @@ func compressFile(buf *bytes.Buffer, src string) (crc uint32, n int64, method ui
 		}
 		flatePool.Put(fw)
 		if err != nil {
-			return 0, 0, 0, fmt.Errorf("deflate %s: %w", src, err)
+			return compressed{}, fmt.Errorf("deflate %s: %w", src, err)
 		}
-		if int64(buf.Len()) < n {
-			return crc, n, zip.Deflate, nil
+		if int64(buf.Len()) < c.n {
+			c.method = zip.Deflate
+			return c, nil
 		}
 	}
 	buf.Reset()
 	buf.Write(data)
-	return crc, n, zip.Store, nil
+	c.method = zip.Store
+	return c, nil
 }

@@ -231,6 +231,8 @@ func TestRequestTooLarge(t *testing.T) {
 			}
 			// In-process: the limit is the server's, not the network's.
 			req := httptest.NewRequest(method, tt.path, strings.NewReader(tt.body()))
+			req.Host = "localhost"
+			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
 			h.s.ServeHTTP(rec, req)
 			resp := rec.Result()

@@ -52,6 +52,11 @@ type Options struct {
 	// Version is reported by GET /_lamb/info; default the main module's
 	// version from the build info, or "devel".
 	Version string
+	// AllowedHosts are more names the server may be called by, besides its
+	// own address and the loopback names (docs/emulator.md, "Who can call
+	// it"): "host" (any port) or "host:port". A reverse proxy's name, or
+	// the machine's name when it listens beyond loopback.
+	AllowedHosts []string
 }
 
 // Info is what GET /_lamb/info answers: it tells a client that the
@@ -317,6 +322,13 @@ var mutatingOps = map[string]bool{
 	"TagResource": true, "UntagResource": true, "DeleteFunction": true,
 }
 
+// opBody is the body each operation reads; the others read none.
+var opBody = map[string]bodyKind{
+	"CreateFunction": bodyJSON, "UpdateFunctionCode": bodyJSON, "UpdateFunctionConfiguration": bodyJSON,
+	"PublishVersion": bodyJSON, "CreateAlias": bodyJSON, "UpdateAlias": bodyJSON, "TagResource": bodyJSON,
+	"Invoke": bodyPayload,
+}
+
 // request is a routed API call.
 type request struct {
 	op       string
@@ -394,11 +406,20 @@ func (rw *recorder) Write(b []byte) (int, error) {
 // ServeHTTP answers the Lambda API, and lamb's own endpoints under /_lamb/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", newUUID())
+	req, ok := route(r)
+	kind := opBody[req.op]
+	if r.URL.Path == "/_lamb/faults" {
+		kind = bodyJSON
+	}
+	if e := s.check(r, kind); e != nil {
+		s.log.Warn("refused request", "method", r.Method, "path", r.URL.Path, "host", r.Host, "origin", r.Header.Get("Origin"), "reason", e.msg)
+		e.write(w)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/_lamb/") {
 		s.serveControl(w, r)
 		return
 	}
-	req, ok := route(r)
 	if !ok {
 		errf(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s %s", r.Method, r.URL.Path).write(w)
 		return

@@ -208,7 +208,7 @@ func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage str
 			extra = append(extra, "GOWORK="+gw)
 		}
 	}
-	prints, err := fingerprints(ctx, &bm, fns, extra)
+	prints, err := fingerprints(ctx, bm.Root, fns, extra)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

@@ -12,11 +12,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
 // version is mixed into every fingerprint; bump it when the contents of
 // Inputs change meaning, so old cached prints never compare equal.
-const version = "lamb-fingerprint-v1"
+const version = "lamb-fingerprint-v2"
 
 // Print is the fingerprint of one function.
 type Print struct {
@@ -52,21 +55,29 @@ type Inputs struct {
 	Files map[string]string `json:"files,omitempty"`
 }
 
-// Settings are the build settings that change a function's binary.
+// Settings are the build settings that change a function's binary: what
+// the go command that builds it runs with. They come from the function's
+// buildcfg.Config (manifest.Function.BuildConfig), the one home of how a
+// function is built, and from the go command itself.
 type Settings struct {
 	GOOS   string `json:"goos"`
 	GOARCH string `json:"goarch"`
-	// From the manifest.
-	Tags    []string          `json:"tags,omitempty"`
-	LDFlags string            `json:"ldflags,omitempty"`
-	GCFlags string            `json:"gcflags,omitempty"`
-	Env     map[string]string `json:"env,omitempty"`
-	// From the go environment (build env applied).
-	GOARM64      string `json:"goarm64,omitempty"`
-	GOAMD64      string `json:"goamd64,omitempty"`
-	GOEXPERIMENT string `json:"goexperiment,omitempty"`
-	GOFLAGS      string `json:"goflags,omitempty"`
-	GOFIPS140    string `json:"gofips140,omitempty"`
+	// Flags are the go build flags (buildcfg.Config.Flags): -trimpath,
+	// -buildvcs=false, -ldflags, -gcflags, -tags.
+	Flags []string `json:"flags"`
+	// Env is the environment lamb sets for the go command
+	// (buildcfg.Config.Overlay: CGO_ENABLED=0, the manifest's build env as
+	// written, GOOS and GOARCH, later entries winning), as the sorted
+	// KEY=VALUE values it ends up with.
+	Env []string `json:"env"`
+	// GoEnv are the go environment values that change a binary as the go
+	// command sees them with Env applied (buildcfg.ReadGoEnv: GOFLAGS
+	// reduced, GOAMD64, GOARM64, GOEXPERIMENT, GOFIPS140, CGO_ENABLED,
+	// and with cgo on CC, CXX, CGO_*FLAGS, PKG_CONFIG); the Go version is
+	// Inputs.Toolchain.
+	GoEnv map[string]string `json:"goenv,omitempty"`
+	// CC is the first line of the C compiler's --version with cgo on.
+	CC string `json:"cc,omitempty"`
 }
 
 // PackageInputs are the inputs of one repository package.
@@ -88,14 +99,11 @@ type PackageInputs struct {
 // ErrPackageNotFound reports that a function's package directory does not exist.
 var ErrPackageNotFound = errors.New("package not found")
 
-// FunctionError is the failure to fingerprint one function.
-type FunctionError struct {
-	Function string
-	Err      error
-}
-
-func (e *FunctionError) Error() string { return fmt.Sprintf("function %s: %v", e.Function, e.Err) }
-func (e *FunctionError) Unwrap() error { return e.Err }
+// FunctionError is the failure of one function: a *failure.Error with Op
+// "fingerprint". Use failure.FunctionOf.
+//
+// Deprecated: kept as an alias until cmd/lamb moves to failure.FunctionOf.
+type FunctionError = failure.Error
 
 // sum returns the fingerprint of in.
 func (in *Inputs) sum() string {
@@ -119,24 +127,12 @@ func Diff(old, new Print) []string {
 	var r []string
 	o, n := old.Inputs, new.Inputs
 	if o.Toolchain != n.Toolchain {
-		r = append(r, fmt.Sprintf("go version %s => %s", orNone(o.Toolchain), orNone(n.Toolchain)))
+		r = append(r, fmt.Sprintf("go version %s → %s", orNone(o.Toolchain), orNone(n.Toolchain)))
 	}
-	os, ns := o.Settings, n.Settings
-	if os.GOOS != ns.GOOS || os.GOARCH != ns.GOARCH || os.LDFlags != ns.LDFlags || os.GCFlags != ns.GCFlags ||
-		!equalStrings(os.Tags, ns.Tags) || !equalMaps(os.Env, ns.Env) {
-		r = append(r, "manifest build settings changed")
+	if old.Package != "" && new.Package != "" && old.Package != new.Package {
+		r = append(r, fmt.Sprintf("package %s → %s", old.Package, new.Package))
 	}
-	for _, v := range []struct{ name, a, b string }{
-		{"GOARM64", os.GOARM64, ns.GOARM64},
-		{"GOAMD64", os.GOAMD64, ns.GOAMD64},
-		{"GOEXPERIMENT", os.GOEXPERIMENT, ns.GOEXPERIMENT},
-		{"GOFLAGS", os.GOFLAGS, ns.GOFLAGS},
-		{"GOFIPS140", os.GOFIPS140, ns.GOFIPS140},
-	} {
-		if v.a != v.b && (os.GOARCH == ns.GOARCH || !strings.HasPrefix(v.name, "GOA")) {
-			r = append(r, fmt.Sprintf("build environment %s %q => %q", v.name, v.a, v.b))
-		}
-	}
+	r = append(r, settingsReasons(o.Settings, n.Settings)...)
 	for _, k := range unionKeys(o.Directives, n.Directives) {
 		a, b := o.Directives[k], n.Directives[k]
 		if a == b {
@@ -149,7 +145,7 @@ func Diff(old, new Print) []string {
 		if name == "go" {
 			name = "go directive"
 		}
-		r = append(r, fmt.Sprintf("%s%s %s => %s", prefix, name, orNone(a), orNone(b)))
+		r = append(r, fmt.Sprintf("%s%s %s → %s", prefix, name, orNone(a), orNone(b)))
 	}
 	for _, k := range unionKeys(o.Packages, n.Packages) {
 		a, aok := o.Packages[k]
@@ -173,7 +169,7 @@ func Diff(old, new Print) []string {
 		case !bok:
 			r = append(r, fmt.Sprintf("module %s removed", k))
 		case a != b:
-			r = append(r, fmt.Sprintf("module %s %s => %s", k, a, b))
+			r = append(r, fmt.Sprintf("module %s %s → %s", k, a, b))
 		}
 	}
 	r = append(r, fileReasons("files: ", o.Files, n.Files)...)
@@ -182,6 +178,109 @@ func Diff(old, new Print) []string {
 	}
 	sort.Strings(r)
 	return r
+}
+
+// settingsReasons explains a difference of build settings. The manifest's
+// build env values are not printed (a build env may carry a proxy URL);
+// the go environment's values are.
+func settingsReasons(o, n Settings) []string {
+	var r []string
+	if o.GOOS != n.GOOS {
+		r = append(r, fmt.Sprintf("GOOS %s → %s", orNone(o.GOOS), orNone(n.GOOS)))
+	}
+	archChanged := o.GOARCH != n.GOARCH
+	if archChanged {
+		r = append(r, fmt.Sprintf("architecture %s → %s", lambdaArch(o.GOARCH), lambdaArch(n.GOARCH)))
+	}
+	of, nf := flagValues(o.Flags), flagValues(n.Flags)
+	for _, k := range unionKeys(of, nf) {
+		a, aok := of[k]
+		b, bok := nf[k]
+		switch {
+		case !aok:
+			r = append(r, fmt.Sprintf("build flag %s added: %q", k, b))
+		case !bok:
+			r = append(r, fmt.Sprintf("build flag %s removed: %q", k, a))
+		case a != b:
+			r = append(r, fmt.Sprintf("build flag %s %q → %q", k, a, b))
+		}
+	}
+	cgoChanged := o.GoEnv["CGO_ENABLED"] != n.GoEnv["CGO_ENABLED"]
+	for _, k := range unionKeys(o.GoEnv, n.GoEnv) {
+		a, b := o.GoEnv[k], n.GoEnv[k]
+		if a == b || archChanged && archSpecific(k) || cgoChanged && cgoSpecific(k) {
+			continue // unchanged, or follows from the architecture or cgo
+		}
+		r = append(r, fmt.Sprintf("build environment %s %q → %q", k, a, b))
+	}
+	oe, ne := envValues(o.Env), envValues(n.Env)
+	for _, k := range unionKeys(oe, ne) {
+		a, aok := oe[k]
+		b, bok := ne[k]
+		if a == b && aok == bok || o.GoEnv[k] != n.GoEnv[k] || k == "GOOS" || k == "GOARCH" {
+			continue // unchanged, or explained by its go env value
+		}
+		switch {
+		case !aok:
+			r = append(r, "build.env "+k+" added")
+		case !bok:
+			r = append(r, "build.env "+k+" removed")
+		default:
+			r = append(r, "build.env "+k+" changed")
+		}
+	}
+	if o.CC != n.CC && !cgoChanged {
+		r = append(r, fmt.Sprintf("C compiler %q → %q", o.CC, n.CC))
+	}
+	return r
+}
+
+// archSpecific reports whether the go env variable k only means something
+// for one GOARCH (its change follows from an architecture change).
+func archSpecific(k string) bool {
+	switch k {
+	case "GOAMD64", "GOARM64", "GOARM", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM":
+		return true
+	}
+	return false
+}
+
+// cgoSpecific reports whether the go env variable k only means something
+// with cgo on (it is recorded only then).
+func cgoSpecific(k string) bool {
+	switch k {
+	case "CC", "CXX", "PKG_CONFIG":
+		return true
+	}
+	return strings.HasPrefix(k, "CGO_") && k != "CGO_ENABLED"
+}
+
+// lambdaArch names a GOARCH as the manifest does.
+func lambdaArch(goarch string) string {
+	if a, ok := lambdaspec.Arch(goarch); ok {
+		return a
+	}
+	return orNone(goarch)
+}
+
+// flagValues maps each go flag to its value ("" for a boolean flag).
+func flagValues(flags []string) map[string]string {
+	out := map[string]string{}
+	for _, f := range flags {
+		name, value, _ := strings.Cut(f, "=")
+		out[name] = value
+	}
+	return out
+}
+
+// envValues maps each variable of env to its effective (last) value.
+func envValues(env []string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		out[k] = v
+	}
+	return out
 }
 
 func fileReasons(prefix string, a, b map[string]string) []string {
@@ -221,28 +320,4 @@ func unionKeys[V any](a, b map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

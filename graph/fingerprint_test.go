@@ -3,12 +3,15 @@ package graph
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-multierror"
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -80,20 +83,23 @@ func TestFingerprintChanges(t *testing.T) {
 		{name: "amd64-only file", files: map[string]string{"internal/shared/x_amd64.go": "package shared\n"}},
 		{name: "assembly file", files: map[string]string{"internal/shared/x_arm64.s": "// asm\n"},
 			want: []string{"internal/shared: x_arm64.s added"}},
+		{name: "PGO profile of the main package", files: map[string]string{"functions/a/default.pgo": "profile"},
+			want: []string{"functions/a: default.pgo added"}},
+		{name: "PGO profile elsewhere", files: map[string]string{"internal/shared/default.pgo": "profile", "default.pgo": "profile"}},
 		{name: "code", files: map[string]string{"internal/shared/shared.go": "package shared\n\nfunc Greet() string { return \"hi\" }\n"},
 			want: []string{"internal/shared: shared.go changed"}},
 		{name: "go directive", files: map[string]string{"go.mod": "module example.com/r\n\ngo 1.25\n"},
-			want: []string{"go directive 1.26 => 1.25"}},
+			want: []string{"go directive 1.26 → 1.25"}},
 		{name: "toolchain and godebug", files: map[string]string{"go.mod": "module example.com/r\n\ngo 1.26\n\ntoolchain go1.26.8\n\ngodebug panicnil=1\n"},
-			want: []string{"godebug (none) => panicnil=1", "toolchain (none) => go1.26.8"}},
+			want: []string{"godebug (none) → panicnil=1", "toolchain (none) → go1.26.8"}},
 		{name: "ldflags", f: func(f *manifest.Function) { f.Build.LDFlags = "-X main.v=1" },
-			want: []string{"manifest build settings changed"}},
+			want: []string{`build flag -ldflags "-s -w" → "-s -w -X main.v=1"`}},
 		{name: "tags", f: func(f *manifest.Function) { f.Build.Tags = []string{"extra"} },
-			want: []string{"manifest build settings changed"}},
+			want: []string{`build flag -tags "lambda.norpc" → "extra,lambda.norpc"`}},
 		{name: "architecture", f: func(f *manifest.Function) { f.Architecture = "x86_64" },
-			want: []string{"manifest build settings changed"}},
+			want: []string{"architecture arm64 → x86_64"}},
 		{name: "build env", f: func(f *manifest.Function) { f.Build.Env = map[string]string{"GOFIPS140": "latest"} },
-			want: []string{`build environment GOFIPS140 "off" => "latest"`, "manifest build settings changed"}},
+			want: []string{`build environment GOFIPS140 "off" → "latest"`}},
 		{name: "runtime config is not code", f: func(f *manifest.Function) {
 			f.Memory, f.Timeout, f.Environment = 512, 30, map[string]string{"SECRET": "x"}
 		}},
@@ -165,11 +171,14 @@ func TestFingerprintErrors(t *testing.T) {
 	}
 	got := map[string]error{}
 	for _, e := range merr.Errors {
-		var fe *FunctionError
-		if !errors.As(e, &fe) {
-			t.Fatalf("error %v is not a *FunctionError", e)
+		name, ok := failure.FunctionOf(e)
+		if !ok {
+			t.Fatalf("error %v is not a *failure.Error", e)
 		}
-		got[fe.Function] = fe
+		if !strings.HasPrefix(e.Error(), name+": fingerprint: ") {
+			t.Errorf("error %q does not start with %q", e, name+": fingerprint: ")
+		}
+		got[name] = e
 	}
 	if !errors.Is(got["missing"], ErrPackageNotFound) {
 		t.Errorf("missing: %v, want ErrPackageNotFound", got["missing"])
@@ -198,7 +207,7 @@ func TestDiff(t *testing.T) {
 	}}
 	new := Print{Fingerprint: "2", Inputs: Inputs{
 		Toolchain:  "go1.26.2",
-		Settings:   Settings{GOFLAGS: "-mod=vendor"},
+		Settings:   Settings{GoEnv: map[string]string{"GOFLAGS": "-mod=vendor"}},
 		Directives: map[string]string{"go": "1.26", "example.com/m: go": "1.24", "toolchain": "go1.26.2"},
 		Packages: map[string]PackageInputs{
 			"example.com/r/internal/auth": {Name: "internal/auth", Files: map[string]string{"auth.go": "X", "token.go": "t"}, Embeds: map[string]string{"templates/mail.txt": "M"}},
@@ -208,38 +217,27 @@ func TestDiff(t *testing.T) {
 		Files:   map[string]string{"config/rates.json": "b", "config/new.json": "c"},
 	}}
 	want := []string{
-		`build environment GOFLAGS "" => "-mod=vendor"`,
+		`build environment GOFLAGS "" → "-mod=vendor"`,
 		"files: config/new.json added",
 		"files: config/rates.json changed",
-		"go directive 1.25 => 1.26",
-		"go version go1.26.1 => go1.26.2",
+		"go directive 1.25 → 1.26",
+		"go version go1.26.1 → go1.26.2",
 		"internal/auth: auth.go changed",
 		"internal/auth: embedded file templates/mail.txt changed",
 		"internal/auth: old.go removed",
 		"internal/auth: token.go added",
 		"module github.com/x/new added",
 		"module github.com/x/old removed",
-		"module github.com/x/y v1.0.0 => v1.1.0",
+		"module github.com/x/y v1.0.0 → v1.1.0",
 		"package internal/gone removed from closure",
 		"package internal/x added to closure",
-		"toolchain (none) => go1.26.2",
+		"toolchain (none) → go1.26.2",
 	}
 	if diff := cmp.Diff(want, Diff(old, new)); diff != "" {
 		t.Errorf("Diff (-want +got):\n%s", diff)
 	}
 	if got := Diff(new, new); got != nil {
 		t.Errorf("Diff of equal prints = %q", got)
-	}
-}
-
-func TestFindModRootStopsAtRepo(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"go.mod": "module x\n", "repo/.git/HEAD": "x", "repo/a/b.txt": "x"})
-	if got, err := findModRoot(filepath.Join(dir, "repo", "a")); err == nil {
-		t.Errorf("findModRoot escaped the repository: %s", got)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -332,13 +330,75 @@ func TestFingerprintGOFLAGS(t *testing.T) {
 	}{
 		{"-buildvcs=false -trimpath -modcacherw -p=1", nil},
 		{"-buildvcs=true", nil},
-		{"-mod=mod", []string{`build environment GOFLAGS "" => "-mod=mod"`}},
-		{"-buildvcs=false -ldflags=-X=main.v=1", []string{`build environment GOFLAGS "" => "-ldflags=-X=main.v=1"`}},
+		{"-mod=mod", []string{`build environment GOFLAGS "" → "-mod=mod"`}},
+		{"-buildvcs=false -ldflags=-X=main.v=1", []string{`build environment GOFLAGS "" → "-ldflags=-X=main.v=1"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.goflags, func(t *testing.T) {
 			t.Setenv("GOFLAGS", tt.goflags)
 			got := prints(t, dir, fn("a"))[0]
+			if diff := cmp.Diff(tt.want, Diff(base, got)); diff != "" {
+				t.Errorf("reasons (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFingerprintCgoBuildEnv is issue 10's miss: an x86_64 function with
+// build.env CGO_ENABLED=1 compiles mode_cgo.go, not mode_nocgo.go, so an
+// edit of mode_cgo.go must change its fingerprint.
+func TestFingerprintCgoBuildEnv(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"functions/pricing/main.go":       "package main\n\nfunc main() { println(mode) }\n",
+		"functions/pricing/mode_cgo.go":   "//go:build cgo\n\npackage main\n\nconst mode = \"cgo\"\n",
+		"functions/pricing/mode_nocgo.go": "//go:build !cgo\n\npackage main\n\nconst mode = \"nocgo\"\n",
+	}
+	f := manifest.Function{Name: "pricing", Key: "pricing", Package: "./functions/pricing", Dir: "functions/pricing",
+		Architecture: "x86_64", Build: manifest.Build{Env: map[string]string{"CGO_ENABLED": "1"}}}
+	before := prints(t, newRepo(t, files), f)[0]
+	files["functions/pricing/mode_cgo.go"] = "//go:build cgo\n\npackage main\n\nconst mode = \"cgo v2\"\n"
+	after := prints(t, newRepo(t, files), f)[0]
+	if before.Fingerprint == after.Fingerprint {
+		t.Fatalf("editing mode_cgo.go of a CGO_ENABLED=1 function left its fingerprint unchanged")
+	}
+	want := []string{"functions/pricing: mode_cgo.go changed"}
+	if diff := cmp.Diff(want, Diff(before, after)); diff != "" {
+		t.Errorf("reasons (-want +got):\n%s", diff)
+	}
+}
+
+// TestFingerprintCompilerInputs: every file the toolchain reads for a
+// package is an input — assembly, .syso objects, and with cgo the C
+// sources and headers of the package.
+func TestFingerprintCompilerInputs(t *testing.T) {
+	t.Parallel()
+	cgoPkg := map[string]string{
+		"internal/shared/c.go":     "package shared\n\n// #include \"helper.h\"\nimport \"C\"\n\nfunc Answer() int { return int(C.answer()) }\n",
+		"internal/shared/helper.h": "int answer(void);\n",
+		"internal/shared/helper.c": "#include \"helper.h\"\nint answer(void) { return 42; }\n",
+	}
+	f := fn("a")
+	f.Architecture = "x86_64"
+	f.Build.Env = map[string]string{"CGO_ENABLED": "1"}
+	base := prints(t, newRepo(t, cgoPkg), f)[0]
+	tests := []struct {
+		file, content string
+		want          []string
+	}{
+		{"internal/shared/helper.c", "#include \"helper.h\"\nint answer(void) { return 43; }\n", []string{"internal/shared: helper.c changed"}},
+		{"internal/shared/helper.h", "int answer(void);\n#define X 1\n", []string{"internal/shared: helper.h changed"}},
+		{"internal/shared/x.syso", "object", []string{"internal/shared: x.syso added"}},
+		{"internal/shared/x_amd64.s", "// asm\n", []string{"internal/shared: x_amd64.s added"}},
+		{"internal/shared/x_arm64.s", "// asm\n", nil},
+		{"internal/shared/notes.txt", "notes\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			files := maps.Clone(cgoPkg)
+			files[tt.file] = tt.content
+			got := prints(t, newRepo(t, files), f)[0]
 			if diff := cmp.Diff(tt.want, Diff(base, got)); diff != "" {
 				t.Errorf("reasons (-want +got):\n%s", diff)
 			}

@@ -1,25 +1,25 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
-	"github.com/hashicorp/go-multierror"
+	"github.com/lambctl/lamb/internal/buildcfg"
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/manifest"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/sync/errgroup"
@@ -29,133 +29,65 @@ import (
 // missing is the hash recorded for a manifest file that does not exist.
 const missing = "missing"
 
+// pgoProfile is the profile the go command applies to a main package
+// (-pgo=auto, the default) when its directory has one.
+const pgoProfile = "default.pgo"
+
 // loadMode is what a fingerprint needs from go/packages: no syntax, no types.
 const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedEmbedFiles |
 	packages.NeedImports | packages.NeedDeps | packages.NeedModule
 
-// config is one distinct build configuration: one package load.
-type config struct {
-	modRoot string   // absolute directory of the go.mod the packages belong to
-	goarch  string   // target GOARCH
-	tags    []string // sorted, lambda.norpc included
-	env     []string // sorted KEY=VALUE of the manifest's build env
-	extra   []string // environment lamb itself adds (GOWORK of a base worktree)
+// group is one package load: the functions of one module built with one
+// configuration.
+type group struct {
+	cfg  buildcfg.Config
+	mod  buildcfg.Module
+	idx  []int    // indexes into fns
+	dirs []string // absolute package directories, parallel to idx
 }
 
-func (c config) key() string {
-	return strings.Join([]string{c.modRoot, c.goarch, strings.Join(c.tags, ","), strings.Join(c.env, "\x00")}, "\x01")
-}
-
-// environ returns the environment of the go command for c.
-func (c config) environ() []string {
-	env := append(os.Environ(), c.extra...)
-	env = append(env, c.env...)
-	return append(env, "GOOS=linux", "GOARCH="+c.goarch, "CGO_ENABLED=0")
-}
-
-// goEnv is what lamb reads from `go env` for one configuration.
-type goEnv struct {
-	GOVERSION, GOWORK, GOFLAGS, GOARM64, GOAMD64, GOEXPERIMENT, GOFIPS140 string
-}
-
-func readGoEnv(ctx context.Context, dir string, env []string) (goEnv, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", "-json", "GOVERSION", "GOWORK", "GOFLAGS", "GOARM64", "GOAMD64", "GOEXPERIMENT", "GOFIPS140")
-	cmd.Dir = dir
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return goEnv{}, fmt.Errorf("go env in %s: %w: %s", dir, err, strings.TrimSpace(stderr.String()))
-	}
-	var e goEnv
-	if err := json.Unmarshal(out, &e); err != nil {
-		return goEnv{}, fmt.Errorf("go env in %s: %w", dir, err)
-	}
-	return e, nil
-}
-
-// findModRoot returns the closest directory at or above dir with a go.mod,
-// not looking above the top of the git repository (a directory with .git).
-func findModRoot(dir string) (string, error) {
-	for d := dir; ; {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		_, gerr := os.Lstat(filepath.Join(d, ".git"))
-		if parent == d || gerr == nil {
-			return "", fmt.Errorf("no go.mod at or above %s", dir)
-		}
-		d = parent
-	}
-}
-
-func configFor(root string, f manifest.Function, extraEnv []string) (config, string, error) {
-	dir := filepath.Join(root, filepath.FromSlash(f.Dir))
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return config{}, "", fmt.Errorf("%s: %w", f.Dir, ErrPackageNotFound)
-	}
-	modRoot, err := findModRoot(dir)
-	if err != nil {
-		return config{}, "", err
-	}
-	tags := []string{"lambda.norpc"}
-	for _, t := range f.Build.Tags {
-		if t != "" && !contains(tags, t) {
-			tags = append(tags, t)
-		}
-	}
-	sort.Strings(tags)
-	var env []string
-	for k, v := range f.Build.Env {
-		env = append(env, k+"="+v)
-	}
-	sort.Strings(env)
-	return config{modRoot: modRoot, goarch: f.GOARCH(), tags: tags, env: env, extra: extraEnv}, dir, nil
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-// Fingerprints loads the package graph once per distinct build configuration
-// (GOOS=linux, the function's GOARCH, CGO_ENABLED=0, tags lambda.norpc plus
-// the manifest's, the build env) and returns one Print per function, in the
-// order of fns. Failures are returned as *FunctionError values aggregated in
-// a multierror; the Prints of the other functions are still returned (a
+// Fingerprints loads the package graph once per distinct build
+// configuration (manifest.Function.BuildConfig: architecture, tags, flags,
+// build env) and module, with the environment and flags the build runs
+// with, and returns one Print per function, in the order of fns. Failures
+// are *failure.Error values (Op "fingerprint") aggregated by
+// failure.Append; the Prints of the other functions are still returned (a
 // failed function's Print has only its Function set).
 func Fingerprints(ctx context.Context, m *manifest.Manifest, fns []manifest.Function) ([]Print, error) {
-	return fingerprints(ctx, m, fns, nil)
+	return fingerprints(ctx, m.Root, fns, nil)
 }
 
-// fingerprints is Fingerprints with extra environment for the go command.
-func fingerprints(ctx context.Context, m *manifest.Manifest, fns []manifest.Function, extraEnv []string) ([]Print, error) {
+// fail is the failure of one function to fingerprint.
+func fail(function string, err error) error { return failure.New(function, "fingerprint", err) }
+
+// fingerprints is Fingerprints of the tree at root, with extra environment
+// for every go command (buildcfg.Config.Environ's extra).
+func fingerprints(ctx context.Context, root string, fns []manifest.Function, extraEnv []string) ([]Print, error) {
 	prints := make([]Print, len(fns))
 	errs := make([]error, len(fns))
-	type group struct {
-		cfg  config
-		idx  []int    // indexes into fns
-		dirs []string // absolute package directories, parallel to idx
-	}
 	groups := map[string]*group{}
 	var order []string
 	for i, f := range fns {
 		prints[i].Function = f.Name
-		cfg, dir, err := configFor(m.Root, f, extraEnv)
+		cfg, err := f.BuildConfig()
 		if err != nil {
-			errs[i] = &FunctionError{Function: f.Name, Err: err}
+			errs[i] = fail(f.Name, err)
 			continue
 		}
-		k := cfg.key()
+		dir := filepath.Join(root, filepath.FromSlash(f.Dir))
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			errs[i] = fail(f.Name, fmt.Errorf("%s: %w", f.Dir, ErrPackageNotFound))
+			continue
+		}
+		mod, err := buildcfg.FindModule(dir)
+		if err != nil {
+			errs[i] = fail(f.Name, err)
+			continue
+		}
+		k := cfg.Key() + "\x02" + mod.Dir
 		g := groups[k]
 		if g == nil {
-			g = &group{cfg: cfg}
+			g = &group{cfg: cfg, mod: mod}
 			groups[k] = g
 			order = append(order, k)
 		}
@@ -169,23 +101,17 @@ func fingerprints(ctx context.Context, m *manifest.Manifest, fns []manifest.Func
 	for _, k := range order {
 		g := groups[k]
 		eg.Go(func() error {
-			ps, fail := loadGroup(ctx, g.cfg, g.dirs, hashes)
+			ps, failed := loadGroup(ctx, g, extraEnv, hashes)
 			for j, i := range g.idx {
-				if fail[j] != nil {
-					errs[i] = &FunctionError{Function: fns[i].Name, Err: fail[j]}
+				if failed[j] != nil {
+					errs[i] = fail(fns[i].Name, failed[j])
 					continue
 				}
 				p := ps[j]
 				p.Function = fns[i].Name
-				p.Inputs.Settings.Tags = append([]string(nil), g.cfg.tags...)
-				p.Inputs.Settings.LDFlags = fns[i].Build.LDFlags
-				p.Inputs.Settings.GCFlags = fns[i].Build.GCFlags
-				if len(fns[i].Build.Env) > 0 {
-					p.Inputs.Settings.Env = fns[i].Build.Env
-				}
-				files, err := hashManifestFiles(m.Root, fns[i].Files)
+				files, err := hashManifestFiles(root, fns[i].Files)
 				if err != nil {
-					errs[i] = &FunctionError{Function: fns[i].Name, Err: err}
+					errs[i] = fail(fns[i].Name, err)
 					continue
 				}
 				p.Inputs.Files = files
@@ -196,47 +122,33 @@ func fingerprints(ctx context.Context, m *manifest.Manifest, fns []manifest.Func
 		})
 	}
 	_ = eg.Wait() // loadGroup reports per function
-	var merr *multierror.Error
-	for _, err := range errs {
-		if err != nil {
-			merr = multierror.Append(merr, err)
-		}
-	}
-	if merr != nil {
-		merr.ErrorFormat = listFormat
+	if merr := failure.Append(nil, errs...); merr != nil {
 		return prints, merr
 	}
 	return prints, nil
 }
 
-// listFormat prints one error a line, with no header.
-func listFormat(es []error) string {
-	s := make([]string, len(es))
-	for i, e := range es {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
-
-// loadGroup loads the packages in dirs with cfg and returns a Print (without
-// the manifest's per-function parts) or an error for each of them.
-func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashes) ([]Print, []error) {
-	prints := make([]Print, len(dirs))
-	fail := make([]error, len(dirs))
+// loadGroup loads the packages of g with its configuration and returns a
+// Print (without the manifest's files) or an error for each of them.
+func loadGroup(ctx context.Context, g *group, extraEnv []string, hashes *fileHashes) ([]Print, []error) {
+	prints := make([]Print, len(g.dirs))
+	failed := make([]error, len(g.dirs))
 	failAll := func(err error) ([]Print, []error) {
-		for i := range fail {
-			fail[i] = err
+		for i := range failed {
+			failed[i] = err
 		}
-		return prints, fail
+		return prints, failed
 	}
-	env := cfg.environ()
-	genv, err := readGoEnv(ctx, cfg.modRoot, env)
+	modRoot := g.mod.Dir
+	env := g.cfg.Environ(os.Environ(), extraEnv...)
+	genv, err := buildcfg.ReadGoEnv(ctx, modRoot, env)
 	if err != nil {
 		return failAll(err)
 	}
-	patterns := make([]string, len(dirs))
-	for i, d := range dirs {
-		rel, err := filepath.Rel(cfg.modRoot, d)
+	settings := settingsOf(g.cfg, genv)
+	patterns := make([]string, len(g.dirs))
+	for i, d := range g.dirs {
+		rel, err := filepath.Rel(modRoot, d)
 		if err != nil {
 			return failAll(err)
 		}
@@ -245,13 +157,13 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 	pcfg := &packages.Config{
 		Context:    ctx,
 		Mode:       loadMode,
-		Dir:        cfg.modRoot,
+		Dir:        modRoot,
 		Env:        env,
-		BuildFlags: []string{"-tags=" + strings.Join(cfg.tags, ",")},
+		BuildFlags: g.cfg.ListFlags(),
 	}
 	roots, err := packages.Load(pcfg, patterns...)
 	if err != nil {
-		return failAll(fmt.Errorf("loading packages in %s: %w", cfg.modRoot, err))
+		return failAll(fmt.Errorf("loading packages in %s: %w", modRoot, err))
 	}
 	byDir := map[string]*packages.Package{}
 	for _, p := range roots {
@@ -261,19 +173,16 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 		}
 	}
 
-	directives, err := readDirectives(cfg.modRoot, genv.GOWORK)
+	directives, err := readDirectives(modRoot, genv.GOWORK)
 	if err != nil {
 		return failAll(err)
 	}
-	var mainPath string
-	mainGoMod := filepath.Join(cfg.modRoot, "go.mod")
-	vendorDir := filepath.Join(cfg.modRoot, "vendor")
-	if mf, err := parseModFile(filepath.Join(cfg.modRoot, "go.mod")); err == nil && mf.Module != nil {
-		mainPath = mf.Module.Mod.Path
-	}
+	mainPath := g.mod.Path
+	mainGoMod := filepath.Join(modRoot, "go.mod")
+	vendorDir := filepath.Join(modRoot, "vendor")
 
 	pkgInputs := map[*packages.Package]*PackageInputs{}
-	for i, d := range dirs {
+	for i, d := range g.dirs {
 		root := byDir[filepath.Clean(d)]
 		if root == nil {
 			if real, err := filepath.EvalSymlinks(d); err == nil {
@@ -281,26 +190,19 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 			}
 		}
 		if root == nil {
-			fail[i] = fmt.Errorf("%s: %w", patterns[i], ErrPackageNotFound)
+			failed[i] = fmt.Errorf("%s: %w", patterns[i], ErrPackageNotFound)
 			continue
 		}
 		if root.Name != "main" && len(root.Errors) == 0 {
-			fail[i] = fmt.Errorf("%s (%s) is package %s, not a main package", patterns[i], root.PkgPath, root.Name)
+			failed[i] = fmt.Errorf("%s (%s) is package %s, not a main package", patterns[i], root.PkgPath, root.Name)
 			continue
 		}
 		in := Inputs{
-			Toolchain: genv.GOVERSION,
-			Settings: Settings{
-				GOOS: "linux", GOARCH: cfg.goarch,
-				GOARM64: genv.GOARM64, GOAMD64: genv.GOAMD64, GOEXPERIMENT: genv.GOEXPERIMENT, GOFLAGS: relevantGOFLAGS(genv.GOFLAGS),
-				GOFIPS140: genv.GOFIPS140,
-			},
-			Directives: map[string]string{},
+			Toolchain:  genv.Vars["GOVERSION"],
+			Settings:   settings,
+			Directives: maps.Clone(directives),
 			Packages:   map[string]PackageInputs{},
 			Modules:    map[string]string{},
-		}
-		for k, v := range directives {
-			in.Directives[k] = v
 		}
 		var perr []string
 		var ferr error
@@ -308,10 +210,8 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 			for _, e := range p.Errors {
 				perr = append(perr, e.Error())
 			}
-			if p.Module == nil {
-				if isStd(p) {
-					return // the standard library: covered by the toolchain version
-				}
+			if isStd(p) {
+				return // the standard library: covered by the toolchain version
 			}
 			if !isRepo(p) {
 				mod := p.Module
@@ -329,7 +229,7 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 			pi := pkgInputs[p]
 			if pi == nil {
 				var err error
-				pi, err = packageInputs(p, mainPath, hashes)
+				pi, err = packageInputs(p, mainPath, p == root, hashes)
 				if err != nil {
 					ferr = err
 					return
@@ -341,9 +241,7 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 				k := p.Module.Path + ": go"
 				if _, ok := in.Directives[k]; !ok {
 					if mf, err := parseModFile(gomod); err == nil {
-						for kk, v := range modDirectives(mf, p.Module.Path+": ") {
-							in.Directives[kk] = v
-						}
+						maps.Copy(in.Directives, modDirectives(mf, p.Module.Path+": "))
 					} else {
 						in.Directives[k] = p.Module.GoVersion
 					}
@@ -352,39 +250,56 @@ func loadGroup(ctx context.Context, cfg config, dirs []string, hashes *fileHashe
 		})
 		if len(perr) > 0 {
 			sort.Strings(perr)
-			fail[i] = fmt.Errorf("%s", strings.Join(dedupe(perr), "; "))
+			failed[i] = fmt.Errorf("%s", strings.Join(dedupe(perr), "; "))
 			continue
 		}
 		if ferr != nil {
-			fail[i] = ferr
+			failed[i] = ferr
 			continue
 		}
 		prints[i] = Print{Package: root.PkgPath, Inputs: in}
 	}
-	return prints, fail
+	return prints, failed
+}
+
+// settingsOf returns the build settings of a print: exactly what the build
+// runs with (the go command's flags, the environment lamb sets for it, and
+// what the go command then sees in its environment).
+func settingsOf(cfg buildcfg.Config, genv buildcfg.GoEnv) Settings {
+	s := Settings{
+		GOOS:   buildcfg.GOOS,
+		GOARCH: cfg.GOARCH,
+		Flags:  cfg.Flags(),
+		Env:    effectiveEnv(cfg.Overlay()),
+		CC:     genv.CC,
+	}
+	for k, v := range genv.Vars {
+		if k == "GOVERSION" {
+			continue // Inputs.Toolchain
+		}
+		if s.GoEnv == nil {
+			s.GoEnv = map[string]string{}
+		}
+		s.GoEnv[k] = v
+	}
+	return s
+}
+
+// effectiveEnv returns the value each variable of env ends up with (later
+// entries win, as in os/exec), as sorted KEY=VALUE.
+func effectiveEnv(env []string) []string {
+	last := map[string]string{}
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		last[k] = kv
+	}
+	return slices.Sorted(maps.Values(last))
 }
 
 // within reports whether path is dir or inside it.
 func within(path, dir string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-// relevantGOFLAGS drops from GOFLAGS the flags that cannot change lamb's
-// binaries: lamb's builder passes -trimpath and -buildvcs=false itself, and
-// the others only change logging or scheduling. A machine's go env file
-// then does not change every fingerprint.
-func relevantGOFLAGS(goflags string) string {
-	var keep []string
-	for _, f := range strings.Fields(goflags) {
-		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
-		switch name {
-		case "buildvcs", "trimpath", "modcacherw", "p", "v", "x", "json":
-			continue
-		}
-		keep = append(keep, f)
-	}
-	return strings.Join(keep, " ")
 }
 
 func dedupe(s []string) []string {
@@ -454,7 +369,11 @@ func displayName(pkgPath, mainPath string) string {
 	return pkgPath
 }
 
-func packageInputs(p *packages.Package, mainPath string, hashes *fileHashes) (*PackageInputs, error) {
+// packageInputs returns the inputs of the repository package p: every file
+// the compiler reads (Go, cgo, C and headers, assembly, .syso; embedded
+// files), and for the main package its PGO profile (the go command's
+// -pgo=auto reads default.pgo in the main package's directory).
+func packageInputs(p *packages.Package, mainPath string, isMain bool, hashes *fileHashes) (*PackageInputs, error) {
 	pi := &PackageInputs{Name: displayName(p.PkgPath, mainPath), Files: map[string]string{}}
 	add := func(dst map[string]string, files []string) error {
 		for _, f := range files {
@@ -475,6 +394,14 @@ func packageInputs(p *packages.Package, mainPath string, hashes *fileHashes) (*P
 	}
 	if err := add(pi.Files, p.OtherFiles); err != nil {
 		return nil, err
+	}
+	if isMain {
+		prof := filepath.Join(p.Dir, pgoProfile)
+		if _, err := os.Lstat(prof); err == nil {
+			if err := add(pi.Files, []string{prof}); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if len(p.EmbedFiles) > 0 {
 		pi.Embeds = map[string]string{}

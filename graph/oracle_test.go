@@ -4,12 +4,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"os/exec"
+	"path"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/lambctl/lamb/internal/buildcfg"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -83,6 +89,7 @@ func main() {
 func main() { println("fe") }
 `,
 		".gitignore": "/bin/\n",
+		"lamb.yaml":  oracleManifest,
 	})
 	run(t, dir, []string{"GOFLAGS=-mod=mod"}, "go", "mod", "tidy")
 
@@ -129,7 +136,7 @@ replace example.com/local => ./lib/local
 `},
 			cmd:     []string{"go", "mod", "tidy"},
 			mustNot: []string{"fa", "fc", "fd", "fe"},
-			want:    map[string]string{"fb": "module github.com/google/uuid v1.5.0 => v1.6.0"}},
+			want:    map[string]string{"fb": "module github.com/google/uuid v1.5.0 → v1.6.0"}},
 		{name: "module replaced by a local directory edited",
 			files:   map[string]string{"lib/local/local.go": "package local\n\nfunc Name() string { return \"local v2\" }\n"},
 			mustNot: []string{"fa", "fb", "fd", "fe"},
@@ -197,7 +204,7 @@ require (
 
 replace example.com/local => ./lib/local
 `},
-			want: map[string]string{"fa": "go directive 1.26 => 1.25"}},
+			want: map[string]string{"fa": "go directive 1.26 → 1.25"}},
 		{name: "non-embedded data file added",
 			files: map[string]string{
 				"functions/fa/testdata/input.json": "{}\n",
@@ -205,25 +212,44 @@ replace example.com/local => ./lib/local
 				"config/data.json":                 "{}\n",
 			},
 			mustNot: []string{"fa", "fb", "fc", "fe2"}},
+		{name: "PGO profile added to a main package",
+			files:   map[string]string{"functions/fa/default.pgo": pgoProfileData(t)},
+			mustNot: []string{"fb", "fc", "fe2"},
+			want:    map[string]string{"fa": "functions/fa: default.pgo added"}},
+		// Issue 10: build.env CGO_ENABLED=1 selects //go:build cgo files.
+		{name: "cgo function added",
+			files: map[string]string{
+				"lamb.yaml":                 oracleManifest + cgoFunction(),
+				"cgo/pricing/main.go":       "package main\n\nfunc main() { println(mode) }\n",
+				"cgo/pricing/mode_cgo.go":   "//go:build cgo\n\npackage main\n\nconst mode = \"cgo\"\n",
+				"cgo/pricing/mode_nocgo.go": "//go:build !cgo\n\npackage main\n\nconst mode = \"nocgo\"\n",
+			},
+			mustNot: []string{"fa", "fb", "fc", "fe2"},
+			want:    map[string]string{"pricing": "new function"}},
+		{name: "cgo-only file edited",
+			files:   map[string]string{"cgo/pricing/mode_cgo.go": "//go:build cgo\n\npackage main\n\nconst mode = \"cgo v2\"\n"},
+			mustNot: []string{"fa", "fb", "fc", "fe2"},
+			want:    map[string]string{"pricing": "cgo/pricing: mode_cgo.go changed"}},
+		{name: "nocgo file edited",
+			files:   map[string]string{"cgo/pricing/mode_nocgo.go": "//go:build !cgo\n\npackage main\n\nconst mode = \"nocgo v2\"\n"},
+			mustNot: []string{"fa", "fb", "fc", "fe2", "pricing"}},
+		{name: "cgo C preamble edited",
+			files:   map[string]string{"cgo/pricing/c.go": "package main\n\n// static int answer(void) { return 42; }\nimport \"C\"\n\nvar answer = int(C.answer())\n"},
+			mustNot: []string{"fa", "fb", "fc", "fe2"},
+			want:    map[string]string{"pricing": "cgo/pricing: c.go added"}},
 	}
 
 	prev := gitCommit(t, dir, "initial")
-	prevBins := buildAll(t, dir)
+	_, prevBins := buildAll(t, dir)
 	for _, st := range steps {
 		writeFiles(t, dir, st.files)
 		if st.cmd != nil {
 			run(t, dir, []string{"GOFLAGS=-mod=mod"}, st.cmd[0], st.cmd[1:]...)
 		}
 		cur := gitCommit(t, dir, st.name)
-		bins := buildAll(t, dir)
+		m, bins := buildAll(t, dir)
 		t.Run(strings.ReplaceAll(st.name, " ", "_"), func(t *testing.T) {
-			var fns []manifest.Function
-			for name := range bins {
-				fns = append(fns, fn(name))
-			}
-			sort.Slice(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
-			m := &manifest.Manifest{Root: dir, Functions: fns}
-			res, err := Affected(ctx, m, prev, fns)
+			res, err := Affected(ctx, m, prev, m.Functions)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -250,7 +276,7 @@ replace example.com/local => ./lib/local
 				}
 			}
 			for name, reason := range st.want {
-				if !contains(reported[name], reason) {
+				if !slices.Contains(reported[name], reason) {
 					t.Errorf("%s reasons = %q, want one %q", name, reported[name], reason)
 				}
 			}
@@ -260,29 +286,101 @@ replace example.com/local => ./lib/local
 	}
 }
 
-// buildAll builds every functions/* package of dir as lamb's builder does
-// and returns the sha256 of each binary by function name.
-func buildAll(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(dir, "functions"))
+// pgoProfileData is a CPU profile (of another program: the go command
+// applies any valid profile, and records it in the binary).
+func pgoProfileData(t *testing.T) string {
+	b, err := os.ReadFile(filepath.Join("testdata", "default.pgo"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "bin")
-	os.RemoveAll(out)
-	args := []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags", "lambda.norpc", "-o", out + string(filepath.Separator)}
-	for _, e := range entries {
-		args = append(args, "./functions/"+e.Name())
+	return string(b)
+}
+
+// oracleManifest discovers every main package under functions/.
+const oracleManifest = `version: 1
+defaults:
+  runtime: provided.al2023
+  architecture: arm64
+discover:
+  - packages: ./functions/...
+    name: "{{.Dir}}"
+`
+
+// cgoFunction is a function built with build.env CGO_ENABLED=1 for this
+// machine's architecture (cgo needs a C compiler for the target).
+func cgoFunction() string {
+	arch, _ := lambdaspec.HostArch()
+	return `functions:
+  pricing:
+    package: ./cgo/pricing
+    architecture: ` + arch + `
+    build:
+      env:
+        CGO_ENABLED: "1"
+`
+}
+
+// buildAll loads dir's manifest and builds every function of it as lamb's
+// builder does (one go build per build configuration, with the go command
+// line and environment of buildcfg), and returns the manifest and, by
+// function name, the sha256 of what goes into its zip: the binary and the
+// manifest's files.
+func buildAll(t *testing.T, dir string) (*manifest.Manifest, map[string]string) {
+	t.Helper()
+	m, err := manifest.Load(filepath.Join(dir, "lamb.yaml"), manifest.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	run(t, dir, []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}, "go", args...)
-	bins := map[string]string{}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(out, e.Name()))
+	type group struct {
+		cfg buildcfg.Config
+		fns []manifest.Function
+	}
+	groups := map[string]*group{}
+	var keys []string
+	for _, f := range m.Functions {
+		cfg, err := f.BuildConfig()
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := sha256.Sum256(b)
-		bins[e.Name()] = hex.EncodeToString(h[:])
+		g := groups[cfg.Key()]
+		if g == nil {
+			g = &group{cfg: cfg}
+			groups[cfg.Key()] = g
+			keys = append(keys, cfg.Key())
+		}
+		g.fns = append(g.fns, f)
 	}
-	return bins
+	bins := map[string]string{}
+	for i, k := range keys {
+		g := groups[k]
+		out := filepath.Join(dir, "bin", strconv.Itoa(i))
+		var pkgs []string
+		for _, f := range g.fns {
+			pkgs = append(pkgs, "./"+f.Dir)
+		}
+		cmd := exec.Command("go", g.cfg.BuildArgs(out, 0, pkgs)...)
+		cmd.Dir = dir
+		cmd.Env = g.cfg.Environ(os.Environ())
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, b)
+		}
+		for _, f := range g.fns {
+			h := sha256.New()
+			b, err := os.ReadFile(filepath.Join(out, path.Base(f.Dir)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Write(b)
+			for _, name := range f.Files {
+				b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(h, "\x00%s\x00%x", name, sha256.Sum256(b))
+			}
+			bins[f.Name] = hex.EncodeToString(h.Sum(nil))
+		}
+	}
+	os.RemoveAll(filepath.Join(dir, "bin"))
+	return m, bins
 }

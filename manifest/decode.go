@@ -31,6 +31,7 @@ type strMap struct {
 	Entries []entry
 	Pos     Pos
 	Set     bool
+	over    bool // breaks a limit on its own (set by validation)
 }
 
 type strList struct {

@@ -11,7 +11,10 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/lambctl/lamb/internal/fsutil"
 )
 
 // FileName is the manifest's file name, found by Find.
@@ -52,11 +55,33 @@ func Load(file string, opts LoadOptions) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load manifest: %w", err)
 	}
-	data, err := os.ReadFile(abs)
+	name := displayName(file, abs)
+	data, err := readFile(abs, name)
 	if err != nil {
-		return nil, fmt.Errorf("load manifest: %w", err)
+		return nil, err
 	}
-	return load(data, abs, displayName(file, abs), opts)
+	return load(data, abs, name, opts)
+}
+
+// MaxFileSize is the size of the largest manifest lamb reads: 1 MiB.
+const MaxFileSize = 1 << 20
+
+// readFile reads the manifest at abs, named name in errors: a regular file
+// of at most MaxFileSize bytes. It never blocks on a FIFO and never reads
+// a device.
+func readFile(abs, name string) ([]byte, error) {
+	data, err := fsutil.ReadRegular(abs, MaxFileSize)
+	if err == nil {
+		return data, nil
+	}
+	if errors.Is(err, fsutil.ErrTooLarge) {
+		return nil, fmt.Errorf("load manifest: %s: %w: a manifest is at most 1 MiB (%d bytes)", name, fsutil.ErrTooLarge, MaxFileSize)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return nil, fmt.Errorf("load manifest: %s: %w", name, pe.Err)
+	}
+	return nil, fmt.Errorf("load manifest: %w", err)
 }
 
 // displayName is how positions name the manifest: as given when relative,
@@ -137,7 +162,13 @@ func load(data []byte, abs, name string, opts LoadOptions) (*Manifest, error) {
 
 // parse decodes data into a rawManifest; nil when it is not YAML at all.
 func (d *decoder) parse(data []byte) *rawManifest {
-	f, err := parser.ParseBytes(data, 0)
+	c0 := &converter{file: d.file}
+	tokens := lexer.Tokenize(string(data))
+	if err := c0.checkKeys(tokens); err != nil {
+		d.errs = append(d.errs, err)
+		return nil
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		var ye yaml.Error
 		if errors.As(err, &ye) {

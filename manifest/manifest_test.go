@@ -2,10 +2,14 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -58,11 +62,76 @@ func writeRepo(t testing.TB, files map[string]string) string {
 	return dir
 }
 
+// tagList returns n tags "prefix00: x, prefix01: x, ..." for a flow mapping.
+func tagList(prefix string, n int) string {
+	var tags []string
+	for i := range n {
+		tags = append(tags, fmt.Sprintf("%s%02d: x", prefix, i))
+	}
+	return strings.Join(tags, ", ")
+}
+
+// makeSpecial creates at p what spec says: "@symlink TARGET", "@fifo",
+// "@socket" or "@device" (a character device like /dev/null; skips the
+// test where mknod is not allowed).
+func makeSpecial(t testing.TB, p, spec string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	switch kind, arg, _ := strings.Cut(spec, " "); kind {
+	case "@symlink":
+		err = os.Symlink(arg, p)
+	case "@fifo":
+		err = syscall.Mkfifo(p, 0o644)
+	case "@socket":
+		var l *net.UnixListener
+		l, err = net.ListenUnix("unix", &net.UnixAddr{Name: p, Net: "unix"})
+		if err == nil {
+			l.SetUnlinkOnClose(false)
+			l.Close()
+		}
+	case "@device":
+		if err := syscall.Mknod(p, syscall.S_IFCHR|0o644, 1<<8|3); err != nil {
+			t.Skipf("mknod: %v", err)
+		}
+	default:
+		t.Fatalf("unknown special file %q", spec)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // loadIn loads dir/lamb.yaml, naming the file lamb.yaml in positions.
 func loadIn(t testing.TB, dir, stage string) (*Manifest, error) {
 	t.Helper()
 	t.Chdir(dir)
 	return Load("lamb.yaml", LoadOptions{Stage: stage})
+}
+
+// loadWithin is loadIn that fails the test when Load has not returned by
+// the deadline: a FIFO or device must never block it.
+func loadWithin(t testing.TB, dir, stage string, d time.Duration) (*Manifest, error) {
+	t.Helper()
+	t.Chdir(dir)
+	type result struct {
+		m   *Manifest
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		m, err := Load("lamb.yaml", LoadOptions{Stage: stage})
+		done <- result{m, err}
+	}()
+	select {
+	case r := <-done:
+		return r.m, r.err
+	case <-time.After(d):
+		t.Fatalf("Load has not returned after %v: blocked on a file?", d)
+		return nil, nil
+	}
 }
 
 func errLines(err error) []string {
@@ -79,7 +148,7 @@ func TestLoadErrors(t *testing.T) {
 		bigEnv += "      K" + strings.Repeat("x", 10) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ": " + strings.Repeat("v", 80) + "\n"
 	}
 	manyTags := "    tags:\n"
-	for i := range 51 {
+	for i := range 49 {
 		manyTags += "      t" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ": x\n"
 	}
 	tests := []struct {
@@ -184,7 +253,24 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "tags",
 			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n" + manyTags,
-			want: []string{`lamb.yaml:6:7: tags: 51 tags, more than Lambda's 50`},
+			want: []string{`lamb.yaml:6:7: tags: 49 tags: lamb writes 2 of Lambda's 50, so at most 48 are left`},
+		},
+		{
+			name: "tags over the limit merged",
+			yaml: "version: 1\ndefaults:\n  tags: {" + strings.Repeat("a", 0) + tagList("d", 30) + "}\nfunctions:\n  a:\n    package: ./functions/orders/create\n    tags: {" + tagList("f", 10) + "}\nstages:\n  prod:\n    tags: {" + tagList("s", 10) + "}\n",
+			want: []string{`lamb.yaml:5:3: function "a" (stage prod): 50 tags: lamb writes 2 of Lambda's 50, so at most 48 are left`},
+		},
+		{
+			name: "what a later command refuses",
+			yaml: "version: 1\ndefaults:\n  tags:\n    lamb:fingerprint: x\n    lambda: ok\n  environment: {DSN: \"a\\0b\", OK: fine}\nfunctions:\n  a:\n    package: ./functions/orders/create\n    files: [config/rates.json, ./config/rates.json, config/../config/rates.json]\nstages:\n  prod:\n    tags:\n      lamb:project: x\n    environment: {Z1: \"\\0\"}\n",
+			want: []string{
+				`lamb.yaml:4:5: tags: key "lamb:fingerprint": the lamb: prefix is reserved for lamb's own tags`,
+				`lamb.yaml:6:17: environment: value of "DSN" contains NUL`,
+				`lamb.yaml:10:32: files: "./config/rates.json" is listed twice (first at lamb.yaml:10:13)`,
+				`lamb.yaml:10:53: files: "config/../config/rates.json" is listed twice (first at lamb.yaml:10:13)`,
+				`lamb.yaml:14:7: tags: key "lamb:project": the lamb: prefix is reserved for lamb's own tags`,
+				`lamb.yaml:15:19: environment: value of "Z1" contains NUL`,
+			},
 		},
 		{
 			name: "tag key and value length",
@@ -215,6 +301,32 @@ func TestLoadErrors(t *testing.T) {
 				`lamb.yaml:8:9: files: "config/missing.json" does not exist`,
 				`lamb.yaml:9:9: files: "config" is a directory: list the files`,
 				`lamb.yaml:10:9: files: "config/out" resolves outside the repo (symlink to /etc/hostname)`,
+			},
+		},
+		{
+			name: "files that are not regular files",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    files: [config/fifo, config/socket, config/device, config/fifo-link]\n",
+			files: map[string]string{
+				"config/fifo":      "@fifo",
+				"config/socket":    "@socket",
+				"config/device":    "@device",
+				"config/fifo-link": "@symlink fifo",
+			},
+			want: []string{
+				`lamb.yaml:5:13: files: "config/fifo" is a FIFO: files: lists regular files only`,
+				`lamb.yaml:5:26: files: "config/socket" is a socket: files: lists regular files only`,
+				`lamb.yaml:5:41: files: "config/device" is a device: files: lists regular files only`,
+				`lamb.yaml:5:56: files: "config/fifo-link" is a FIFO: files: lists regular files only`,
+			},
+		},
+		{
+			name: "a package with a Go file that is a FIFO",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n",
+			files: map[string]string{
+				"functions/orders/create/zz.go": "@fifo",
+			},
+			want: []string{
+				`lamb.yaml:4:14: package "./functions/orders/create": zz.go is a FIFO, not a regular file`,
 			},
 		},
 		{
@@ -330,19 +442,17 @@ func TestLoadErrors(t *testing.T) {
 			files := map[string]string{"lamb.yaml": tt.yaml}
 			var links []string
 			for k, v := range tt.files {
-				if target, ok := strings.CutPrefix(v, "@symlink "); ok {
-					links = append(links, k, target)
+				if strings.HasPrefix(v, "@") {
+					links = append(links, k, v)
 					continue
 				}
 				files[k] = v
 			}
 			dir := writeRepo(t, files)
 			for i := 0; i < len(links); i += 2 {
-				if err := os.Symlink(links[i+1], filepath.Join(dir, links[i])); err != nil {
-					t.Fatal(err)
-				}
+				makeSpecial(t, filepath.Join(dir, links[i]), links[i+1])
 			}
-			m, err := loadIn(t, dir, tt.stage)
+			m, err := loadWithin(t, dir, tt.stage, 30*time.Second)
 			if err == nil {
 				t.Fatalf("Load succeeded with %d functions, want errors", len(m.Functions))
 			}
@@ -386,7 +496,7 @@ functions:
     architecture: x86_64
     environment: {TABLE: orders, LOG_LEVEL: debug}
     tags: {svc: orders}
-    files: [config/rates.json, ./config/../config/rates.json]
+    files: [config/rates.json, ./functions/orders/create/main.go]
     build: {tags: [extra], env: {GOFLAGS: -mod=mod}}
 discover:
   - packages: ./functions/...
@@ -424,7 +534,7 @@ func TestLoadResolves(t *testing.T) {
 		f.Memory, f.Timeout, f.Architecture = 512, 10, "x86_64"
 		f.Environment = map[string]string{"LOG_LEVEL": "debug", "PORT": "8080", "TABLE": "orders"}
 		f.Tags = map[string]string{"team": "core", "svc": "orders"}
-		f.Files = []string{"config/rates.json", "config/rates.json"}
+		f.Files = []string{"config/rates.json", "functions/orders/create/main.go"}
 		f.Build = Build{Tags: []string{"extra"}, LDFlags: "-s -w", Env: map[string]string{"CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}}
 	})
 	prod := func(f Function) Function {
@@ -694,5 +804,141 @@ func TestLookup(t *testing.T) {
 		if ok != tt.ok || f.Key != tt.wantKey {
 			t.Errorf("Lookup(%q) = %q, %v; want %q, %v", tt.name, f.Key, ok, tt.wantKey, tt.ok)
 		}
+	}
+}
+
+func TestLoadRefusesWhatIsNotAManifestFile(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"big.yaml": "version: 1\n#" + strings.Repeat("x", MaxFileSize) + "\n",
+	})
+	makeSpecial(t, filepath.Join(dir, "fifo.yaml"), "@fifo")
+	t.Chdir(dir)
+	for _, tt := range []struct{ file, want string }{
+		{"/dev/zero", "load manifest: /dev/zero: not a regular file (device)"},
+		{"fifo.yaml", "load manifest: fifo.yaml: not a regular file (FIFO)"},
+		{"big.yaml", "load manifest: big.yaml: file too large: a manifest is at most 1 MiB (1048576 bytes)"},
+		{"config", "load manifest: config: not a regular file (directory)"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				_, err := Load(tt.file, LoadOptions{})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || err.Error() != tt.want {
+					t.Errorf("Load(%s) = %v, want %s", tt.file, err, tt.want)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("Load(%s) has not returned after 30s", tt.file)
+			}
+		})
+	}
+}
+
+// TestLoadAliasExpansion: aliases may not multiply the document (a
+// "billion laughs"): the expansion is bounded, and refused quickly.
+func TestLoadAliasExpansion(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    environment:\n      <<: [")
+	b.WriteString("&l0 {")
+	for k := range 16 {
+		fmt.Fprintf(&b, "K%d: v, ", k)
+	}
+	b.WriteString("}")
+	for l := 1; l <= 6; l++ {
+		fmt.Fprintf(&b, ", &l%d [", l)
+		for k := range 16 {
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*l%d", l-1)
+		}
+		b.WriteString("]")
+	}
+	b.WriteString("]\n")
+	dir := writeRepo(t, nil)
+	_, err := load([]byte(b.String()), filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{})
+	want := []string{"lamb.yaml:6:400: aliases expand the manifest to more than 1048576 values"}
+	if diff := cmp.Diff(want, errLines(err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoadKeyBudget: mappings too large for the YAML parser are refused
+// before it runs, at the key that passes the budget.
+func TestLoadKeyBudget(t *testing.T) {
+	t.Parallel()
+	dir := writeRepo(t, nil)
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want []string
+	}{
+		{
+			name: "10,000 keys in one mapping",
+			data: mergeManifest(10000, 1),
+			want: []string{"lamb.yaml:4102:9: too many keys: lamb reads mappings of at most 4096 keys (fewer when several are large)"},
+		},
+		{
+			name: "many mappings of 3,000 keys",
+			data: mergeManifest(3000, 1, 3000, 3000),
+			want: []string{"lamb.yaml:5798:9: too many keys: lamb reads mappings of at most 4096 keys (fewer when several are large)"},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(tt.data, filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{})
+			if diff := cmp.Diff(tt.want, errLines(err)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// mergeManifest has keys environment variables in an anchored mapping,
+// merged into functions functions (the shape that was quadratic), and
+// more mappings of the given sizes.
+func mergeManifest(keys, functions int, more ...int) []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nfunctions:\n")
+	for i := range functions {
+		fmt.Fprintf(&b, "  f%d:\n    package: ./functions/orders/create\n    environment:\n", i)
+		if i == 0 {
+			b.WriteString("      <<: &env\n")
+			for k := range keys {
+				fmt.Fprintf(&b, "        K%05d: v\n", k)
+			}
+			continue
+		}
+		b.WriteString("      <<: *env\n      OWN: x\n")
+	}
+	for i, n := range more {
+		fmt.Fprintf(&b, "  g%d:\n    package: ./functions/orders/create\n    tags:\n", i)
+		for k := range n {
+			fmt.Fprintf(&b, "        t%05d: v\n", k)
+		}
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkLoadMerge: 4,000 environment keys (the most the YAML parser
+// is given in one mapping) merged into 30 functions: linear in the merged
+// keys (10,000 keys merged 30 times took 18 s when merges were quadratic).
+func BenchmarkLoadMerge(b *testing.B) {
+	for _, keys := range []int{1000, 4000} {
+		b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) {
+			data := mergeManifest(keys, 30)
+			dir := writeRepo(b, nil)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				_, err := load(data, filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{})
+				if err == nil || !strings.Contains(err.Error(), "more than Lambda's 4 KB limit") {
+					b.Fatalf("load: %v", err)
+				}
+			}
+		})
 	}
 }

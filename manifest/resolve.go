@@ -7,6 +7,7 @@ import (
 	"go/build"
 	"go/parser"
 	"go/token"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/lambctl/lamb/internal/fsutil"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
@@ -91,6 +93,8 @@ func readPackage(dir string, mode parser.Mode) pkgInfo {
 	}
 	ctx := build.Default
 	ctx.GOOS, ctx.GOARCH, ctx.CgoEnabled = "linux", "arm64", false
+	// Every read is of a regular file and never blocks (a FIFO named x.go).
+	ctx.OpenFile = func(p string) (io.ReadCloser, error) { return fsutil.OpenRegular(p) }
 	fset := token.NewFileSet()
 	var info pkgInfo
 	for _, e := range ents {
@@ -98,10 +102,20 @@ func readPackage(dir string, mode parser.Mode) pkgInfo {
 		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") {
 			continue
 		}
+		p := filepath.Join(dir, n)
+		if fi, err := os.Stat(p); err != nil {
+			return pkgInfo{err: err}
+		} else if !fi.Mode().IsRegular() {
+			return pkgInfo{err: fmt.Errorf("%s is a %s, not a regular file", n, fsutil.Kind(fi.Mode()))}
+		}
 		if ok, err := ctx.MatchFile(dir, n); err != nil || !ok {
 			continue
 		}
-		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, mode)
+		src, err := fsutil.ReadRegular(p, 0)
+		if err != nil {
+			return pkgInfo{err: err}
+		}
+		f, err := parser.ParseFile(fset, p, src, mode)
 		if err != nil {
 			return pkgInfo{err: err}
 		}
@@ -157,17 +171,26 @@ func (r *resolver) explicit(m *rawManifest) []candidate {
 				c.dir = dir
 			}
 		}
+		first := map[string]Pos{}
 		for _, s := range f.Files.Items {
 			clean, ok := r.relPath(s, "files:")
 			if !ok {
 				continue
 			}
+			if p, dup := first[clean]; dup {
+				// The zip would have the entry twice: the build refuses it.
+				r.errorf(s.Pos, "files: %q is listed twice (first at %s)", s.Value, p)
+				continue
+			}
+			first[clean] = s.Pos
 			fi, err := os.Stat(filepath.Join(r.root, filepath.FromSlash(clean)))
 			switch {
 			case err != nil:
 				r.errorf(s.Pos, "files: %q: %v", s.Value, err)
 			case fi.IsDir():
 				r.errorf(s.Pos, "files: %q is a directory: list the files", s.Value)
+			case !fi.Mode().IsRegular():
+				r.errorf(s.Pos, "files: %q is a %s: files: lists regular files only", s.Value, fsutil.Kind(fi.Mode()))
 			case clean == "bootstrap":
 				r.errorf(s.Pos, "files: %q would replace the function's executable in the zip", s.Value)
 			default:
@@ -406,13 +429,13 @@ func (r *resolver) resolve(m *rawManifest, sel *rawStage) []Function {
 					r.errorf(c.pos, "function name %q%s is %d characters, more than %d", f.Name, in, len(f.Name), maxNameLen)
 				}
 			}
-			if n := envSize(f.Environment); n > lambdaspec.EnvironmentLimit && !envReported && !partOver(m, c, st, envOver, envField) {
+			if n := envSize(f.Environment); n > lambdaspec.EnvironmentLimit && !envReported && !partOver(m, c, st, envField) {
 				envReported = true
 				r.errorf(c.pos, "function %q%s: environment is %d bytes as JSON, more than Lambda's 4 KB limit (%d)", c.key, in, n, lambdaspec.EnvironmentLimit)
 			}
-			if n := len(f.Tags); n > lambdaspec.MaxTags && !tagsReported && !partOver(m, c, st, tagsOver, tagsField) {
+			if n := len(f.Tags); n > tagsLeft && !tagsReported && !partOver(m, c, st, tagsField) {
 				tagsReported = true
-				r.errorf(c.pos, "function %q%s: %d tags, more than Lambda's %d", c.key, in, n, lambdaspec.MaxTags)
+				r.errorf(c.pos, "function %q%s: %s", c.key, in, tagCountMsg(n))
 			}
 			if st == sel && c.dir != "" {
 				out = append(out, f)
@@ -426,24 +449,17 @@ func (r *resolver) resolve(m *rawManifest, sel *rawStage) []Function {
 // partOver reports whether one layer of c alone (defaults, the function's
 // own settings, the stage) breaks a limit: that was reported where it is
 // written, so the merged result is not reported again.
-func partOver(m *rawManifest, c candidate, st *rawStage, over func(strMap) bool, field func(*rawSettings) strMap) bool {
-	if over(field(&m.Defaults)) {
+func partOver(m *rawManifest, c candidate, st *rawStage, field func(*rawSettings) strMap) bool {
+	if field(&m.Defaults).over {
 		return true
 	}
 	for _, l := range c.layers {
-		if over(field(l)) {
+		if field(l).over {
 			return true
 		}
 	}
-	if st != nil {
-		if over(field(&rawSettings{Environment: st.Environment, Tags: st.Tags})) {
-			return true
-		}
-	}
-	return false
+	return st != nil && field(&rawSettings{Environment: st.Environment, Tags: st.Tags}).over
 }
 
-func envOver(s strMap) bool           { return envSize(s.Entries) > lambdaspec.EnvironmentLimit }
-func tagsOver(s strMap) bool          { return len(s.Entries) > lambdaspec.MaxTags }
 func envField(s *rawSettings) strMap  { return s.Environment }
 func tagsField(s *rawSettings) strMap { return s.Tags }

@@ -61,7 +61,7 @@ func MainPackages(root string) ([]MainPackage, error) {
 // StageNames returns the names of the stages in the manifest at file,
 // without validating the rest; for shell completion.
 func StageNames(file string) ([]string, error) {
-	data, err := os.ReadFile(file)
+	data, err := readFile(file, file)
 	if err != nil {
 		return nil, err
 	}

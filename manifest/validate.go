@@ -40,6 +40,23 @@ var (
 	buildTagRE    = regexp.MustCompile(`^!?[a-zA-Z0-9_.]+$`)
 )
 
+// TagPrefix starts the keys of the tags lamb writes itself on every
+// function it deploys (lamb:fingerprint, lamb:code-sha256): a manifest may
+// not set tags with it.
+const TagPrefix = "lamb:"
+
+// lambTags is how many tags lamb writes on every function.
+const lambTags = 2
+
+// tagsLeft is how many tags a function may set in the manifest: Lambda's
+// limit less lamb's own.
+const tagsLeft = lambdaspec.MaxTags - lambTags
+
+// tagCountMsg words a tag count over tagsLeft.
+func tagCountMsg(n int) string {
+	return fmt.Sprintf("%d tags: lamb writes %d of Lambda's %d, so at most %d are left", n, lambTags, lambdaspec.MaxTags, tagsLeft)
+}
+
 // reservedEnv are the environment keys Lambda sets itself and refuses in a
 // function's configuration.
 var reservedEnv = map[string]bool{
@@ -93,8 +110,8 @@ func (d *decoder) validateManifest(m *rawManifest) {
 			d.errorf(s.Prefix.Pos, "prefix: %q must be of [a-zA-Z0-9-_] (it starts function names)", s.Prefix.Value)
 		}
 		d.validateRole(s.Role)
-		d.validateEnv(s.Environment)
-		d.validateTags(s.Tags)
+		d.validateEnv(&s.Environment)
+		d.validateTags(&s.Tags)
 		d.validateAlias(s.Alias)
 		if s.Region.Set && !regionRE.MatchString(s.Region.Value) {
 			d.errorf(s.Region.Pos, "region: %q is not an AWS region (like us-east-1)", s.Region.Value)
@@ -143,8 +160,8 @@ func (d *decoder) validateSettings(s *rawSettings) {
 		d.errorf(s.Timeout.Pos, "timeout: %d is out of range %d..%d (seconds)", s.Timeout.Value, lambdaspec.MinTimeout, lambdaspec.MaxTimeout)
 	}
 	d.validateRole(s.Role)
-	d.validateEnv(s.Environment)
-	d.validateTags(s.Tags)
+	d.validateEnv(&s.Environment)
+	d.validateTags(&s.Tags)
 	d.validateAlias(s.Alias)
 	for _, t := range s.Build.Tags.Items {
 		if !buildTagRE.MatchString(t.Value) {
@@ -185,21 +202,30 @@ func (d *decoder) validateRole(r str) {
 	}
 }
 
-func (d *decoder) validateEnv(m strMap) {
+// validateEnv checks an environment where it is written; m.over records
+// that it alone breaks the size limit.
+func (d *decoder) validateEnv(m *strMap) {
 	for _, e := range m.Entries {
 		switch {
 		case !envKeyRE.MatchString(e.Key):
 			d.errorf(e.KeyPos, "environment: key %q must match [a-zA-Z][a-zA-Z0-9_]+", e.Key)
 		case reservedEnv[e.Key]:
 			d.errorf(e.KeyPos, "environment: key %q is reserved by Lambda", e.Key)
+		case strings.Contains(e.Value, "\x00"):
+			// Accepted by Lambda's API, but no process can be given it:
+			// every invoke would fail.
+			d.errorf(e.KeyPos, "environment: value of %q contains NUL", e.Key)
 		}
 	}
 	if n := envSize(m.Entries); n > lambdaspec.EnvironmentLimit {
+		m.over = true
 		d.errorf(m.Pos, "environment: %d bytes as JSON, more than Lambda's 4 KB limit (%d)", n, lambdaspec.EnvironmentLimit)
 	}
 }
 
-func (d *decoder) validateTags(m strMap) {
+// validateTags checks tags where they are written; m.over records that
+// they alone break the count limit.
+func (d *decoder) validateTags(m *strMap) {
 	for _, e := range m.Entries {
 		switch {
 		case e.Key == "":
@@ -208,13 +234,16 @@ func (d *decoder) validateTags(m strMap) {
 			d.errorf(e.KeyPos, "tags: key %q is %d characters, more than %d", e.Key, len(e.Key), maxTagKeyLen)
 		case strings.HasPrefix(strings.ToLower(e.Key), "aws:"):
 			d.errorf(e.KeyPos, "tags: key %q: the aws: prefix is reserved", e.Key)
+		case strings.HasPrefix(e.Key, TagPrefix):
+			d.errorf(e.KeyPos, "tags: key %q: the %s prefix is reserved for lamb's own tags", e.Key, TagPrefix)
 		}
 		if len(e.Value) > maxTagValLen {
 			d.errorf(e.KeyPos, "tags: value of %q is %d characters, more than %d", e.Key, len(e.Value), maxTagValLen)
 		}
 	}
-	if len(m.Entries) > lambdaspec.MaxTags {
-		d.errorf(m.Pos, "tags: %d tags, more than Lambda's %d", len(m.Entries), lambdaspec.MaxTags)
+	if len(m.Entries) > tagsLeft {
+		m.over = true
+		d.errorf(m.Pos, "tags: %s", tagCountMsg(len(m.Entries)))
 	}
 }
 

@@ -39,6 +39,9 @@ type node struct {
 	keys  []*node
 	vals  []*node
 	items []*node
+	// size is how many values the node stands for with aliases expanded:
+	// what decoding it costs.
+	size int
 }
 
 func (n *node) describe() string {
@@ -59,6 +62,11 @@ func (n *node) describe() string {
 // maxDepth bounds nesting; the manifest needs 5 levels.
 const maxDepth = 64
 
+// maxValues bounds the values a manifest stands for once aliases are
+// expanded (a 1 MiB manifest without aliases has fewer than 600,000): an
+// alias of an alias of ... would otherwise make decoding it exponential.
+const maxValues = 1 << 20
+
 // converter turns the goccy AST into nodes.
 type converter struct {
 	file    string
@@ -77,6 +85,20 @@ func (c *converter) errorf(tk *token.Token, format string, args ...any) *Error {
 }
 
 func (c *converter) convert(n ast.Node, depth int) (*node, *Error) {
+	out, err := c.convertNode(n, depth)
+	if err != nil {
+		return nil, err
+	}
+	if out.size == 0 {
+		out.size = 1
+	}
+	if out.size > maxValues {
+		return nil, &Error{Pos: out.pos, Msg: fmt.Sprintf("aliases expand the manifest to more than %d values", maxValues)}
+	}
+	return out, nil
+}
+
+func (c *converter) convertNode(n ast.Node, depth int) (*node, *Error) {
 	if n == nil {
 		return &node{kind: nullNode, pos: Pos{File: c.file, Line: 1, Col: 1}, tag: tagNull}, nil
 	}
@@ -124,13 +146,16 @@ func (c *converter) convert(n ast.Node, depth int) (*node, *Error) {
 	case *ast.MappingKeyNode:
 		return c.convert(n.Value, depth+1)
 	case *ast.SequenceNode:
-		out := &node{kind: seqNode, pos: c.pos(n.Start)}
+		out := &node{kind: seqNode, pos: c.pos(n.Start), size: 1}
 		for _, v := range n.Values {
 			item, err := c.convert(v, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			out.items = append(out.items, item)
+			if out.size += item.size; out.size > maxValues {
+				return out, nil // convert reports it
+			}
 		}
 		return out, nil
 	case *ast.AnchorNode:
@@ -168,12 +193,14 @@ func (c *converter) convert(n ast.Node, depth int) (*node, *Error) {
 }
 
 // mapping converts the pairs of a mapping, applying merge keys (<<): merged
-// pairs never override the mapping's own keys.
+// pairs never override the mapping's own keys. An index of the keys keeps
+// it linear in the pairs and merged pairs.
 func (c *converter) mapping(start *token.Token, pairs []*ast.MappingValueNode, depth int) (*node, *Error) {
-	out := &node{kind: mapNode, pos: c.pos(start)}
+	out := &node{kind: mapNode, pos: c.pos(start), size: 1}
 	if len(pairs) > 0 && pairs[0].Key != nil {
 		out.pos = c.pos(pairs[0].Key.GetToken())
 	}
+	index := make(map[string]bool, len(pairs))
 	var merged []*node
 	for _, p := range pairs {
 		if p.Key == nil {
@@ -184,6 +211,7 @@ func (c *converter) mapping(start *token.Token, pairs []*ast.MappingValueNode, d
 			if err != nil {
 				return nil, err
 			}
+			out.size += v.size
 			switch v.kind {
 			case mapNode:
 				merged = append(merged, v)
@@ -213,25 +241,25 @@ func (c *converter) mapping(start *token.Token, pairs []*ast.MappingValueNode, d
 		if v.kind == nullNode && p.Value == nil {
 			v.pos = k.pos
 		}
+		out.size += k.size + v.size
+		if out.size > maxValues {
+			return out, nil // convert reports it
+		}
+		index[k.text] = true
 		out.keys = append(out.keys, k)
 		out.vals = append(out.vals, v)
 	}
+	if out.size > maxValues {
+		return out, nil
+	}
 	for _, m := range merged {
 		for i, k := range m.keys {
-			if out.lookup(k.text) == nil {
+			if !index[k.text] {
+				index[k.text] = true
 				out.keys = append(out.keys, k)
 				out.vals = append(out.vals, m.vals[i])
 			}
 		}
 	}
 	return out, nil
-}
-
-func (n *node) lookup(key string) *node {
-	for i, k := range n.keys {
-		if k.text == key {
-			return n.vals[i]
-		}
-	}
-	return nil
 }

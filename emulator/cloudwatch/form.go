@@ -19,9 +19,18 @@ var timeType = reflect.TypeFor[time.Time]()
 // maxFormList bounds a decoded list as decMode bounds CBOR arrays.
 const maxFormList = 2048
 
+// maxFormKey bounds the keys decodeForm indexes, so that indexing stays
+// linear in the body: the longest key of a served operation,
+// MetricDataQueries.member.500.MetricStat.Metric.Dimensions.member.30.Value,
+// has 73 bytes. Longer keys name no member and are ignored.
+const maxFormKey = 256
+
 func decodeForm(form url.Values, v any) error {
 	have := map[string]bool{}
 	for k := range form {
+		if len(k) > maxFormKey {
+			continue
+		}
 		have[k] = true
 		for i := range len(k) {
 			if k[i] == '.' {

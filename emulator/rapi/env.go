@@ -51,6 +51,7 @@ type environment struct {
 
 	cmd          *exec.Cmd
 	pid          int
+	addr         string // the Runtime API's address: AWS_LAMBDA_RUNTIME_API
 	srv          *http.Server
 	serveDone    chan struct{}
 	initDuration time.Duration
@@ -174,6 +175,7 @@ func (e *environment) launch(req InvokeRequest, id, bootstrap string) (time.Time
 	if err != nil {
 		return time.Time{}, nil, fmt.Errorf("runtime api listener: %w", err)
 	}
+	e.addr = ln.Addr().String()
 	e.srv = &http.Server{Handler: e.handler(), ReadHeaderTimeout: 10 * time.Second}
 	e.serveDone = make(chan struct{})
 	go func() {
@@ -189,7 +191,7 @@ func (e *environment) launch(req InvokeRequest, id, bootstrap string) (time.Time
 
 	cmd := exec.Command(bootstrap)
 	cmd.Dir = e.dir
-	cmd.Env = e.environ(req, ln.Addr().String())
+	cmd.Env = e.environ(req, e.addr)
 	cmd.Stdout = e.logW
 	cmd.Stderr = e.logW
 	cmd.SysProcAttr = sysProcAttr()
@@ -454,14 +456,27 @@ func (e *environment) shutdown() {
 	})
 }
 
-// handler serves the Runtime API for this environment.
+// handler serves the Runtime API for this environment, to its runtime
+// only. It listens on loopback, where web pages can reach it as well: a
+// request must name the address AWS_LAMBDA_RUNTIME_API gives (a
+// DNS-rebinding page sends its own name), and one a browser sent for a
+// page (Origin, or Sec-Fetch-Site other than same-origin or none) is
+// refused — runtimes send neither.
 func (e *environment) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.handleNext)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", e.handleResponse)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", e.handleError)
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", e.handleInitError)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		site := r.Header.Get("Sec-Fetch-Site")
+		_, origin := r.Header["Origin"]
+		if r.Host != e.addr || origin || site != "" && site != "same-origin" && site != "none" {
+			writeStatus(w, http.StatusForbidden, "Forbidden", "lamb: request refused: only the function's runtime may call its Runtime API (Host must be AWS_LAMBDA_RUNTIME_API, no Origin)")
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func writeStatus(w http.ResponseWriter, code int, errType, msg string) {

@@ -50,8 +50,6 @@ func CLI(t testing.TB, endpoint string, args ...string) (stdout, stderr []byte, 
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
 		"AWS_PAGER=",
 		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_RETRY_MODE=standard",
-		"AWS_MAX_ATTEMPTS=1",
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -1,0 +1,171 @@
+package emulator
+
+import (
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The request policy (docs/emulator.md, "Who can call it"). The local
+// Lambda runs code it is sent and answers with functions' environments, so
+// a web page must not be able to talk to it:
+//   - the Host header must name this server: the address the connection
+//     came in on, a loopback name (localhost, 127.0.0.1, [::1]) with that
+//     port, or one of Options.AllowedHosts — a DNS-rebinding page sends its
+//     own name;
+//   - a request with an Origin header is refused unless that origin is this
+//     server, and so is one whose Sec-Fetch-Site says another site sent it —
+//     browsers send both, the AWS clients neither;
+//   - a body must have the type the AWS clients send: application/json for
+//     the JSON operations, and for Invoke no type, application/octet-stream
+//     or application/json — never the types a page can send cross-site
+//     without asking first (text/plain, forms).
+
+// bodyKind is what an operation accepts as its request body.
+type bodyKind int
+
+const (
+	// bodyIgnored: the operation does not read a body (reads, deletes).
+	bodyIgnored bodyKind = iota
+	// bodyJSON: application/json, as the SDKs and the CLI send.
+	bodyJSON
+	// bodyPayload: Invoke's payload. The Go SDK sends
+	// application/octet-stream (none when empty), the AWS CLI v2 no type
+	// at all; application/json is what other SDKs send.
+	bodyPayload
+	// bodyObject: S3 object data and S3's XML: any type, but not the ones a
+	// page can POST cross-site without a preflight.
+	bodyObject
+)
+
+// refusal is why a request was refused.
+type refusal struct {
+	status int
+	typ    string
+	msg    string
+}
+
+var (
+	errHost = &refusal{http.StatusForbidden, "AccessDeniedException",
+		"lamb: request refused: its Host header does not name this server (allowed: its own address, localhost, 127.0.0.1, [::1] with its port, and Options.AllowedHosts / lamb local --allow-host); see docs/emulator.md"}
+	errOrigin = &refusal{http.StatusForbidden, "AccessDeniedException",
+		"lamb: request refused: it comes from a web page of another origin (Origin or Sec-Fetch-Site header); see docs/emulator.md"}
+)
+
+func errContentType(mediaType string, kind bodyKind) *refusal {
+	want := "application/json"
+	switch kind {
+	case bodyPayload:
+		want = "no Content-Type, application/octet-stream or application/json"
+	case bodyObject:
+		want = "a type other than text/plain, application/x-www-form-urlencoded or multipart/form-data"
+	}
+	if mediaType == "" {
+		mediaType = "none"
+	}
+	return &refusal{http.StatusUnsupportedMediaType, "UnsupportedMediaTypeException",
+		"lamb: request refused: Content-Type " + mediaType + " is not what AWS clients send for this operation (" + want + "); see docs/emulator.md"}
+}
+
+// check applies the request policy to r, whose operation reads a body of
+// kind.
+func (s *Server) check(r *http.Request, kind bodyKind) *refusal {
+	if !s.hostAllowed(r, r.Host) {
+		return errHost
+	}
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	return checkContentType(r, kind)
+}
+
+// hostAllowed reports whether host (a Host header, or an origin's host)
+// names this server for request r.
+func (s *Server) hostAllowed(r *http.Request, host string) bool {
+	host = strings.ToLower(host)
+	name, port, err := net.SplitHostPort(host)
+	if err != nil {
+		name, port = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "80"
+	}
+	for _, a := range s.opts.AllowedHosts {
+		a = strings.ToLower(a)
+		if a == host || a == name {
+			return true
+		}
+	}
+	ip := net.ParseIP(name)
+	loopback := name == "localhost" || ip != nil && ip.IsLoopback()
+	switch local := r.Context().Value(http.LocalAddrContextKey).(type) {
+	case *net.TCPAddr:
+		if port != strconv.Itoa(local.Port) {
+			return false
+		}
+		return loopback || ip != nil && ip.Equal(local.IP)
+	case nil:
+		// Called in-process, without a connection: no page can reach it,
+		// but the Host still has to look like this machine.
+		return loopback
+	default:
+		// A Unix socket: browsers cannot connect to one.
+		return true
+	}
+}
+
+// checkOrigin refuses requests a browser sent on behalf of another site.
+func (s *Server) checkOrigin(r *http.Request) *refusal {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return errOrigin
+	}
+	origins, ok := r.Header["Origin"]
+	if !ok {
+		return nil
+	}
+	for _, o := range origins {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" || u.Host == "" || u.Path != "" || !s.hostAllowed(r, u.Host) {
+			return errOrigin
+		}
+	}
+	return nil
+}
+
+// simpleTypes are the body types a page may send cross-site without a
+// CORS preflight.
+var simpleTypes = []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
+
+func checkContentType(r *http.Request, kind bodyKind) *refusal {
+	if kind == bodyIgnored {
+		return nil
+	}
+	ct := r.Header.Get("Content-Type")
+	mt := ""
+	if ct != "" {
+		var err error
+		if mt, _, err = mime.ParseMediaType(ct); err != nil {
+			return errContentType("(unparsable)", kind)
+		}
+	}
+	switch kind {
+	case bodyJSON:
+		if mt == "application/json" {
+			return nil
+		}
+	case bodyPayload:
+		if mt == "" || mt == "application/octet-stream" || mt == "application/json" {
+			return nil
+		}
+	case bodyObject:
+		if r.Method != http.MethodPost || !slices.Contains(simpleTypes, mt) {
+			return nil
+		}
+	}
+	return errContentType(mt, kind)
+}
+
+func (e *refusal) write(w http.ResponseWriter) {
+	errf(e.status, e.typ, "%s", e.msg).write(w)
+}
