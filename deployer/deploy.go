@@ -88,7 +88,7 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 		g.Go(func() error {
 			if err := ctx.Err(); err != nil {
 				r.Outcome = Failed
-				errs[i] = []error{&FunctionError{Function: fp.Name, Op: "not started", Err: context.Cause(ctx)}}
+				errs[i] = []error{fp.fail("not started", context.Cause(ctx))}
 				return nil
 			}
 			if d.opts.OnStart != nil {
@@ -142,7 +142,7 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[string]Artifact, r *FunctionResult) []error {
 	r.Outcome = Failed
 	fail := func(op string, err error) []error {
-		return []error{&FunctionError{Function: fp.Name, Op: op, Err: err, secrets: secretsOf(fp.desired.Function.Environment)}}
+		return []error{fp.fail(op, err)}
 	}
 	fn := fp.desired.Function
 	var code *codeSource

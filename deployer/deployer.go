@@ -13,13 +13,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/lambctl/lamb/internal/redact"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -162,33 +162,17 @@ type FunctionError struct {
 	Op       string // "create", "update code", "publish", ...
 	Err      error
 
-	// secrets are the function's environment values: Lambda may quote
-	// them in an error ("String measured: {...}"); Error hides them.
-	secrets []string
+	// red hides the function's values: Lambda may quote them in an
+	// error ("String measured: {...}").
+	red *redact.Redactor
 }
 
-// Error is one line, "name: op: error", with environment values hidden.
+// Error is one line, "name: op: error", with the variables Lambda echoes
+// dropped and the function's values hidden in the error (never in its
+// name or op).
 func (e *FunctionError) Error() string {
-	msg := fmt.Sprintf("%s: %s: %v", e.Function, e.Op, e.Err)
-	for _, s := range e.secrets {
-		msg = strings.ReplaceAll(msg, s, hidden)
-	}
-	return strings.ReplaceAll(msg, "\n", " ")
-}
-
-// secretsOf returns the environment values worth hiding in error messages,
-// longest first (so a value containing another is hidden whole). Values
-// shorter than 4 bytes ("1", "on") are too common to be secrets and would
-// garble messages.
-func secretsOf(env map[string]string) []string {
-	var out []string
-	for _, v := range env {
-		if len(v) >= 4 {
-			out = append(out, v)
-		}
-	}
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return out
+	msg := e.red.String(dropEcho(e.Err).Error())
+	return strings.ReplaceAll(fmt.Sprintf("%s: %s: %s", e.Function, e.Op, msg), "\n", " ")
 }
 
 func (e *FunctionError) Unwrap() error { return e.Err }

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lambctl/lamb/internal/redact"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -48,12 +49,18 @@ type FunctionPlan struct {
 	Reasons []string `json:"reasons"`
 
 	desired      Desired
+	red          *redact.Redactor          // hides the function's values in its failures
 	live         *lambda.GetFunctionOutput // nil when the function does not exist
 	configUpdate bool                      // UpdateFunctionConfiguration needed
 	tagUpdate    bool                      // user tags differ
 	publish      bool                      // the alias must move to a new version
 	aliasMissing bool                      // the alias does not exist
 	recreate     bool                      // delete the (Failed) function before creating it
+}
+
+// fail returns the failure of the function in op, its values hidden.
+func (p *FunctionPlan) fail(op string, err error) error {
+	return &FunctionError{Function: p.Name, Op: op, Err: err, red: p.red}
 }
 
 // Label is the action as the text table shows it: "create", "update code",
@@ -159,7 +166,7 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 
 func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, error) {
 	fn := want.Function
-	p := FunctionPlan{Name: fn.Name, desired: want, Config: []Change{}, Reasons: []string{}}
+	p := FunctionPlan{Name: fn.Name, desired: want, red: redactorOf(fn), Config: []Change{}, Reasons: []string{}}
 	live, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name)})
 	if isNotFound(err) {
 		p.Action = ActionCreate
@@ -168,10 +175,10 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		return p, nil
 	}
 	if err != nil {
-		return p, &FunctionError{Function: fn.Name, Op: "get function", Err: err, secrets: secretsOf(fn.Environment)}
+		return p, p.fail("get function", err)
 	}
 	if live.Configuration == nil {
-		return p, &FunctionError{Function: fn.Name, Op: "get function", Err: errors.New("response has no configuration")}
+		return p, p.fail("get function", errors.New("response has no configuration"))
 	}
 	cfg := live.Configuration
 	if cfg.State == types.StateFailed && live.Tags[TagFingerprint] == "" {
@@ -223,7 +230,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	// The alias must point to a version holding the desired code and
 	// configuration. When the code or configuration changes it moves anyway.
 	if fn.Alias != "" && !p.Code && !p.configUpdate {
-		reason, missing, err := d.aliasStale(ctx, fn, liveSha)
+		reason, missing, err := d.aliasStale(ctx, &p, liveSha)
 		if err != nil {
 			return p, err
 		}
@@ -243,17 +250,18 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 
 // aliasStale says why fn's alias must move, or "" when it points to a
 // version with code sha and the desired configuration.
-func (d *Deployer) aliasStale(ctx context.Context, fn manifest.Function, sha string) (reason string, missing bool, err error) {
+func (d *Deployer) aliasStale(ctx context.Context, p *FunctionPlan, sha string) (reason string, missing bool, err error) {
+	fn := p.desired.Function
 	out, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name), Qualifier: aws.String(fn.Alias)})
 	if isNotFound(err) {
 		return fmt.Sprintf("alias %s does not exist", fn.Alias), true, nil
 	}
 	if err != nil {
-		return "", false, &FunctionError{Function: fn.Name, Op: "get alias " + fn.Alias, Err: err}
+		return "", false, p.fail("get alias "+fn.Alias, err)
 	}
 	cfg := out.Configuration
 	if cfg == nil {
-		return "", false, &FunctionError{Function: fn.Name, Op: "get alias " + fn.Alias, Err: errors.New("response has no configuration")}
+		return "", false, p.fail("get alias "+fn.Alias, errors.New("response has no configuration"))
 	}
 	v := aws.ToString(cfg.Version)
 	if aws.ToString(cfg.CodeSha256) != sha {

@@ -138,14 +138,26 @@ func TestS3Key(t *testing.T) {
 }
 
 func TestFunctionErrorHidesSecrets(t *testing.T) {
-	env := map[string]string{"SECRET": "hunter2", "TOKEN": "hunter2-long", "N": "1"}
-	e := &FunctionError{
-		Function: "a", Op: "update configuration",
-		Err:     errors.New("exceeded the 4KB limit. String measured: {\"SECRET\":\"hunter2\",\"TOKEN\":\"hunter2-long\",\"N\":\"1\"}\nmore"),
-		secrets: secretsOf(env),
+	env := map[string]string{"SECRET": "hunter2", "TOKEN": "hunter2-long", "N": "1", "TABLE": "orders"}
+	red := redactorOf(manifest.Function{Name: "orders-create", Environment: env})
+	tests := []struct{ err, want string }{
+		{
+			err:  "exceeded the 4KB limit. String measured: {\"SECRET\":\"hunter2\",\"TOKEN\":\"hunter2-long\",\"N\":\"1\"}\nmore",
+			want: `orders-create: update configuration: exceeded the 4KB limit. String measured: (the variables, not shown) more`,
+		},
+		{
+			err:  "String measured: {\"SECRET\":\"hun", // cut short
+			want: `orders-create: update configuration: String measured: (the variables, not shown)`,
+		},
+		{
+			err:  "value hunter2-long of orders-create in orders: \"hunter2\"",
+			want: `orders-create: update configuration: value (hidden) of orders-create in (hidden): "(hidden)"`,
+		},
 	}
-	want := `a: update configuration: exceeded the 4KB limit. String measured: {"SECRET":"(hidden)","TOKEN":"(hidden)","N":"1"} more`
-	if got := e.Error(); got != want {
-		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
+	for _, tt := range tests {
+		e := &FunctionError{Function: "orders-create", Op: "update configuration", Err: errors.New(tt.err), red: red}
+		if got := e.Error(); got != tt.want {
+			t.Errorf("Error() =\n%s\nwant\n%s", got, tt.want)
+		}
 	}
 }

@@ -107,7 +107,7 @@ type Rollback struct {
 func (d *Deployer) Rollback(ctx context.Context, fn manifest.Function, to string) (Rollback, error) {
 	rb := Rollback{Name: fn.Name, Alias: fn.Alias}
 	fail := func(err error) (Rollback, error) {
-		return rb, &FunctionError{Function: fn.Name, Op: "rollback", Err: err}
+		return rb, &FunctionError{Function: fn.Name, Op: "rollback", Err: err, red: redactorOf(fn)}
 	}
 	if fn.Alias == "" {
 		return fail(errors.New("the function has no alias"))
