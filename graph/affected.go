@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -38,55 +39,101 @@ type AffectedResult struct {
 	// Warnings are things the user should know (e.g. the base manifest could
 	// not be read, so nothing is listed as removed).
 	Warnings []string `json:"warnings,omitempty"`
+	// Prints are the working tree's prints of every function considered,
+	// affected or not, in the order given to Affected: build, plan and
+	// deploy use them instead of fingerprinting again. A function that
+	// could not be fingerprinted has only its Function set.
+	Prints []Print `json:"-"`
 }
 
 // AffectedFunction is one affected function and why.
 type AffectedFunction struct {
-	Name        string   `json:"name"`
-	Package     string   `json:"package"`
-	Fingerprint string   `json:"fingerprint"`
-	Reasons     []string `json:"reasons"`
+	Name        string `json:"name"`
+	Package     string `json:"package"`
+	Fingerprint string `json:"fingerprint"`
+	// Code reports that what the function's zip is built from changed
+	// (its fingerprint differs, or it is new): it must be built. False
+	// when only its configuration changed (memory, environment, role...):
+	// a deploy updates the configuration, there is nothing to build.
+	Code bool `json:"code"`
+	// Reasons say why: the code reasons first, then the configuration
+	// reasons, which start with "config: ". Each part is sorted.
+	Reasons []string `json:"reasons"`
 }
+
+// ConfigPrefix starts every configuration reason.
+const ConfigPrefix = "config: "
 
 // basePrint is the fingerprint of a function at the base commit.
 type basePrint struct {
 	Print
-	New bool   `json:"new,omitempty"` // package absent at base
-	Err string `json:"err,omitempty"` // could not be fingerprinted at base
+	New           bool   `json:"new,omitempty"`             // package absent at base
+	NotInManifest bool   `json:"not_in_manifest,omitempty"` // the base manifest has no such function
+	Err           string `json:"err,omitempty"`             // could not be fingerprinted at base
 }
 
 // baseState is what Affected computes at the base commit, and caches.
 type baseState struct {
 	Prints []basePrint `json:"prints"`
-	// Manifest reports whether the base has a manifest at the same path;
-	// Names are its function names (stage applied).
-	Manifest bool     `json:"manifest"`
-	Names    []string `json:"names,omitempty"`
-	Warning  string   `json:"warning,omitempty"`
+	// Manifest reports whether the base has a manifest at the same path
+	// that loads; Names are its function names (stage applied) and Entries
+	// their configuration (configEntry), by name.
+	Manifest bool                         `json:"manifest"`
+	Names    []string                     `json:"names,omitempty"`
+	Entries  map[string]map[string]string `json:"entries,omitempty"`
+	Warning  string                       `json:"warning,omitempty"`
 }
 
 // Affected compares the working tree (committed or not) with the merge-base
-// of ref and HEAD and returns the functions of fns whose fingerprint differs,
-// with reasons. Both sides use the current manifest's functions and settings;
-// the base's manifest, if any, says which functions were removed or are new.
-// The base is checked out in a temporary git worktree, removed afterwards,
-// and its prints are cached in the user cache directory by commit.
+// of ref and HEAD and returns the functions of fns that changed, with
+// reasons: their fingerprint differs (code), or their resolved manifest
+// entry does (configuration). Each side is fingerprinted with its own
+// manifest's build settings; when the base has no readable manifest at the
+// same path, with the current one's. The base is checked out in a
+// temporary git worktree, removed afterwards, and what Affected needs of it
+// is cached in the user cache directory by commit.
+//
+// When some functions cannot be fingerprinted in the working tree,
+// Affected returns the result for the others and an error listing the
+// failures (*failure.Error each, aggregated by failure.Append); other
+// errors return no result.
 func Affected(ctx context.Context, m *manifest.Manifest, ref string, fns []manifest.Function) (*AffectedResult, error) {
+	return AffectedWith(ctx, m, ref, fns, nil)
+}
+
+// AffectedWith is Affected with the working tree's prints of fns already
+// computed: head[i] is the print of fns[i] (from Fingerprints, or the
+// Prints of a previous AffectedResult); nil computes them. Only the base is
+// then loaded (nothing at all when it is cached).
+func AffectedWith(ctx context.Context, m *manifest.Manifest, ref string, fns []manifest.Function, head []Print) (*AffectedResult, error) {
+	if head != nil && len(head) != len(fns) {
+		return nil, fmt.Errorf("affected: %d prints for %d functions", len(head), len(fns))
+	}
 	top, err := git(ctx, m.Root, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrNotGitRepo, m.Root, err)
 	}
-	sha, err := git(ctx, m.Root, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
-	if err != nil || sha == "" {
-		return nil, fmt.Errorf("%w: %q is not a commit in %s; fetch it (a shallow clone lacks history: git fetch --deepen=100, or fetch-depth: 0 in CI)", ErrRefNotFound, ref, top)
-	}
-	base, err := git(ctx, m.Root, "merge-base", sha, "HEAD")
-	if err != nil || base == "" {
-		return nil, fmt.Errorf("%w: no merge base of %q and HEAD in %s; fetch more history (git fetch --deepen=100, or fetch-depth: 0 in CI)", ErrRefNotFound, ref, top)
-	}
-	cur, err := Fingerprints(ctx, m, fns)
+	base, err := resolveBase(ctx, top, ref)
 	if err != nil {
 		return nil, err
+	}
+	cur := head
+	var headErr error
+	if cur == nil {
+		cur, headErr = Fingerprints(ctx, m, fns)
+	} else {
+		for i, p := range cur {
+			if p.Fingerprint == "" {
+				headErr = failure.Append(nil, headErr, fail(fns[i].Name, errors.New("no fingerprint")))
+			}
+		}
+	}
+	if headErr != nil {
+		for _, e := range failure.Flatten(headErr) {
+			if _, ok := failure.FunctionOf(e); !ok {
+				return nil, headErr
+			}
+		}
 	}
 	relRoot, err := relPath(top, m.Root)
 	if err != nil {
@@ -105,36 +152,40 @@ func Affected(ctx context.Context, m *manifest.Manifest, ref string, fns []manif
 	key := cacheKey(base, relRoot, relManifest, stage, fns, cur)
 	bs, ok := readCache(key)
 	if !ok || len(bs.Prints) != len(fns) {
-		if bs, err = computeBase(ctx, top, base, relRoot, relManifest, stage, m, fns); err != nil {
+		if bs, err = computeBase(ctx, top, base, relRoot, relManifest, stage, fns); err != nil {
 			return nil, err
 		}
 		writeCache(key, bs)
 	}
 
-	res := &AffectedResult{Base: base, Functions: []AffectedFunction{}, Removed: []string{}}
+	res := &AffectedResult{Base: base, Functions: []AffectedFunction{}, Removed: []string{}, Prints: cur}
 	if bs.Warning != "" {
 		res.Warnings = append(res.Warnings, bs.Warning)
 	}
-	inBase := map[string]bool{}
-	for _, n := range bs.Names {
-		inBase[n] = true
-	}
 	for i, f := range fns {
-		old := bs.Prints[i]
-		var reasons []string
-		switch {
-		case old.New:
-			reasons = []string{"new function"}
-		case bs.Manifest && !inBase[f.Name]:
-			reasons = []string{"new function (not in the manifest at base)"}
-		case old.Err != "":
-			reasons = []string{"could not fingerprint at base: " + old.Err}
-		case old.Fingerprint != cur[i].Fingerprint:
-			reasons = Diff(old.Print, cur[i])
+		if cur[i].Fingerprint == "" {
+			continue // its failure is in headErr
 		}
-		if len(reasons) > 0 {
+		old := bs.Prints[i]
+		var code []string
+		switch {
+		case old.NotInManifest:
+			code = []string{"new in the manifest"}
+		case old.New:
+			code = []string{"new function"}
+		case old.Err != "":
+			code = []string{"could not fingerprint at base: " + old.Err}
+		case old.Fingerprint != cur[i].Fingerprint:
+			code = Diff(old.Print, cur[i])
+		}
+		var config []string
+		if e, ok := bs.Entries[f.Name]; ok && bs.Manifest {
+			config = configReasons(e, configEntry(f))
+		}
+		if len(code)+len(config) > 0 {
 			res.Functions = append(res.Functions, AffectedFunction{
-				Name: f.Name, Package: cur[i].Package, Fingerprint: cur[i].Fingerprint, Reasons: reasons,
+				Name: f.Name, Package: cur[i].Package, Fingerprint: cur[i].Fingerprint,
+				Code: len(code) > 0, Reasons: append(code, config...),
 			})
 		}
 	}
@@ -148,14 +199,29 @@ func Affected(ctx context.Context, m *manifest.Manifest, ref string, fns []manif
 		}
 	}
 	sort.Strings(res.Removed)
-	return res, nil
+	return res, headErr
+}
+
+// resolveBase returns the merge-base of ref and HEAD in the repository at
+// top, or an ErrRefNotFound that says what to do.
+func resolveBase(ctx context.Context, top, ref string) (string, error) {
+	sha, err := git(ctx, top, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	if err != nil || sha == "" {
+		return "", fmt.Errorf("%w: %q is not a commit in %s; fetch it (a shallow clone lacks history: git fetch --deepen=100, or fetch-depth: 0 in CI)", ErrRefNotFound, ref, top)
+	}
+	base, err := git(ctx, top, "merge-base", sha, "HEAD")
+	if err != nil || base == "" {
+		return "", fmt.Errorf("%w: no merge base of %q and HEAD in %s; fetch more history (git fetch --deepen=100, or fetch-depth: 0 in CI)", ErrRefNotFound, ref, top)
+	}
+	return base, nil
 }
 
 // testHookWorktree, when set by a test, runs once the base worktree exists.
 var testHookWorktree func(dir string)
 
-// computeBase fingerprints fns at commit base in a temporary worktree.
-func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage string, m *manifest.Manifest, fns []manifest.Function) (bs *baseState, err error) {
+// computeBase fingerprints fns at commit base in a temporary worktree,
+// each with the base manifest's settings when the base has the manifest.
+func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage string, fns []manifest.Function) (bs *baseState, err error) {
 	tmp, err := os.MkdirTemp("", "lamb-affected-")
 	if err != nil {
 		return nil, err
@@ -180,21 +246,38 @@ func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage str
 	if testHookWorktree != nil {
 		testHookWorktree(wt)
 	}
-	bm := *m
-	bm.Root = filepath.Join(wt, filepath.FromSlash(relRoot))
-	bm.Path = ""
+	root := filepath.Join(wt, filepath.FromSlash(relRoot))
 	bs = &baseState{Prints: make([]basePrint, len(fns))}
+	// Which function is built how at base: the base manifest's entry of
+	// the same name; the current one when the base has no manifest.
+	todo, idx := fns, make([]int, len(fns))
+	for i := range idx {
+		idx[i] = i
+	}
 	if relManifest != "" {
-		bm.Path = filepath.Join(bm.Root, filepath.FromSlash(relManifest))
-		if _, err := os.Stat(bm.Path); err == nil {
-			bs.Manifest = true
-			old, err := manifest.Load(bm.Path, manifest.LoadOptions{Stage: stage})
+		path := filepath.Join(root, filepath.FromSlash(relManifest))
+		if _, err := os.Lstat(path); err == nil {
+			old, err := manifest.Load(path, manifest.LoadOptions{Stage: stage})
 			if err != nil {
-				bs.Manifest = false
-				bs.Warning = fmt.Sprintf("manifest at base %.12s not readable, no function is listed as removed: %v", base, err)
+				bs.Warning = fmt.Sprintf("manifest at base %.12s not readable, no function is listed as removed and configuration is not compared: %v", base, strings.ReplaceAll(err.Error(), wt+string(filepath.Separator), ""))
 			} else {
+				bs.Manifest = true
+				bs.Entries = map[string]map[string]string{}
+				byName := map[string]manifest.Function{}
 				for _, f := range old.Functions {
 					bs.Names = append(bs.Names, f.Name)
+					bs.Entries[f.Name] = configEntry(f)
+					byName[f.Name] = f
+				}
+				todo, idx = nil, nil
+				for i, f := range fns {
+					bf, ok := byName[f.Name]
+					if !ok {
+						bs.Prints[i].NotInManifest = true
+						continue
+					}
+					todo = append(todo, bf)
+					idx = append(idx, i)
 				}
 			}
 		}
@@ -208,28 +291,27 @@ func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage str
 			extra = append(extra, "GOWORK="+gw)
 		}
 	}
-	prints, err := fingerprints(ctx, bm.Root, fns, extra)
+	prints, err := fingerprints(ctx, root, todo, extra)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	var ferr *FunctionError
-	for i := range fns {
-		bs.Prints[i].Print = prints[i]
+	for j, i := range idx {
+		bs.Prints[i].Print = prints[j]
 	}
-	if err != nil {
-		for _, e := range unwrapAll(err) {
-			if !errors.As(e, &ferr) {
-				return nil, err
-			}
-			i := indexOf(fns, ferr.Function)
-			if i < 0 {
-				continue
-			}
-			if errors.Is(ferr, ErrPackageNotFound) {
-				bs.Prints[i].New = true
-			} else {
-				bs.Prints[i].Err = strings.ReplaceAll(strings.ReplaceAll(ferr.Err.Error(), wt+string(filepath.Separator), ""), wt, "")
-			}
+	for _, e := range failure.Flatten(err) {
+		var fe *failure.Error
+		if !errors.As(e, &fe) {
+			return nil, err
+		}
+		j := indexOf(todo, fe.Function)
+		if j < 0 {
+			continue
+		}
+		i := idx[j]
+		if errors.Is(fe, ErrPackageNotFound) {
+			bs.Prints[i].New = true
+		} else {
+			bs.Prints[i].Err = strings.ReplaceAll(strings.ReplaceAll(fe.Err.Error(), wt+string(filepath.Separator), ""), wt, "")
 		}
 	}
 	return bs, nil
@@ -242,16 +324,6 @@ func indexOf(fns []manifest.Function, name string) int {
 		}
 	}
 	return -1
-}
-
-func unwrapAll(err error) []error {
-	if u, ok := err.(interface{ Unwrap() []error }); ok {
-		return u.Unwrap()
-	}
-	if u, ok := err.(interface{ WrappedErrors() []error }); ok {
-		return u.WrappedErrors()
-	}
-	return []error{err}
 }
 
 // relPath returns target relative to base, slash-separated, resolving symlinks

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,10 +53,11 @@ func TestAffected(t *testing.T) {
 	want := &AffectedResult{
 		Base: base,
 		Functions: []AffectedFunction{
-			{Name: "a", Package: "example.com/r/functions/a", Fingerprint: cur[0].Fingerprint, Reasons: []string{"internal/shared: shared.go changed"}},
-			{Name: "c", Package: "example.com/r/functions/b", Fingerprint: cur[1].Fingerprint, Reasons: []string{"new function (not in the manifest at base)"}},
+			{Name: "a", Package: "example.com/r/functions/a", Fingerprint: cur[0].Fingerprint, Code: true, Reasons: []string{"internal/shared: shared.go changed"}},
+			{Name: "c", Package: "example.com/r/functions/b", Fingerprint: cur[1].Fingerprint, Code: true, Reasons: []string{"new in the manifest"}},
 		},
 		Removed: []string{"b"},
+		Prints:  cur,
 	}
 	if diff := cmp.Diff(want, res); diff != "" {
 		t.Errorf("Affected (-want +got):\n%s", diff)
@@ -168,5 +170,145 @@ func TestAffectedCancelRemovesWorktree(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "lamb", "affected")); len(entries) != 0 {
 		t.Errorf("a cancelled run was cached: %v", entries)
+	}
+}
+
+// TestAffectedManifestChanges is issue 10's second miss: a committed change
+// of a function's manifest entry between REF and HEAD is reported — as
+// code when it changes the build (each side fingerprinted with its own
+// manifest's settings), as configuration otherwise, values of the
+// environment never shown, not even in the cache.
+func TestAffectedManifestChanges(t *testing.T) {
+	isolateCache(t)
+	const before = `version: 1
+defaults:
+  runtime: provided.al2023
+  architecture: arm64
+functions:
+  conf:
+    package: ./functions/a
+    environment:
+      TABLE: orders-secret-1
+  ldflags:
+    package: ./functions/a
+  arch:
+    package: ./functions/a
+  files:
+    package: ./functions/a
+  cgo:
+    package: ./functions/a
+    architecture: x86_64
+  moved:
+    package: ./functions/a
+  same:
+    package: ./functions/a
+    memory: 256
+`
+	const after = `version: 1
+defaults:
+  runtime: provided.al2023
+  architecture: arm64
+functions:
+  conf:
+    package: ./functions/a
+    memory: 512
+    timeout: 30
+    role: arn:aws:iam::123456789012:role/x
+    alias: live
+    tags:
+      team: core
+    environment:
+      TABLE: orders-secret-2
+  ldflags:
+    package: ./functions/a
+    build:
+      ldflags: -X main.v=2
+  arch:
+    package: ./functions/a
+    architecture: x86_64
+  files:
+    package: ./functions/a
+    files: [config/rates.json]
+  cgo:
+    package: ./functions/a
+    architecture: x86_64
+    build:
+      env:
+        CGO_ENABLED: "1"
+  moved:
+    package: ./functions/b
+  same:
+    package: ./functions/a
+    memory: 256
+  added:
+    package: ./functions/a
+`
+	dir := newRepo(t, map[string]string{"lamb.yaml": before})
+	gitInit(t, dir)
+	gitCommit(t, dir, "base")
+	writeFiles(t, dir, map[string]string{"lamb.yaml": after})
+	gitCommit(t, dir, "manifest")
+	m, err := manifest.Load(filepath.Join(dir, "lamb.yaml"), manifest.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Affected(context.Background(), m, "HEAD~1", m.Functions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		Code    bool
+		Reasons []string
+	}
+	gotByName := map[string]got{}
+	for _, f := range res.Functions {
+		gotByName[f.Name] = got{f.Code, f.Reasons}
+	}
+	want := map[string]got{
+		"added": {true, []string{"new in the manifest"}},
+		"arch":  {true, []string{"architecture arm64 → x86_64"}},
+		"cgo":   {true, []string{`build environment CGO_ENABLED "0" → "1"`}},
+		"conf": {false, []string{
+			"config: alias (none) → live",
+			"config: environment TABLE changed (value hidden)",
+			"config: memory 128 → 512",
+			"config: role (none) → arn:aws:iam::123456789012:role/x",
+			"config: tags team (none) → core",
+			"config: timeout 3 → 30",
+		}},
+		"files":   {true, []string{"files: config/rates.json added"}},
+		"ldflags": {true, []string{`build flag -ldflags "-s -w" → "-s -w -X main.v=2"`}},
+		"moved": {true, []string{
+			"package example.com/r/functions/a → example.com/r/functions/b",
+			"package functions/a removed from closure",
+			"package functions/b added to closure",
+			"package internal/shared removed from closure",
+		}},
+	}
+	for name, w := range want {
+		slices.Sort(w.Reasons)
+		want[name] = w
+	}
+	if diff := cmp.Diff(want, gotByName); diff != "" {
+		t.Errorf("affected (-want +got):\n%s", diff)
+	}
+	if len(res.Prints) != len(m.Functions) {
+		t.Errorf("Prints: %d for %d functions", len(res.Prints), len(m.Functions))
+	}
+	// No environment value, in the result or in the cache.
+	var buf strings.Builder
+	if err := res.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	cached, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "lamb", "affected", "*.json"))
+	for _, name := range cached {
+		b, _ := os.ReadFile(name)
+		buf.Write(b)
+	}
+	if len(cached) == 0 {
+		t.Error("nothing cached")
+	}
+	if strings.Contains(buf.String(), "orders-secret") {
+		t.Errorf("an environment value is in the result or the cache")
 	}
 }

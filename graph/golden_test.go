@@ -31,7 +31,13 @@ functions:
     files: [config/rates.json]
   old:
     package: ./functions/b
+  d:
+    package: ./functions/d
+    memory: 128
+    environment:
+      TABLE: orders
 `,
+		"functions/d/main.go":      "package main\n\nfunc main() {}\n",
 		"functions/b/static/t.txt": "t\n",
 		"functions/b/main.go":      "package main\n\nimport _ \"embed\"\n\n//go:embed static/t.txt\nvar t string\n\nfunc main() { println(t) }\n",
 	})
@@ -50,6 +56,13 @@ functions:
     files: [config/rates.json]
   c:
     package: ./functions/c
+  d:
+    package: ./functions/d
+    memory: 512
+    timeout: 30
+    environment:
+      TABLE: orders-v2
+      QUEUE: jobs
 `,
 		"functions/c/main.go":       "package main\n\nfunc main() {}\n",
 		"functions/b/static/t.txt":  "T\n",
@@ -71,6 +84,11 @@ functions:
 	var buf bytes.Buffer
 	if err := res.WriteJSON(&buf); err != nil {
 		t.Fatal(err)
+	}
+	for _, secret := range []string{"orders-v2", "jobs"} {
+		if bytes.Contains(buf.Bytes(), []byte(secret)) {
+			t.Errorf("environment value %q in the JSON", secret)
+		}
 	}
 	golden := filepath.Join("testdata", "affected.golden")
 	if *update {

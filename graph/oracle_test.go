@@ -99,6 +99,8 @@ func main() { println("fe") }
 		cmd     []string          // run after writing files
 		mustNot []string          // must not be reported
 		want    map[string]string // function → a reason it must carry
+		config  []string          // reported functions whose code did not change
+		cgo     bool              // needs a C compiler
 	}
 	steps := []step{
 		{name: "shared package code change",
@@ -191,7 +193,7 @@ import "example.com/ws"
 func main() { println("fe", ws.Name()) }
 `},
 			mustNot: []string{"fa", "fb", "fc"},
-			want:    map[string]string{"fe2": "new function"}},
+			want:    map[string]string{"fe2": "new in the manifest"}},
 		{name: "go directive changed",
 			files: map[string]string{"go.mod": `module example.com/o
 
@@ -219,26 +221,57 @@ replace example.com/local => ./lib/local
 		// Issue 10: build.env CGO_ENABLED=1 selects //go:build cgo files.
 		{name: "cgo function added",
 			files: map[string]string{
-				"lamb.yaml":                 oracleManifest + cgoFunction(),
+				"lamb.yaml":                 manifestWith(cgoEntry()),
 				"cgo/pricing/main.go":       "package main\n\nfunc main() { println(mode) }\n",
 				"cgo/pricing/mode_cgo.go":   "//go:build cgo\n\npackage main\n\nconst mode = \"cgo\"\n",
 				"cgo/pricing/mode_nocgo.go": "//go:build !cgo\n\npackage main\n\nconst mode = \"nocgo\"\n",
 			},
 			mustNot: []string{"fa", "fb", "fc", "fe2"},
-			want:    map[string]string{"pricing": "new function"}},
+			want:    map[string]string{"pricing": "new in the manifest"},
+			cgo:     true},
 		{name: "cgo-only file edited",
 			files:   map[string]string{"cgo/pricing/mode_cgo.go": "//go:build cgo\n\npackage main\n\nconst mode = \"cgo v2\"\n"},
 			mustNot: []string{"fa", "fb", "fc", "fe2"},
-			want:    map[string]string{"pricing": "cgo/pricing: mode_cgo.go changed"}},
+			want:    map[string]string{"pricing": "cgo/pricing: mode_cgo.go changed"},
+			cgo:     true},
 		{name: "nocgo file edited",
 			files:   map[string]string{"cgo/pricing/mode_nocgo.go": "//go:build !cgo\n\npackage main\n\nconst mode = \"nocgo v2\"\n"},
-			mustNot: []string{"fa", "fb", "fc", "fe2", "pricing"}},
+			mustNot: []string{"fa", "fb", "fc", "fe2", "pricing"},
+			cgo:     true},
 		{name: "cgo C preamble edited",
 			files:   map[string]string{"cgo/pricing/c.go": "package main\n\n// static int answer(void) { return 42; }\nimport \"C\"\n\nvar answer = int(C.answer())\n"},
 			mustNot: []string{"fa", "fb", "fc", "fe2"},
-			want:    map[string]string{"pricing": "cgo/pricing: c.go added"}},
+			want:    map[string]string{"pricing": "cgo/pricing: c.go added"},
+			cgo:     true},
+		// Issue 10's second miss: committed manifest changes.
+		{name: "config-only manifest change",
+			files: map[string]string{"lamb.yaml": manifestWith(cgoEntry(),
+				"  fa:\n    package: ./functions/fa\n    memory: 512\n    environment:\n      SECRET: s3cr3t\n")},
+			mustNot: []string{"fb", "fc", "fe2", "pricing"},
+			want:    map[string]string{"fa": "config: memory 128 → 512"},
+			config:  []string{"fa"}},
+		{name: "build.ldflags in the manifest",
+			files: map[string]string{"lamb.yaml": manifestWith(cgoEntry(),
+				"  fa:\n    package: ./functions/fa\n    memory: 512\n    environment:\n      SECRET: s3cr3t\n    build:\n      ldflags: -X main.v=1\n")},
+			mustNot: []string{"fb", "fc", "fe2", "pricing"},
+			want:    map[string]string{"fa": `build flag -ldflags "-s -w" → "-s -w -X main.v=1"`}},
+		{name: "files: in the manifest",
+			files: map[string]string{"lamb.yaml": manifestWith(cgoEntry(),
+				"  fa:\n    package: ./functions/fa\n    memory: 512\n    environment:\n      SECRET: s3cr3t\n    build:\n      ldflags: -X main.v=1\n    files: [config/data.json]\n")},
+			mustNot: []string{"fb", "fc", "fe2", "pricing"},
+			want:    map[string]string{"fa": "files: config/data.json added"}},
+		{name: "architecture in the manifest",
+			files: map[string]string{"lamb.yaml": manifestWith(cgoEntry(),
+				"  fa:\n    package: ./functions/fa\n    memory: 512\n    environment:\n      SECRET: s3cr3t\n    build:\n      ldflags: -X main.v=1\n    files: [config/data.json]\n",
+				"  fb:\n    package: ./functions/fb\n    architecture: x86_64\n")},
+			mustNot: []string{"fa", "fc", "fe2", "pricing"},
+			want:    map[string]string{"fb": "architecture arm64 → x86_64"}},
 	}
 
+	if !haveCC() {
+		t.Log("no C compiler: the cgo steps are skipped")
+		steps = slices.DeleteFunc(steps, func(s step) bool { return s.cgo })
+	}
 	prev := gitCommit(t, dir, "initial")
 	_, prevBins := buildAll(t, dir)
 	for _, st := range steps {
@@ -257,15 +290,27 @@ replace example.com/local => ./lib/local
 				t.Errorf("base = %s, want %s", res.Base, prev)
 			}
 			reported := map[string][]string{}
+			code := map[string]bool{}
 			for _, f := range res.Functions {
 				reported[f.Name] = f.Reasons
+				code[f.Name] = f.Code
 			}
 			for name, h := range bins {
-				if prevBins[name] != h {
+				if prevBins[name] != h && !code[name] {
 					if _, ok := reported[name]; !ok {
 						t.Errorf("MISS: %s's binary changed but it is not reported", name)
+					} else {
+						t.Errorf("MISS: %s's binary changed but it is reported as a configuration change only", name)
 					}
 				}
+			}
+			for _, name := range st.config {
+				if _, ok := reported[name]; !ok || code[name] {
+					t.Errorf("%s: reported %v, code %v; want a configuration change only", name, ok, code[name])
+				}
+			}
+			if strings.Contains(fmt.Sprint(reported), "s3cr3t") {
+				t.Errorf("an environment value is in the reasons")
 			}
 			for _, name := range st.mustNot {
 				if r, ok := reported[name]; ok {
@@ -306,12 +351,29 @@ discover:
     name: "{{.Dir}}"
 `
 
-// cgoFunction is a function built with build.env CGO_ENABLED=1 for this
+// haveCC reports whether the C compiler of the go command runs.
+func haveCC() bool {
+	out, err := exec.Command("go", "env", "CC").Output()
+	if err != nil {
+		return false
+	}
+	cc := strings.Fields(string(out))
+	return len(cc) > 0 && exec.Command(cc[0], "--version").Run() == nil
+}
+
+// manifestWith is oracleManifest with the given function entries.
+func manifestWith(entries ...string) string {
+	return oracleManifest + "functions:\n" + strings.Join(entries, "")
+}
+
+// cgoEntry is a function built with build.env CGO_ENABLED=1 for this
 // machine's architecture (cgo needs a C compiler for the target).
-func cgoFunction() string {
+func cgoEntry() string {
+	if !haveCC() {
+		return ""
+	}
 	arch, _ := lambdaspec.HostArch()
-	return `functions:
-  pricing:
+	return `  pricing:
     package: ./cgo/pricing
     architecture: ` + arch + `
     build:
