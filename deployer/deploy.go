@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/go-multierror"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/lambctl/lamb/internal/failure"
 )
 
 // handler is the handler of every Go function on the provided runtimes.
@@ -110,7 +112,7 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 	for _, f := range plan.failed {
 		res.Functions = append(res.Functions, FunctionResult{Name: f.name, Outcome: Failed, Error: f.err.Error()})
 		errs = append(errs, nil)
-		merr = multierror.Append(merr, f.err)
+		merr = failure.Append(merr, f.err)
 	}
 	for i, fr := range res.Functions {
 		switch fr.Outcome {
@@ -123,17 +125,12 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 		default:
 			res.Failed++
 		}
-		for _, err := range errs[i] {
-			merr = multierror.Append(merr, err)
-		}
+		merr = failure.Append(merr, errs[i]...)
 		if len(errs[i]) > 0 {
 			res.Functions[i].Error = errs[i][0].Error()
 		}
 	}
 	slices.SortStableFunc(res.Functions, func(a, b FunctionResult) int { return strings.Compare(a.Name, b.Name) })
-	if merr != nil {
-		merr.ErrorFormat = listErrors
-	}
 	return res, merr.ErrorOrNil()
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -213,8 +214,8 @@ func TestDeployPartialFailure(t *testing.T) {
 	if err == nil {
 		t.Fatal("deploy succeeded with an invalid role")
 	}
-	var fe *deployer.FunctionError
-	if !errors.As(err, &fe) || fe.Function != "b" || fe.Op != "create" {
+	var fe *failure.Error
+	if name, _ := failure.FunctionOf(err); !errors.As(err, &fe) || name != "b" || fe.Op != "create" {
 		t.Errorf("error %v, want b's create error", err)
 	}
 	if lines := strings.Split(err.Error(), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "b: create: ") {

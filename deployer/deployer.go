@@ -10,16 +10,13 @@ package deployer
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/lambctl/lamb/internal/redact"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -155,24 +152,3 @@ func New(opts Options) *Deployer {
 		log:    log,
 	}
 }
-
-// FunctionError is the failure of one function's deploy step.
-type FunctionError struct {
-	Function string
-	Op       string // "create", "update code", "publish", ...
-	Err      error
-
-	// red hides the function's values: Lambda may quote them in an
-	// error ("String measured: {...}").
-	red *redact.Redactor
-}
-
-// Error is one line, "name: op: error", with the variables Lambda echoes
-// dropped and the function's values hidden in the error (never in its
-// name or op).
-func (e *FunctionError) Error() string {
-	msg := e.red.String(dropEcho(e.Err).Error())
-	return strings.ReplaceAll(fmt.Sprintf("%s: %s: %s", e.Function, e.Op, msg), "\n", " ")
-}
-
-func (e *FunctionError) Unwrap() error { return e.Err }

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/internal/redact"
 	"github.com/lambctl/lamb/manifest"
 )
@@ -58,9 +59,11 @@ type FunctionPlan struct {
 	recreate     bool                      // delete the (Failed) function before creating it
 }
 
-// fail returns the failure of the function in op, its values hidden.
+// fail returns the failure of the function in op: the variables Lambda
+// echoes dropped and the function's values hidden in err (never in its
+// name or op).
 func (p *FunctionPlan) fail(op string, err error) error {
-	return &FunctionError{Function: p.Name, Op: op, Err: err, red: p.red}
+	return failWith(p.red, p.Name, op, err)
 }
 
 // Label is the action as the text table shows it: "create", "update code",
@@ -152,14 +155,11 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 	var merr *multierror.Error
 	for i, err := range errs {
 		if err != nil {
-			merr = multierror.Append(merr, err)
+			merr = failure.Append(merr, err)
 			plan.failed = append(plan.failed, failedPlan{name: desired[i].Function.Name, err: err})
 			continue
 		}
 		plan.Functions = append(plan.Functions, plans[i])
-	}
-	if merr != nil {
-		merr.ErrorFormat = listErrors
 	}
 	return plan, merr.ErrorOrNil()
 }
@@ -373,13 +373,4 @@ func short(fp string) string {
 func isNotFound(err error) bool {
 	var nf *types.ResourceNotFoundException
 	return errors.As(err, &nf)
-}
-
-// listErrors formats a multierror as one error per line.
-func listErrors(errs []error) string {
-	lines := make([]string, len(errs))
-	for i, err := range errs {
-		lines[i] = err.Error()
-	}
-	return strings.Join(lines, "\n")
 }

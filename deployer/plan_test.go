@@ -137,13 +137,13 @@ func TestS3Key(t *testing.T) {
 	}
 }
 
-func TestFunctionErrorHidesSecrets(t *testing.T) {
+func TestFailureHidesSecrets(t *testing.T) {
 	env := map[string]string{"SECRET": "hunter2", "TOKEN": "hunter2-long", "N": "1", "TABLE": "orders"}
 	red := redactorOf(manifest.Function{Name: "orders-create", Environment: env})
 	tests := []struct{ err, want string }{
 		{
 			err:  "exceeded the 4KB limit. String measured: {\"SECRET\":\"hunter2\",\"TOKEN\":\"hunter2-long\",\"N\":\"1\"}\nmore",
-			want: `orders-create: update configuration: exceeded the 4KB limit. String measured: (the variables, not shown) more`,
+			want: "orders-create: update configuration: exceeded the 4KB limit. String measured: (the variables, not shown)\n    more",
 		},
 		{
 			err:  "String measured: {\"SECRET\":\"hun", // cut short
@@ -155,7 +155,7 @@ func TestFunctionErrorHidesSecrets(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		e := &FunctionError{Function: "orders-create", Op: "update configuration", Err: errors.New(tt.err), red: red}
+		e := failWith(red, "orders-create", "update configuration", errors.New(tt.err))
 		if got := e.Error(); got != tt.want {
 			t.Errorf("Error() =\n%s\nwant\n%s", got, tt.want)
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/internal/redact"
 	"github.com/lambctl/lamb/manifest"
 )
@@ -18,6 +19,16 @@ func redactorOf(fn manifest.Function, secrets ...string) *redact.Redactor {
 	r.Add(secrets...)
 	r.Keep(fn.Name, fn.Alias, fn.Role)
 	return r
+}
+
+// failWith returns the failure of function in op: the variables Lambda
+// echoes dropped from err and red's values hidden in it. A failure of that
+// function already (redacted when it was made) is returned as it is.
+func failWith(red *redact.Redactor, function, op string, err error) error {
+	if name, ok := failure.FunctionOf(err); ok && name == function {
+		return err
+	}
+	return &failure.Error{Function: function, Op: op, Err: red.Error(dropEcho(err))}
 }
 
 // echoMarker starts the part of Lambda's 4 KB environment error that quotes

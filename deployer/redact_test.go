@@ -39,7 +39,9 @@ func awsEnvEcho(h http.Handler) http.Handler {
 		out := rec.Body.Bytes()
 		const marker = "String measured: "
 		if rec.Code == http.StatusBadRequest && bytes.Contains(out, []byte(marker)) {
-			var in struct{ Environment struct{ Variables map[string]string } }
+			var in struct {
+				Environment struct{ Variables map[string]string }
+			}
 			var answer map[string]any
 			if json.Unmarshal(body, &in) == nil && json.Unmarshal(out, &answer) == nil {
 				msg, _ := answer["message"].(string)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -75,19 +76,10 @@ func (d *Deployer) prune(ctx context.Context, name string, keep int) (int, error
 		}
 		_, err := d.lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(name), Qualifier: aws.String(ver)})
 		if err != nil {
-			merr = multierror.Append(merr, fmt.Errorf("version %s: %w", ver, err))
+			merr = failure.Append(merr, fmt.Errorf("version %s: %w", ver, err))
 			continue
 		}
 		n++
-	}
-	if merr != nil {
-		merr.ErrorFormat = func(errs []error) string {
-			s := errs[0].Error()
-			for _, e := range errs[1:] {
-				s += "; " + e.Error()
-			}
-			return s
-		}
 	}
 	return n, merr.ErrorOrNil()
 }
@@ -107,7 +99,7 @@ type Rollback struct {
 func (d *Deployer) Rollback(ctx context.Context, fn manifest.Function, to string) (Rollback, error) {
 	rb := Rollback{Name: fn.Name, Alias: fn.Alias}
 	fail := func(err error) (Rollback, error) {
-		return rb, &FunctionError{Function: fn.Name, Op: "rollback", Err: err, red: redactorOf(fn)}
+		return rb, failWith(redactorOf(fn), fn.Name, "rollback", err)
 	}
 	if fn.Alias == "" {
 		return fail(errors.New("the function has no alias"))
