@@ -85,6 +85,7 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newDeployCmd,
 	newRollbackCmd,
 	newInvokeCmd,
+	newEventCmd,
 	newLocalCmd,
 	newVersionCmd,
 }
