@@ -81,7 +81,7 @@ The exit status is 1 when the function returned an error (the error payload is s
 	f.StringVarP(&o.Event, "event", "e", "", "the event: a JSON `FILE`, - for stdin, or inline JSON (default {})")
 	f.StringVar(&o.Qualifier, "qualifier", "", "invoke version or alias `Q` (with --local or --endpoint)")
 	f.BoolVar(&o.Tail, "tail", true, "print the function's logs on stderr (with --endpoint: the last 4 KB, LogType Tail)")
-	o.Target.register(f)
+	o.Target.registerInvoke(f)
 	return cmd
 }
 

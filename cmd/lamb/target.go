@@ -16,6 +16,13 @@ type targetFlags struct {
 	Endpoint string
 }
 
+// registerInvoke adds --local and --endpoint for lamb invoke, whose
+// default is neither AWS nor a local Lambda but a direct run.
+func (o *targetFlags) registerInvoke(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Local, "local", false, "invoke the function deployed to the local Lambda in .lamb/local (lamb deploy --local) instead of running the checkout's code directly")
+	fs.StringVar(&o.Endpoint, "endpoint", "", "invoke through the Lambda API at `URL` (a lamb local, or AWS) instead of running the checkout's code directly")
+}
+
 // register adds --local and --endpoint to fs.
 func (o *targetFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Local, "local", false, "use the local Lambda in .lamb/local instead of AWS (functions are built for this machine's architecture)")
