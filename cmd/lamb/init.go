@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lambctl/lamb/internal/buildcfg"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -31,11 +32,14 @@ package when none does). It never overwrites an existing manifest.`,
 			if err != nil {
 				return err
 			}
-			modRoot, err := findModuleRoot(wd)
+			mod, err := buildcfg.FindModule(wd)
 			if err != nil {
+				if errors.Is(err, buildcfg.ErrNoModule) {
+					return usageError(fmt.Errorf("no go.mod in %s or any parent directory: lamb init needs a Go module", wd))
+				}
 				return usageError(err)
 			}
-			file := filepath.Join(modRoot, manifest.FileName)
+			file := filepath.Join(mod.Dir, manifest.FileName)
 			if g.File != "" {
 				file, _ = filepath.Abs(g.File)
 			}
@@ -58,24 +62,53 @@ package when none does). It never overwrites an existing manifest.`,
 				os.Remove(file)
 				return fmt.Errorf("%s: the written manifest does not validate:\n%w", relToWD(file), err)
 			}
-			_, err = fmt.Fprintf(g.stdout, "wrote %s: %d functions\n", relToWD(file), n)
-			return err
+			if _, err := fmt.Fprintf(g.stdout, "wrote %s: %d functions\n", relToWD(file), n); err != nil {
+				return err
+			}
+			ignore, added, err := ignoreLambDir(root)
+			switch {
+			case err != nil:
+				fmt.Fprintf(g.stderr, "lamb: warning: add .lamb/ to your .gitignore (builds and the local Lambda live there): %v\n", err)
+			case added:
+				fmt.Fprintf(g.stdout, "added .lamb/ to %s\n", relToWD(ignore))
+			}
+			if !g.Quiet {
+				fmt.Fprintln(g.stderr, "lamb: next: lamb deploy --local (no AWS needed); set defaults.role before deploying to AWS")
+			}
+			return nil
 		},
 	}
 }
 
-// findModuleRoot returns the directory of the go.mod at or above dir.
-func findModuleRoot(dir string) (string, error) {
-	for d := dir; ; {
-		if fi, err := os.Stat(filepath.Join(d, "go.mod")); err == nil && !fi.IsDir() {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", fmt.Errorf("no go.mod in %s or any parent directory: lamb init needs a Go module", dir)
-		}
-		d = parent
+// ignoreLambDir makes sure the .gitignore next to the manifest ignores
+// .lamb/ (zips, build state and the local Lambda's state), appending the
+// line when no line already covers it. It reports the file and whether it
+// added the line.
+func ignoreLambDir(root string) (string, bool, error) {
+	file := filepath.Join(root, ".gitignore")
+	data, err := os.ReadFile(file)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return file, false, err
 	}
+	for _, l := range strings.Split(string(data), "\n") {
+		switch strings.TrimSpace(l) {
+		case ".lamb", ".lamb/", "/.lamb", "/.lamb/", ".lamb/*", "/.lamb/*":
+			return file, false, nil
+		}
+	}
+	prefix := ""
+	if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
+		prefix = "\n"
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return file, false, err
+	}
+	if _, err := f.WriteString(prefix + "# lamb: zips, build state and the local Lambda\n.lamb/\n"); err != nil {
+		f.Close()
+		return file, false, err
+	}
+	return file, true, f.Close()
 }
 
 // writeNew creates file with data, failing if it exists.
