@@ -83,8 +83,13 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 		fp := &plan.Functions[i]
 		r := &res.Functions[i]
 		r.Name = fp.Name
-		if fp.Action == ActionNoChange {
+		switch fp.Action {
+		case ActionNoChange:
 			r.Outcome = Unchanged
+			continue
+		case ActionFailed:
+			r.Outcome = Failed
+			errs[i] = []error{fp.err}
 			continue
 		}
 		g.Go(func() error {
@@ -109,11 +114,6 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 	}
 	_ = g.Wait()
 	var merr *multierror.Error
-	for _, f := range plan.failed {
-		res.Functions = append(res.Functions, FunctionResult{Name: f.name, Outcome: Failed, Error: f.err.Error()})
-		errs = append(errs, nil)
-		merr = failure.Append(merr, f.err)
-	}
 	for i, fr := range res.Functions {
 		switch fr.Outcome {
 		case Created:

@@ -28,6 +28,9 @@ const (
 	ActionCreate   Action = "create"
 	ActionUpdate   Action = "update"
 	ActionNoChange Action = "no-change"
+	// ActionFailed: the function could not be planned (its read failed,
+	// or the pipeline failed it: fingerprint, build). Error says why.
+	ActionFailed Action = "failed"
 )
 
 // hidden replaces environment values in plans unless ShowValues is set.
@@ -48,7 +51,10 @@ type FunctionPlan struct {
 	Code    bool     `json:"code"`
 	Config  []Change `json:"config"`
 	Reasons []string `json:"reasons"`
+	// Error is why the function failed (ActionFailed), values hidden.
+	Error string `json:"error,omitempty"`
 
+	err          error // the failure behind Error
 	desired      Desired
 	red          *redact.Redactor          // hides the function's values in its failures
 	live         *lambda.GetFunctionOutput // nil when the function does not exist
@@ -67,9 +73,12 @@ func (p *FunctionPlan) fail(op string, err error) error {
 }
 
 // Label is the action as the text table shows it: "create", "update code",
-// "update config", "update code + config", "update alias" or "no change".
+// "update config", "update code + config", "update alias", "no change" or
+// "failed".
 func (p *FunctionPlan) Label() string {
 	switch {
+	case p.Action == ActionFailed:
+		return "failed"
 	case p.Action == ActionCreate:
 		return "create"
 	case p.Action == ActionNoChange:
@@ -86,38 +95,60 @@ func (p *FunctionPlan) Label() string {
 }
 
 // Plan is the set of changes a deploy would make, sorted by function name.
+// A function that could not be planned is in it too, as ActionFailed.
 type Plan struct {
 	Functions []FunctionPlan `json:"functions"`
-
-	failed []failedPlan // functions that could not be read
-}
-
-type failedPlan struct {
-	name string
-	err  error
 }
 
 // Changes counts the functions the plan creates or updates.
 func (p *Plan) Changes() int {
+	return len(p.Changed())
+}
+
+// Changed returns the names of the functions the plan creates or updates
+// (not the unchanged or failed ones), in plan order.
+func (p *Plan) Changed() []string {
+	names := []string{}
+	for _, f := range p.Functions {
+		if f.Action == ActionCreate || f.Action == ActionUpdate {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
+// Failed counts the functions that failed.
+func (p *Plan) Failed() int {
 	n := 0
 	for _, f := range p.Functions {
-		if f.Action != ActionNoChange {
+		if f.Action == ActionFailed {
 			n++
 		}
 	}
 	return n
 }
 
-// Fail takes the named function out of the plan: Deploy reports it failed
-// with err (a build error, say) and deploys the others.
+// Fail marks the named function failed with err (a fingerprint or build
+// error, say): Deploy reports it failed and deploys the others. A function
+// not in the plan yet is added. err's message is redacted with the
+// function's values.
 func (p *Plan) Fail(name string, err error) {
-	for i, f := range p.Functions {
-		if f.Name == name {
-			p.Functions = append(p.Functions[:i], p.Functions[i+1:]...)
-			p.failed = append(p.failed, failedPlan{name: name, err: err})
-			return
-		}
+	i, found := slices.BinarySearchFunc(p.Functions, name, func(f FunctionPlan, name string) int { return strings.Compare(f.Name, name) })
+	if !found {
+		p.Functions = slices.Insert(p.Functions, i, FunctionPlan{Name: name})
 	}
+	p.Functions[i].setFailed(err)
+}
+
+// setFailed makes p a failed plan: nothing of it is deployed.
+func (p *FunctionPlan) setFailed(err error) {
+	if err == nil {
+		err = errors.New("failed")
+	}
+	err = p.red.Error(err)
+	p.Action, p.Code, p.err, p.Error = ActionFailed, false, err, err.Error()
+	p.Config, p.Reasons = []Change{}, []string{}
+	p.configUpdate, p.tagUpdate, p.publish, p.aliasMissing, p.recreate = false, false, false, false, false
 }
 
 // NeedCode returns the names of the functions whose code must be built and
@@ -135,8 +166,9 @@ func (p *Plan) NeedCode() []string {
 // Plan reads every desired function from Lambda (GetFunction, and the
 // alias's version when the function has an alias) and decides what a
 // deploy must do. Nothing is built. The plan is returned even when some
-// lookups fail: the error lists every failure, one line each, and Deploy
-// reports those functions as failed and deploys the others.
+// lookups fail: those functions are in it as failed, the error lists every
+// failure, one line each, and Deploy reports them failed and deploys the
+// others.
 func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 	desired = slices.Clone(desired)
 	slices.SortFunc(desired, func(a, b Desired) int { return strings.Compare(a.Function.Name, b.Function.Name) })
@@ -151,17 +183,14 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 		})
 	}
 	_ = g.Wait()
-	plan := &Plan{Functions: []FunctionPlan{}}
 	var merr *multierror.Error
 	for i, err := range errs {
 		if err != nil {
 			merr = failure.Append(merr, err)
-			plan.failed = append(plan.failed, failedPlan{name: desired[i].Function.Name, err: err})
-			continue
+			plans[i].setFailed(err)
 		}
-		plan.Functions = append(plan.Functions, plans[i])
 	}
-	return plan, merr.ErrorOrNil()
+	return &Plan{Functions: plans}, merr.ErrorOrNil()
 }
 
 func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, error) {
@@ -187,7 +216,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		p.Action = ActionCreate
 		p.Code = true
 		p.recreate = true
-		p.Reasons = append(p.Reasons, "creation failed earlier (state Failed: "+aws.ToString(cfg.StateReason)+"): delete and create again")
+		p.Reasons = append(p.Reasons, "creation failed earlier (state Failed: "+p.red.String(aws.ToString(cfg.StateReason))+"): delete and create again")
 		return p, nil
 	}
 	p.live = live
@@ -209,7 +238,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	}
 	if cfg.LastUpdateStatus == types.LastUpdateStatusFailed {
 		p.Code = true
-		p.Reasons = append(p.Reasons, "the last update failed: "+aws.ToString(cfg.LastUpdateStatusReason))
+		p.Reasons = append(p.Reasons, "the last update failed: "+p.red.String(aws.ToString(cfg.LastUpdateStatusReason)))
 	}
 	if a := liveArchitecture(cfg); fn.Architecture != "" && a != fn.Architecture {
 		p.Code = true

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -132,11 +133,13 @@ func TestSecretNeverEchoed(t *testing.T) {
 	// A plan whose read fails with an error quoting the variables.
 	echo := "AccessDenied: " + compactJSON(f.Environment) + " for orders-create"
 	e.srv.Inject(emulator.Fault{Op: "GetFunction", Function: "orders-create", Status: 403, Message: echo})
-	_, res, err = e.deploy(ctx, t, w, testOptions(e))
+	plan, res, err := e.deploy(ctx, t, w, testOptions(e))
 	if err == nil {
 		t.Fatal("deploy with a failing GetFunction succeeded")
 	}
-	for name, s := range outputs(t, res, err) {
+	all := outputs(t, res, err)
+	maps.Copy(all, planOutputs(t, plan))
+	for name, s := range all {
 		if l := leaks(s, escapedSecret); len(l) > 0 {
 			t.Errorf("after a failed read, %s shows the secret as %q:\n%s", name, l, s)
 		}
@@ -166,4 +169,18 @@ func TestRedactKeepsNames(t *testing.T) {
 	if !strings.HasPrefix(msg, "orders-create: create: ") || !strings.Contains(msg, "not-a-role-orders") {
 		t.Errorf("error %q garbles the function name or the role", msg)
 	}
+}
+
+// planOutputs renders a plan as text and as JSON.
+func planOutputs(t *testing.T, plan *deployer.Plan) map[string]string {
+	t.Helper()
+	var text strings.Builder
+	if err := plan.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"plan text": text.String(), "plan json": string(js)}
 }

@@ -14,17 +14,22 @@ import (
 //	a         update config  memory: 128 → 256
 //	                         environment.LOG_LEVEL changed
 //	b         no change
+//	c         failed         c: get function: AccessDeniedException: ...
 //
-//	Plan: 0 to create, 1 to update, 1 unchanged.
+//	Plan: 0 to create, 1 to update, 1 unchanged, 1 failed.
+//
+// The failed count is left out when nothing failed.
 func (p *Plan) WriteText(w io.Writer) error {
 	rows := [][]string{{"FUNCTION", "ACTION", "DETAILS"}}
-	create, update, same := 0, 0, 0
+	create, update, same, failed := 0, 0, 0, 0
 	for _, f := range p.Functions {
 		switch f.Action {
 		case ActionCreate:
 			create++
 		case ActionUpdate:
 			update++
+		case ActionFailed:
+			failed++
 		default:
 			same++
 		}
@@ -33,8 +38,11 @@ func (p *Plan) WriteText(w io.Writer) error {
 			details = append(details, c.String())
 		}
 		details = append(details, f.Reasons...)
-		if f.Action == ActionCreate {
+		switch f.Action {
+		case ActionCreate:
 			details = f.Reasons
+		case ActionFailed:
+			details = strings.Split(f.Error, "\n")
 		}
 		if len(details) == 0 {
 			details = []string{""}
@@ -47,7 +55,11 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if err := writeTable(w, rows); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d unchanged.\n", create, update, same)
+	summary := fmt.Sprintf("\nPlan: %d to create, %d to update, %d unchanged", create, update, same)
+	if failed > 0 {
+		summary += fmt.Sprintf(", %d failed", failed)
+	}
+	_, err := io.WriteString(w, summary+".\n")
 	return err
 }
 
@@ -118,7 +130,11 @@ func (r *Result) WriteText(w io.Writer) error {
 		if f.Pruned > 0 {
 			detail += fmt.Sprintf(" (%d old versions deleted)", f.Pruned)
 		}
-		rows = append(rows, []string{f.Name, string(f.Outcome), strings.TrimSpace(detail)})
+		lines := strings.Split(strings.TrimSpace(detail), "\n")
+		rows = append(rows, []string{f.Name, string(f.Outcome), lines[0]})
+		for _, l := range lines[1:] {
+			rows = append(rows, []string{"", "", l})
+		}
 	}
 	if err := writeTable(w, rows); err != nil {
 		return err

@@ -203,15 +203,28 @@ func AffectedWith(ctx context.Context, m *manifest.Manifest, ref string, fns []m
 }
 
 // resolveBase returns the merge-base of ref and HEAD in the repository at
-// top, or an ErrRefNotFound that says what to do.
+// top, or an ErrRefNotFound that says what to do: commit first in a
+// repository without commits, fetch more history in a shallow clone, check
+// the name otherwise.
 func resolveBase(ctx context.Context, top, ref string) (string, error) {
+	if head, err := git(ctx, top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err != nil || head == "" {
+		return "", fmt.Errorf("%w: %q: the repository %s has no commits yet; affected compares the working tree with a commit: commit first", ErrRefNotFound, ref, top)
+	}
+	shallow, _ := git(ctx, top, "rev-parse", "--is-shallow-repository")
+	const fetch = "fetch more history (git fetch --deepen=100, or fetch-depth: 0 in CI)"
 	sha, err := git(ctx, top, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
 	if err != nil || sha == "" {
-		return "", fmt.Errorf("%w: %q is not a commit in %s; fetch it (a shallow clone lacks history: git fetch --deepen=100, or fetch-depth: 0 in CI)", ErrRefNotFound, ref, top)
+		if shallow == "true" {
+			return "", fmt.Errorf("%w: %q is not a commit in %s, a shallow clone: %s", ErrRefNotFound, ref, top, fetch)
+		}
+		return "", fmt.Errorf("%w: %q is not a commit in %s; check the name (git branch -a / git tag)", ErrRefNotFound, ref, top)
 	}
 	base, err := git(ctx, top, "merge-base", sha, "HEAD")
 	if err != nil || base == "" {
-		return "", fmt.Errorf("%w: no merge base of %q and HEAD in %s; fetch more history (git fetch --deepen=100, or fetch-depth: 0 in CI)", ErrRefNotFound, ref, top)
+		if shallow == "true" {
+			return "", fmt.Errorf("%w: no merge base of %q and HEAD in %s, a shallow clone: %s", ErrRefNotFound, ref, top, fetch)
+		}
+		return "", fmt.Errorf("%w: %q and HEAD have no common history in %s (no merge base)", ErrRefNotFound, ref, top)
 	}
 	return base, nil
 }

@@ -122,23 +122,52 @@ func TestAffectedNothingChanged(t *testing.T) {
 func TestAffectedErrors(t *testing.T) {
 	isolateCache(t)
 	ctx := context.Background()
-	dir := newRepo(t, nil)
 	fns := []manifest.Function{fn("a")}
-	m := &manifest.Manifest{Root: dir, Functions: fns}
-	if _, err := Affected(ctx, m, "HEAD", fns); !errors.Is(err, ErrNotGitRepo) {
+	outside := newRepo(t, nil)
+	if _, err := Affected(ctx, &manifest.Manifest{Root: outside, Functions: fns}, "HEAD", fns); !errors.Is(err, ErrNotGitRepo) {
 		t.Errorf("outside git: %v, want ErrNotGitRepo", err)
 	}
-	gitInit(t, dir)
-	gitCommit(t, dir, "base")
-	for _, ref := range []string{"nope", "HEAD~5", "-h"} {
-		_, err := Affected(ctx, m, ref, fns)
-		if !errors.Is(err, ErrRefNotFound) {
-			t.Errorf("ref %q: %v, want ErrRefNotFound", ref, err)
-			continue
-		}
-		if !strings.Contains(err.Error(), ref) || !strings.Contains(err.Error(), "fetch-depth: 0") {
-			t.Errorf("ref %q: message %q does not say which ref and how to fix it", ref, err)
-		}
+
+	empty := newRepo(t, nil)
+	gitInit(t, empty)
+	full := newRepo(t, nil)
+	gitInit(t, full)
+	gitCommit(t, full, "one")
+	writeFiles(t, full, map[string]string{"functions/a/x.go": "package main\n"})
+	gitCommit(t, full, "two")
+	run(t, full, nil, "git", "checkout", "-q", "--orphan", "unrelated")
+	gitCommit(t, full, "unrelated root")
+	run(t, full, nil, "git", "checkout", "-q", "main")
+	shallow := filepath.Join(t.TempDir(), "shallow")
+	run(t, full, nil, "git", "clone", "-q", "--depth", "1", "file://"+full, shallow)
+
+	tests := []struct {
+		name, dir, ref string
+		want           []string // in the message
+		notWant        string
+	}{
+		{"no commits", empty, "HEAD", []string{`"HEAD"`, "no commits yet", "commit first"}, "shallow"},
+		{"typo in a full clone", full, "nope", []string{`"nope" is not a commit`, "check the name (git branch -a / git tag)"}, "shallow"},
+		{"history too short in a full clone", full, "HEAD~5", []string{`"HEAD~5" is not a commit`, "check the name"}, "shallow"},
+		{"option-like ref", full, "-h", []string{`"-h" is not a commit`}, "shallow"},
+		{"unrelated history", full, "unrelated", []string{"no common history"}, "shallow"},
+		{"history missing in a shallow clone", shallow, "HEAD~1", []string{`"HEAD~1" is not a commit`, "a shallow clone", "git fetch --deepen=100", "fetch-depth: 0"}, "check the name"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.ReplaceAll(tt.name, " ", "_"), func(t *testing.T) {
+			_, err := Affected(ctx, &manifest.Manifest{Root: tt.dir, Functions: fns}, tt.ref, fns)
+			if !errors.Is(err, ErrRefNotFound) {
+				t.Fatalf("err = %v, want ErrRefNotFound", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q does not say %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), tt.notWant) {
+				t.Errorf("message %q says %q", err, tt.notWant)
+			}
+		})
 	}
 }
 

@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-multierror"
 	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/internal/fsutil"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -403,5 +406,35 @@ func TestFingerprintCompilerInputs(t *testing.T) {
 				t.Errorf("reasons (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestFingerprintFilesRegularOnly is issue 11 item 4: a FIFO or a
+// directory in files: is an error, at once (never a blocked read), and a
+// missing file is recorded as missing.
+func TestFingerprintFilesRegularOnly(t *testing.T) {
+	t.Parallel()
+	dir := newRepo(t, map[string]string{"config/d/x.json": "{}\n"})
+	if err := syscall.Mkfifo(filepath.Join(dir, "config", "fifo"), 0o644); err != nil {
+		t.Skip(err)
+	}
+	tests := []struct{ file, want string }{
+		{"config/fifo", "a: fingerprint: files: config/fifo: not a regular file (FIFO)"},
+		{"config/d", "a: fingerprint: files: config/d: not a regular file (directory)"},
+	}
+	for _, tt := range tests {
+		f := fn("a")
+		f.Files = []string{tt.file}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, err := Fingerprints(ctx, &manifest.Manifest{Root: dir}, []manifest.Function{f})
+		cancel()
+		if err == nil || err.Error() != tt.want || !errors.Is(err, fsutil.ErrNotRegular) {
+			t.Errorf("%s: %v, want %q (fsutil.ErrNotRegular)", tt.file, err, tt.want)
+		}
+	}
+	f := fn("a")
+	f.Files = []string{"config/none.json"}
+	if got := prints(t, dir, f)[0].Inputs.Files; got["config/none.json"] != missing {
+		t.Errorf("missing file recorded as %q", got["config/none.json"])
 	}
 }

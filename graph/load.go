@@ -2,11 +2,9 @@ package graph
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/lambctl/lamb/internal/buildcfg"
 	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/internal/fsutil"
 	"github.com/lambctl/lamb/manifest"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/sync/errgroup"
@@ -450,21 +449,19 @@ func (c *fileHashes) get(name string) (string, error) {
 	return h, nil
 }
 
+// hashFile returns the sha256 of a regular file's content; anything else
+// (a FIFO, a device) is refused without blocking.
 func hashFile(name string) (string, error) {
-	f, err := os.Open(name)
+	sum, err := fsutil.SHA256(name)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(sum[:]), nil
 }
 
-// hashManifestFiles hashes the function's manifest files (a directory
-// contributes every file under it) by path relative to root.
+// hashManifestFiles hashes the function's manifest files (regular files
+// only, as the manifest requires) by path relative to root; a file that
+// does not exist is recorded as missing.
 func hashManifestFiles(root string, files []string) (map[string]string, error) {
 	if len(files) == 0 {
 		return nil, nil
@@ -472,40 +469,18 @@ func hashManifestFiles(root string, files []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, f := range files {
 		rel := path.Clean(filepath.ToSlash(f))
-		abs := filepath.Join(root, filepath.FromSlash(rel))
-		st, err := os.Stat(abs)
-		if errors.Is(err, fs.ErrNotExist) {
+		h, err := hashFile(filepath.Join(root, filepath.FromSlash(rel)))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			out[rel] = missing
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("files: %w", err)
-		}
-		if !st.IsDir() {
-			h, err := hashFile(abs)
-			if err != nil {
-				return nil, fmt.Errorf("files: %w", err)
+		case err != nil:
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is rel
 			}
+			return nil, fmt.Errorf("files: %s: %w", rel, err)
+		default:
 			out[rel] = h
-			continue
-		}
-		err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			r, err := filepath.Rel(root, p)
-			if err != nil {
-				return err
-			}
-			h, err := hashFile(p)
-			if err != nil {
-				return err
-			}
-			out[filepath.ToSlash(r)] = h
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("files: %w", err)
 		}
 	}
 	return out, nil
