@@ -12,6 +12,7 @@ import (
 type affectedOptions struct {
 	Since string
 	Shard string
+	Code  bool
 }
 
 func newAffectedCmd(g *globalOptions) *cobra.Command {
@@ -20,7 +21,10 @@ func newAffectedCmd(g *globalOptions) *cobra.Command {
 		Use:   "affected --since REF [FUNCTION...]",
 		Short: "List the functions whose build inputs changed since REF",
 		Long: `affected compares the working tree (committed or not) with the merge-base of REF and HEAD
-and prints the functions whose fingerprint differs, one name a line. With -o json it also
+and prints the functions whose fingerprint or resolved lamb.yaml entry differs, one name a
+line: a code change (the zip must be built) or a configuration change (memory, environment,
+role, alias... a deploy updates it; reasons start with "config: "). --code keeps only the
+code changes. With -o json ("code": true|false per function) it also
 gives each function's reasons, the base commit and the functions removed from the manifest;
 -o matrix prints a GitHub Actions matrix ({"include":[{"function":"..."},...]}).
 With -v the reasons are printed on stderr. --shard K/N keeps the share of the affected
@@ -35,12 +39,17 @@ any_changed and matrix, and adds the list to the job summary.`,
 			if o.Since == "" {
 				return usageError(errors.New("affected: --since REF is required (e.g. --since origin/main)"))
 			}
-			sel, err := g.selectFunctions(cmd.Context(), pipeline.SelectOptions{Names: args, Since: o.Since, Shard: o.Shard})
+			sel, err := g.selectFunctions(cmd.Context(), pipeline.SelectOptions{Names: args, Since: o.Since, Shard: o.Shard, Code: o.Code})
 			if err != nil {
 				return err
 			}
 			res := *sel.Affected
-			all := len(res.Functions)
+			all := 0
+			for _, f := range res.Functions {
+				if f.Code || !o.Code {
+					all++
+				}
+			}
 			kept := map[string]bool{}
 			for _, n := range sel.Names() {
 				kept[n] = true
@@ -73,9 +82,15 @@ any_changed and matrix, and adds the list to the job summary.`,
 			}
 			switch g.Output {
 			case "json":
-				return res.WriteJSON(g.stdout)
+				if err := res.WriteJSON(g.stdout); err != nil {
+					return err
+				}
+				return sel.Err()
 			case "matrix":
-				return writeMatrix(g.stdout, names)
+				if err := writeMatrix(g.stdout, names); err != nil {
+					return err
+				}
+				return sel.Err()
 			}
 			for _, f := range res.Functions {
 				fmt.Fprintln(g.stdout, f.Name)
@@ -90,11 +105,14 @@ any_changed and matrix, and adds the list to the job summary.`,
 					fmt.Fprintf(g.stderr, "%s: removed from the manifest\n", n)
 				}
 			}
-			return nil
+			// Functions that could not be fingerprinted: exit 1, after
+			// the others are listed.
+			return sel.Err()
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Since, "since", "", "compare with the merge-base of `REF` and HEAD (branch, tag, SHA, HEAD~N)")
 	f.StringVar(&o.Shard, "shard", "", "keep only shard `K/N` of the affected functions (for CI fan-out)")
+	f.BoolVar(&o.Code, "code", false, "only the functions whose code changed, not those whose configuration alone did (what a build job needs)")
 	return cmd
 }

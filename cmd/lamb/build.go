@@ -47,7 +47,7 @@ go command; a compile error fails only the functions it breaks.`,
 				return usageError(fmt.Errorf("build: -j %d: want a positive number of jobs", o.Jobs))
 			}
 			ctx := cmd.Context()
-			sel, err := g.selectFunctions(ctx, pipeline.SelectOptions{Names: args, Since: o.Since, Shard: o.Shard, Fingerprint: true})
+			sel, err := g.selectFunctions(ctx, pipeline.SelectOptions{Names: args, Since: o.Since, Shard: o.Shard, Code: true, Fingerprint: true})
 			if err != nil {
 				return err
 			}
@@ -150,12 +150,19 @@ func notAffected(g *globalOptions, sel *pipeline.Selection, names []string, sinc
 	}
 	for _, n := range names {
 		f, ok := sel.Manifest.Lookup(n)
-		if ok && !kept[f.Name] && sel.Affected != nil && !affectedHas(sel, f.Name) {
+		if !ok || kept[f.Name] || sel.Affected == nil {
+			continue
+		}
+		if affectedHas(sel, f.Name) {
+			fmt.Fprintf(g.stderr, "lamb: %s: only its configuration changed since %s: nothing to build\n", f.Name, since)
+		} else {
 			fmt.Fprintf(g.stderr, "lamb: %s: not affected since %s\n", f.Name, since)
 		}
 	}
 }
 
+// affectedHas reports whether name is among the affected functions (code
+// or configuration).
 func affectedHas(sel *pipeline.Selection, name string) bool {
 	for _, a := range sel.Affected.Functions {
 		if a.Name == name {

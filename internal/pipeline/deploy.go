@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
@@ -97,9 +95,10 @@ func (s *Selection) UseTarget(t *Target) {
 }
 
 // CheckDeployable reports, one line each, the functions that cannot be
-// deployed as configured: a usage error, before any AWS call. needRole
-// says the target creates functions only with a role (AWS, or an endpoint
-// that is not a lamb local).
+// deployed to the target: a usage error, before any AWS call. The manifest
+// refuses everything else a deploy would (tags, environment); what is left
+// depends on the target: needRole says it creates functions only with a
+// role (AWS, or an endpoint that is not a lamb local).
 func CheckDeployable(m *manifest.Manifest, fns []manifest.Function, needRole bool) error {
 	var lines []string
 	for _, f := range fns {
@@ -109,14 +108,6 @@ func CheckDeployable(m *manifest.Manifest, fns []manifest.Function, needRole boo
 		}
 		if f.Role == "" && needRole {
 			lines = append(lines, fmt.Sprintf("%s%s: no role: set role in the defaults, the function or the stage of %s", where, f.Name, displayPath(m)))
-		}
-		for _, k := range slices.Sorted(maps.Keys(f.Tags)) {
-			if strings.HasPrefix(k, "lamb:") {
-				lines = append(lines, fmt.Sprintf("%s%s: tag %q: the lamb: prefix is reserved for lamb's own tags", where, f.Name, k))
-			}
-		}
-		if n := len(f.Tags); n > 48 {
-			lines = append(lines, fmt.Sprintf("%s%s: %d tags: lamb writes 2 of Lambda's 50, so at most 48 are left", where, f.Name, n))
 		}
 	}
 	if len(lines) > 0 {

@@ -34,6 +34,9 @@ type SelectOptions struct {
 	// Fingerprint fingerprints the selection even when neither Since nor
 	// Shard needed it (build, plan, deploy, fingerprint do).
 	Fingerprint bool
+	// Code keeps, with Since, only the functions whose code changed (not
+	// those whose configuration alone changed): what a build needs.
+	Code bool
 }
 
 // Selection is the functions one command works on, and what was computed
@@ -106,16 +109,26 @@ func Select(ctx context.Context, m *manifest.Manifest, o SelectOptions) (*Select
 		if errors.Is(err, graph.ErrRefNotFound) || errors.Is(err, graph.ErrNotGitRepo) {
 			return nil, failure.Usage(err)
 		}
-		if err != nil {
+		if res == nil {
+			return nil, err
+		}
+		if err := s.keepFailures(err); err != nil {
 			return nil, err
 		}
 		s.Affected = res
 		keep := map[string]bool{}
 		for _, a := range res.Functions {
-			keep[a.Name] = true
+			if a.Code || !o.Code {
+				keep[a.Name] = true
+			}
+		}
+		for _, e := range failure.Flatten(s.Err()) { // unknown: keep, to report them
+			if fn, ok := functionOf(e); ok {
+				keep[fn] = true
+			}
 		}
 		s.Functions = filter(s.Functions, func(f manifest.Function) bool { return keep[f.Name] })
-		s.addPrints(affectedPrints(res))
+		s.addPrints(res.Prints)
 	}
 	if spec.Enabled() && len(s.Functions) > 0 {
 		if err := s.Fingerprint(ctx); err != nil {
@@ -165,22 +178,11 @@ func (s *Selection) Fingerprint(ctx context.Context) error {
 		return nil
 	}
 	prints, err := graph.Fingerprints(ctx, s.Manifest, need)
-	if err != nil {
-		if ctx.Err() != nil {
-			return err
-		}
-		var rest []error
-		for _, e := range failure.Flatten(err) {
-			if fn, ok := functionOf(e); ok {
-				s.errs = failure.Append(s.errs, e)
-				s.prints[fn] = graph.Print{Function: fn} // known to fail
-				continue
-			}
-			rest = append(rest, e)
-		}
-		if len(rest) > 0 {
-			return errors.Join(rest...)
-		}
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	if err := s.keepFailures(err); err != nil {
+		return err
 	}
 	s.addPrints(prints)
 	for _, f := range need {
@@ -190,6 +192,21 @@ func (s *Selection) Fingerprint(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// keepFailures records the failures of single functions in err (they are
+// reported by Err and not fingerprinted again) and returns the rest.
+func (s *Selection) keepFailures(err error) error {
+	var rest []error
+	for _, e := range failure.Flatten(err) {
+		if fn, ok := functionOf(e); ok {
+			s.errs = failure.Append(s.errs, e)
+			s.prints[fn] = graph.Print{Function: fn} // known to fail
+			continue
+		}
+		rest = append(rest, e)
+	}
+	return errors.Join(rest...)
 }
 
 func (s *Selection) addPrints(prints []graph.Print) {
@@ -282,10 +299,6 @@ func filter(fns []manifest.Function, keep func(manifest.Function) bool) []manife
 func functionOf(err error) (string, bool) {
 	if fn, ok := failure.FunctionOf(err); ok {
 		return fn, true
-	}
-	var ge *graph.FunctionError
-	if errors.As(err, &ge) {
-		return ge.Function, true
 	}
 	var be *builder.FunctionError
 	if errors.As(err, &be) {
