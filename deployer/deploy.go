@@ -151,9 +151,16 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 		if art.Fingerprint != "" && art.Fingerprint != fp.desired.Fingerprint {
 			return fail("deploy", fmt.Errorf("artifact built from fingerprint %s, the plan wants %s: the source changed during the deploy; run it again", short(art.Fingerprint), short(fp.desired.Fingerprint)))
 		}
+		via := fp.Upload
+		if via == "" { // a plan not made by Plan
+			via = d.upload()
+		}
+		if err := checkUpload(via, art.Size); err != nil {
+			return fail("upload", err)
+		}
 		var err error
-		if code, err = d.prepareCode(ctx, art); err != nil {
-			return fail("upload code", err)
+		if code, err = d.prepareCode(ctx, art, via); err != nil {
+			return fail("upload", err)
 		}
 	}
 	start := time.Now()
@@ -472,9 +479,9 @@ func (c *codeSource) updateInput(name, arch string) *lambda.UpdateFunctionCodeIn
 	return in
 }
 
-// prepareCode reads the artifact, checks its CodeSha256 and, when it is too
-// large to send inline or an artifact bucket is set, uploads it to S3.
-func (d *Deployer) prepareCode(ctx context.Context, art Artifact) (*codeSource, error) {
+// prepareCode reads the artifact, checks its CodeSha256 and size, and
+// uploads it to the artifact bucket when upload says so.
+func (d *Deployer) prepareCode(ctx context.Context, art Artifact, via string) (*codeSource, error) {
 	data, err := os.ReadFile(art.Path)
 	if err != nil {
 		return nil, err
@@ -484,20 +491,21 @@ func (d *Deployer) prepareCode(ctx context.Context, art Artifact) (*codeSource, 
 	if art.CodeSha256 != "" && art.CodeSha256 != sha {
 		return nil, fmt.Errorf("%s: CodeSha256 is %s, the artifact says %s", art.Path, sha, art.CodeSha256)
 	}
-	if d.opts.Bucket == "" && len(data) <= MaxDirectUpload {
+	if err := checkUpload(via, int64(len(data))); err != nil {
+		return nil, err
+	}
+	bucket, ok := strings.CutPrefix(via, "s3://")
+	if !ok {
 		return &codeSource{sha: sha, zip: data}, nil
 	}
-	if d.opts.Bucket == "" {
-		return nil, fmt.Errorf("%s is %d MB, over Lambda's 50 MB direct upload limit: set artifact_bucket in the stage", art.Path, len(data)>>20)
-	}
 	if d.opts.S3 == nil {
-		return nil, errors.New("artifact bucket set but no S3 client")
+		return nil, fmt.Errorf("artifact bucket %s set but no S3 client", bucket)
 	}
 	key := S3Key(sum[:])
-	if err := upload(ctx, d.opts.S3, d.opts.Bucket, key, bytes.NewReader(data), int64(len(data)), sha); err != nil {
-		return nil, fmt.Errorf("s3://%s/%s: %w", d.opts.Bucket, key, err)
+	if err := upload(ctx, d.opts.S3, bucket, key, bytes.NewReader(data), int64(len(data)), sha); err != nil {
+		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, err)
 	}
-	return &codeSource{sha: sha, bucket: d.opts.Bucket, key: key}, nil
+	return &codeSource{sha: sha, bucket: bucket, key: key}, nil
 }
 
 // S3Key is the object key of a package with the given SHA-256: packages

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -36,8 +37,8 @@ const (
 	// DefaultConcurrency is how many functions deploy at once.
 	DefaultConcurrency = 8
 	// MaxDirectUpload is the largest zip sent inline (ZipFile); larger ones
-	// go through S3.
-	MaxDirectUpload = 50 * 1024 * 1024
+	// need an artifact bucket (Options.Bucket).
+	MaxDirectUpload = lambdaspec.DirectUploadLimit
 )
 
 // Artifact is a built deployment package.
@@ -86,10 +87,13 @@ type Options struct {
 	// Lambda is the client; configure it with NewRetryer so throttling and
 	// server errors are retried with backoff.
 	Lambda LambdaAPI
-	// S3 uploads packages larger than MaxDirectUpload, or every package
-	// when Bucket is set. Optional.
-	S3 S3API
-	// Bucket is the artifact bucket (the stage's artifact_bucket).
+	// S3 and Bucket (the stage's artifact_bucket): when Bucket is set,
+	// every package is uploaded to s3://Bucket/lamb/<sha256>.zip (once:
+	// keys are content hashes) and Lambda takes it from there. Without a
+	// bucket packages go inline, and one over MaxDirectUpload fails its
+	// function before anything is sent (Plan.CheckUploads, Deploy). With
+	// a local Lambda, pass a client of the S3 endpoint it reads code from.
+	S3     S3API
 	Bucket string
 	// Concurrency is how many functions deploy at once; default DefaultConcurrency.
 	Concurrency int

@@ -51,6 +51,9 @@ type FunctionPlan struct {
 	Code    bool     `json:"code"`
 	Config  []Change `json:"config"`
 	Reasons []string `json:"reasons"`
+	// Upload says how the code goes to Lambda when Code is set: "direct"
+	// (inline, up to MaxDirectUpload) or "s3://BUCKET".
+	Upload string `json:"upload,omitempty"`
 	// Error is why the function failed (ActionFailed), values hidden.
 	Error string `json:"error,omitempty"`
 
@@ -146,9 +149,54 @@ func (p *FunctionPlan) setFailed(err error) {
 		err = errors.New("failed")
 	}
 	err = p.red.Error(err)
-	p.Action, p.Code, p.err, p.Error = ActionFailed, false, err, err.Error()
+	p.Action, p.Code, p.Upload, p.err, p.Error = ActionFailed, false, "", err, err.Error()
 	p.Config, p.Reasons = []Change{}, []string{}
 	p.configUpdate, p.tagUpdate, p.publish, p.aliasMissing, p.recreate = false, false, false, false, false
+}
+
+// UploadDirect is FunctionPlan.Upload for code sent inline.
+const UploadDirect = "direct"
+
+// upload is how this deployer sends code: through the artifact bucket when
+// there is one, else inline.
+func (d *Deployer) upload() string {
+	if d.opts.Bucket != "" {
+		return "s3://" + d.opts.Bucket
+	}
+	return UploadDirect
+}
+
+// CheckUploads checks the zips' sizes (bytes, by function name: built, or
+// known from a cache) against how the plan uploads them: a function whose
+// zip is over Lambda's direct upload limit with no artifact bucket fails,
+// before anything is sent. Call it before building with the sizes already
+// known and after building with the rest (Deploy checks its artifacts the
+// same way). It returns those failures, one a line.
+func (p *Plan) CheckUploads(sizes map[string]int64) error {
+	var merr *multierror.Error
+	for i := range p.Functions {
+		f := &p.Functions[i]
+		size, ok := sizes[f.Name]
+		if !ok || !f.Code {
+			continue
+		}
+		if err := checkUpload(f.Upload, size); err != nil {
+			err = failure.New(f.Name, "upload", err)
+			f.setFailed(err)
+			merr = failure.Append(merr, err)
+		}
+	}
+	return merr.ErrorOrNil()
+}
+
+// checkUpload refuses a zip of size bytes that cannot go the way upload
+// says.
+func checkUpload(upload string, size int64) error {
+	if upload != UploadDirect || size <= MaxDirectUpload {
+		return nil
+	}
+	return fmt.Errorf("the zip is %.1f MB (%d bytes), over Lambda's direct upload limit of %d bytes (50 MB): set artifact_bucket in the stage so that it goes through S3",
+		float64(size)/(1<<20), size, MaxDirectUpload)
 }
 
 // NeedCode returns the names of the functions whose code must be built and
@@ -188,6 +236,10 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 		if err != nil {
 			merr = failure.Append(merr, err)
 			plans[i].setFailed(err)
+			continue
+		}
+		if plans[i].Code {
+			plans[i].Upload = d.upload()
 		}
 	}
 	return &Plan{Functions: plans}, merr.ErrorOrNil()

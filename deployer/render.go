@@ -38,9 +38,12 @@ func (p *Plan) WriteText(w io.Writer) error {
 			details = append(details, c.String())
 		}
 		details = append(details, f.Reasons...)
+		if strings.HasPrefix(f.Upload, "s3://") {
+			details = append(details, "code uploaded through "+f.Upload)
+		}
 		switch f.Action {
 		case ActionCreate:
-			details = f.Reasons
+			details = details[len(f.Config):]
 		case ActionFailed:
 			details = strings.Split(f.Error, "\n")
 		}
