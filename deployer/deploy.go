@@ -34,6 +34,10 @@ const (
 	Updated   Outcome = "updated"
 	Unchanged Outcome = "unchanged"
 	Failed    Outcome = "failed"
+	// Orphaned: an orphan left alone (no Options.Prune).
+	Orphaned Outcome = "orphan"
+	// Deleted: an orphan deleted (Options.Prune).
+	Deleted Outcome = "deleted"
 )
 
 // FunctionResult is the outcome of one function's deploy.
@@ -53,12 +57,22 @@ type Result struct {
 	Updated   int              `json:"updated"`
 	Unchanged int              `json:"unchanged"`
 	Failed    int              `json:"failed"`
+	Deleted   int              `json:"deleted,omitempty"`
+	Orphaned  int              `json:"orphaned,omitempty"`
 }
 
 // Summary is the one-line account of the deploy:
-// "created 2, updated 3, unchanged 19, failed 1".
+// "created 2, updated 3, unchanged 19, failed 1", then ", deleted N" and
+// ", N orphans left" when there are.
 func (r *Result) Summary() string {
-	return fmt.Sprintf("created %d, updated %d, unchanged %d, failed %d", r.Created, r.Updated, r.Unchanged, r.Failed)
+	s := fmt.Sprintf("created %d, updated %d, unchanged %d, failed %d", r.Created, r.Updated, r.Unchanged, r.Failed)
+	if r.Deleted > 0 {
+		s += fmt.Sprintf(", deleted %d", r.Deleted)
+	}
+	if r.Orphaned > 0 {
+		s += fmt.Sprintf(", %d orphans left (--prune deletes them)", r.Orphaned)
+	}
+	return s
 }
 
 // Deploy applies plan. artifacts must hold one Artifact for every function
@@ -91,6 +105,11 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			r.Outcome = Failed
 			errs[i] = []error{fp.err}
 			continue
+		case ActionOrphan:
+			if !d.opts.Prune {
+				r.Outcome = Orphaned
+				continue
+			}
 		}
 		g.Go(func() error {
 			if err := ctx.Err(); err != nil {
@@ -101,7 +120,11 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			if d.opts.OnStart != nil {
 				d.opts.OnStart(fp.Name)
 			}
-			errs[i] = d.deployOne(ctx, fp, arts, r)
+			if fp.Action == ActionOrphan {
+				errs[i] = d.deleteOrphan(ctx, fp, r)
+			} else {
+				errs[i] = d.deployOne(ctx, fp, arts, r)
+			}
 			if d.opts.OnDone != nil {
 				done := *r
 				if len(errs[i]) > 0 {
@@ -122,6 +145,10 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			res.Updated++
 		case Unchanged:
 			res.Unchanged++
+		case Deleted:
+			res.Deleted++
+		case Orphaned:
+			res.Orphaned++
 		default:
 			res.Failed++
 		}
@@ -270,6 +297,9 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 	if want == nil {
 		want = map[string]string{}
 	}
+	if owner := d.owner(); owner != "" {
+		want[TagProject] = owner
+	}
 	want[TagFingerprint] = fp.desired.Fingerprint
 	want[TagCodeSha256] = wantSha
 	if !containsAll(tags, want) {
@@ -313,7 +343,14 @@ func (d *Deployer) createInput(fp *FunctionPlan, code *codeSource) *lambda.Creat
 		Handler:      aws.String(handler),
 		PackageType:  types.PackageTypeZip,
 		Code:         code.functionCode(),
-		Tags:         fn.Tags, // user tags; lamb's are written last
+		Tags:         fn.Tags, // user tags and ownership; the others are written last
+	}
+	if owner := d.owner(); owner != "" {
+		in.Tags = maps.Clone(fn.Tags)
+		if in.Tags == nil {
+			in.Tags = map[string]string{}
+		}
+		in.Tags[TagProject] = owner
 	}
 	if fn.Memory != 0 {
 		in.MemorySize = aws.Int32(int32(fn.Memory))

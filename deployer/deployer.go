@@ -25,7 +25,21 @@ import (
 const (
 	TagFingerprint = "lamb:fingerprint"
 	TagCodeSha256  = "lamb:code-sha256"
+	// TagProject marks the functions lamb deploys for a project and stage
+	// (Options.Project, Options.Stage): its value is "project", or
+	// "project/stage" with a stage. It is written when lamb creates a
+	// function and on every deploy. A live function with it that the
+	// manifest no longer has is an orphan; lamb never deletes a function
+	// without it.
+	TagProject = "lamb:project"
 )
+
+// LambTags are the tags lamb writes; they count against Lambda's
+// lambdaspec.MaxTags, so a function may carry MaxUserTags of its own.
+var LambTags = []string{TagFingerprint, TagCodeSha256, TagProject}
+
+// MaxUserTags is how many tags a manifest may give a function.
+const MaxUserTags = lambdaspec.MaxTags - 3
 
 // Defaults of Options.
 const (
@@ -70,6 +84,9 @@ type LambdaAPI interface {
 	ListVersionsByFunction(context.Context, *lambda.ListVersionsByFunctionInput, ...func(*lambda.Options)) (*lambda.ListVersionsByFunctionOutput, error)
 	TagResource(context.Context, *lambda.TagResourceInput, ...func(*lambda.Options)) (*lambda.TagResourceOutput, error)
 	DeleteFunction(context.Context, *lambda.DeleteFunctionInput, ...func(*lambda.Options)) (*lambda.DeleteFunctionOutput, error)
+	ListFunctions(context.Context, *lambda.ListFunctionsInput, ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error)
+	ListTags(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error)
+	UntagResource(context.Context, *lambda.UntagResourceInput, ...func(*lambda.Options)) (*lambda.UntagResourceOutput, error)
 }
 
 var _ LambdaAPI = (*lambda.Client)(nil)
@@ -102,6 +119,21 @@ type Options struct {
 	Rate float64
 	// ReadRate limits GetFunction calls per second; default DefaultReadRate.
 	ReadRate float64
+	// Project and Stage name the manifest's project and the selected
+	// stage: with a Project, every function is tagged TagProject, and a
+	// function tagged for another project or stage is not taken over.
+	Project string
+	Stage   string
+	// ManifestFunctions, with a Project, are the names of every function
+	// the manifest has for the stage (not only the selected ones): Plan
+	// lists live functions tagged with the project and stage that are not
+	// among them as orphans (ListFunctions, then ListTags for each
+	// function not in the manifest, paced). nil: orphans are not looked
+	// for.
+	ManifestFunctions []string
+	// Prune makes Deploy delete the plan's orphans, with their versions
+	// and aliases, after checking their tag once more.
+	Prune bool
 	// KeepVersions, when positive, prunes published versions beyond the
 	// newest KeepVersions that no alias references.
 	KeepVersions int

@@ -31,6 +31,10 @@ const (
 	// ActionFailed: the function could not be planned (its read failed,
 	// or the pipeline failed it: fingerprint, build). Error says why.
 	ActionFailed Action = "failed"
+	// ActionOrphan: a live function tagged with the project and stage
+	// (TagProject) that the manifest no longer has. Deploy deletes it with
+	// Options.Prune, else leaves it.
+	ActionOrphan Action = "orphan"
 )
 
 // hidden replaces environment values in plans unless ShowValues is set.
@@ -82,6 +86,8 @@ func (p *FunctionPlan) Label() string {
 	switch {
 	case p.Action == ActionFailed:
 		return "failed"
+	case p.Action == ActionOrphan:
+		return "orphan"
 	case p.Action == ActionCreate:
 		return "create"
 	case p.Action == ActionNoChange:
@@ -242,7 +248,9 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 			plans[i].Upload = d.upload()
 		}
 	}
-	return &Plan{Functions: plans}, merr.ErrorOrNil()
+	orphans, err := d.orphans(ctx)
+	merr = failure.Append(merr, err)
+	return &Plan{Functions: insertSorted(plans, orphans)}, merr.ErrorOrNil()
 }
 
 func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, error) {
@@ -263,6 +271,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	}
 	cfg := live.Configuration
 	if cfg.State == types.StateFailed && live.Tags[TagFingerprint] == "" {
+		if owner := d.owner(); owner != "" && live.Tags[TagProject] != owner {
+			return p, p.fail("plan", fmt.Errorf("the function is in state Failed (%s) and lamb did not create it (no %s=%s tag): fix or delete it with the tool that created it", p.red.String(aws.ToString(cfg.StateReason)), TagProject, owner))
+		}
 		// Its creation failed (lamb's tags come last, so it never
 		// finished a deploy): a Failed function accepts no update.
 		p.Action = ActionCreate
@@ -272,6 +283,16 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		return p, nil
 	}
 	p.live = live
+	if owner := d.owner(); owner != "" {
+		switch got := live.Tags[TagProject]; {
+		case got == owner:
+		case got != "":
+			return p, p.fail("plan", fmt.Errorf("the function is tagged %s=%s, not %s: it belongs to another project or stage (to move it, remove the tag)", TagProject, got, owner))
+		default:
+			p.tagUpdate = true
+			p.Config = append(p.Config, Change{Field: "tags." + TagProject, To: owner})
+		}
+	}
 
 	// Code: the fingerprint tag says which source is live; the code tag
 	// says which package lamb uploaded, to catch changes made by hand.

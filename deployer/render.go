@@ -18,10 +18,10 @@ import (
 //
 //	Plan: 0 to create, 1 to update, 1 unchanged, 1 failed.
 //
-// The failed count is left out when nothing failed.
+// The orphaned and failed counts are left out when there are none.
 func (p *Plan) WriteText(w io.Writer) error {
 	rows := [][]string{{"FUNCTION", "ACTION", "DETAILS"}}
-	create, update, same, failed := 0, 0, 0, 0
+	create, update, same, failed, orphans := 0, 0, 0, 0, 0
 	for _, f := range p.Functions {
 		switch f.Action {
 		case ActionCreate:
@@ -30,6 +30,8 @@ func (p *Plan) WriteText(w io.Writer) error {
 			update++
 		case ActionFailed:
 			failed++
+		case ActionOrphan:
+			orphans++
 		default:
 			same++
 		}
@@ -59,6 +61,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 		return err
 	}
 	summary := fmt.Sprintf("\nPlan: %d to create, %d to update, %d unchanged", create, update, same)
+	if orphans > 0 {
+		summary += fmt.Sprintf(", %d orphaned", orphans)
+	}
 	if failed > 0 {
 		summary += fmt.Sprintf(", %d failed", failed)
 	}
@@ -127,6 +132,10 @@ func (r *Result) WriteText(w io.Writer) error {
 		switch {
 		case f.Error != "":
 			detail = f.Error
+		case f.Outcome == Orphaned:
+			detail = "not in the manifest: lamb deploy --prune deletes it"
+		case f.Outcome == Deleted:
+			detail = "not in the manifest: deleted with its versions and aliases"
 		case f.Version != "":
 			detail = "version " + f.Version
 		}
