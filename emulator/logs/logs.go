@@ -42,9 +42,9 @@ const (
 	DefaultMaxBytesPerGroup  = 8 << 20
 	DefaultFlushDelay        = time.Second
 	// MaxEventSize is the longest message kept (bytes); longer ones are
-	// truncated. CloudWatch Logs takes events up to 256 KB, 26 bytes of
-	// which are overhead.
-	MaxEventSize = 256*1024 - 26
+	// truncated. CloudWatch Logs takes events up to 1 MB, counting 26
+	// bytes of overhead per event.
+	MaxEventSize = 1<<20 - 26
 )
 
 // Event is one log line.

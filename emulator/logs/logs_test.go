@@ -375,7 +375,7 @@ func TestErrors(t *testing.T) {
 	}
 
 	// StartLiveTail is refused with a reason (raw call: the SDK sends it
-	// to a "streaming-" host).
+	// to a "stream-" host).
 	req, _ := http.NewRequest("POST", url+"/", strings.NewReader(`{"logGroupIdentifiers":["`+grp+`"]}`))
 	req.Header.Set("X-Amz-Target", Target+".StartLiveTail")
 	req.Header.Set("Content-Type", awsjson.ContentType)
