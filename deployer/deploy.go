@@ -85,6 +85,19 @@ func (r *Result) Summary() string {
 // not leaves its alias untouched. An alias only ever points at a version
 // published with the artifact's CodeSha256 as precondition.
 func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact) (*Result, error) {
+	if err := d.CheckAccount(ctx); err != nil {
+		res := &Result{Functions: []FunctionResult{}}
+		for _, fp := range plan.Functions {
+			if fp.Action == ActionNoChange {
+				res.Functions = append(res.Functions, FunctionResult{Name: fp.Name, Outcome: Unchanged})
+				res.Unchanged++
+				continue
+			}
+			res.Functions = append(res.Functions, FunctionResult{Name: fp.Name, Outcome: Failed, Error: failWith(fp.red, fp.Name, "check account", err).Error()})
+			res.Failed++
+		}
+		return res, err
+	}
 	arts := make(map[string]Artifact, len(artifacts))
 	for _, a := range artifacts {
 		arts[a.Function] = a

@@ -12,6 +12,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -134,6 +135,12 @@ type Options struct {
 	// Prune makes Deploy delete the plan's orphans, with their versions
 	// and aliases, after checking their tag once more.
 	Prune bool
+	// Account, when set, is the AWS account the stage deploys to: Plan
+	// and Deploy first check with STS GetCallerIdentity that the
+	// credentials belong to it (CheckAccount), and refuse every function
+	// when they do not.
+	Account string
+	STS     STSAPI
 	// KeepVersions, when positive, prunes published versions beyond the
 	// newest KeepVersions that no alias references.
 	KeepVersions int
@@ -159,6 +166,9 @@ type Deployer struct {
 	opts   Options
 	lambda LambdaAPI
 	log    *slog.Logger
+
+	accountOnce sync.Once
+	accountErr  error
 }
 
 // New returns a Deployer.

@@ -224,6 +224,9 @@ func (p *Plan) NeedCode() []string {
 // failure, one line each, and Deploy reports them failed and deploys the
 // others.
 func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
+	if err := d.CheckAccount(ctx); err != nil {
+		return failAll(desired, err), err
+	}
 	desired = slices.Clone(desired)
 	slices.SortFunc(desired, func(a, b Desired) int { return strings.Compare(a.Function.Name, b.Function.Name) })
 	plans := make([]FunctionPlan, len(desired))
