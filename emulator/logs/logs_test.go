@@ -540,3 +540,60 @@ func TestAWSCLI(t *testing.T) {
 		t.Errorf("describe-log-streams: %v\n%s%s", err, stdout, stderr)
 	}
 }
+
+func TestConcurrentAppendAndRead(t *testing.T) {
+	t.Parallel()
+	s, c, _ := start(t, Options{StateDir: t.TempDir(), FlushDelay: time.Millisecond, MaxEventsPerGroup: 300})
+	const writers, each = 4, 100
+	done := make(chan struct{})
+	for w := range writers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range each {
+				s.Append(grp, fmt.Sprint("w", w), []Event{{Time: t0.Add(time.Duration(i) * time.Millisecond), Message: fmt.Sprint("line ", w, " ", i)}})
+			}
+		}()
+	}
+	readers := make(chan error, 1)
+	go func() {
+		for range 20 {
+			if _, err := c.FilterLogEvents(context.Background(), &cwl.FilterLogEventsInput{LogGroupName: aws.String(grp), FilterPattern: aws.String("line")}); err != nil {
+				var nf *types.ResourceNotFoundException
+				if !errors.As(err, &nf) { // the group may not exist yet
+					readers <- err
+					return
+				}
+			}
+		}
+		readers <- nil
+	}()
+	for range writers {
+		<-done
+	}
+	if err := <-readers; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	last := int64(0)
+	p := cwl.NewFilterLogEventsPaginator(c, &cwl.FilterLogEventsInput{LogGroupName: aws.String(grp)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			if ts := aws.ToInt64(e.Timestamp); ts < last {
+				t.Fatalf("events out of order: %d after %d", ts, last)
+			} else {
+				last = ts
+			}
+		}
+		got = append(got, messages(page.Events, filteredMsg)...)
+	}
+	if len(got) != 300 {
+		t.Errorf("%d events kept, want the cap of 300", len(got))
+	}
+}
