@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -37,12 +38,24 @@ func actions(p *deployer.Plan) []string {
 // createBy creates a function outside lamb, with tags.
 func (e *testEnv) createBy(t *testing.T, name string, tags map[string]string) {
 	t.Helper()
-	art := e.artifact(t, name, "by-hand")
-	_, err := e.client.CreateFunction(context.Background(), &lambda.CreateFunctionInput{
+	e.createWith(t, name, e.artifact(t, name, "by-hand"), tags)
+}
+
+// createWith creates a function outside lamb (as Terraform would: 128 MB,
+// no environment) with art's code and tags, and waits until it is Active.
+func (e *testEnv) createWith(t *testing.T, name string, art deployer.Artifact, tags map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := e.client.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String(name), Role: aws.String(fn(name).Role), Runtime: "provided.al2023", Handler: aws.String("bootstrap"),
+		Architectures: []types.Architecture{types.ArchitectureArm64}, MemorySize: aws.Int32(128),
 		Code: &types.FunctionCode{ZipFile: mustRead(t, art.Path)}, Tags: tags,
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	w := lambda.NewFunctionActiveV2Waiter(e.client, func(o *lambda.FunctionActiveV2WaiterOptions) { o.MinDelay = time.Millisecond })
+	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -35,6 +35,11 @@ const (
 	// (TagProject) that the manifest no longer has. Deploy deletes it with
 	// Options.Prune, else leaves it.
 	ActionOrphan Action = "orphan"
+	// ActionAdopt: a live function lamb did not deploy (it has none of
+	// lamb's tags). Deploy takes it over: it uploads the code only when
+	// the live CodeSha256 is not the artifact's, then publishes, moves the
+	// alias and writes lamb's tags.
+	ActionAdopt Action = "adopt"
 )
 
 // hidden replaces environment values in plans unless ShowValues is set.
@@ -88,6 +93,8 @@ func (p *FunctionPlan) Label() string {
 		return "failed"
 	case p.Action == ActionOrphan:
 		return "orphan"
+	case p.Action == ActionAdopt:
+		return "adopt"
 	case p.Action == ActionCreate:
 		return "create"
 	case p.Action == ActionNoChange:
@@ -119,7 +126,7 @@ func (p *Plan) Changes() int {
 func (p *Plan) Changed() []string {
 	names := []string{}
 	for _, f := range p.Functions {
-		if f.Action == ActionCreate || f.Action == ActionUpdate {
+		if f.Action == ActionCreate || f.Action == ActionUpdate || f.Action == ActionAdopt {
 			names = append(names, f.Name)
 		}
 	}
@@ -301,7 +308,11 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	// says which package lamb uploaded, to catch changes made by hand.
 	tagFP, tagSha := live.Tags[TagFingerprint], live.Tags[TagCodeSha256]
 	liveSha := aws.ToString(cfg.CodeSha256)
+	adopt := !slices.ContainsFunc(LambTags, func(k string) bool { return live.Tags[k] != "" })
 	switch {
+	case adopt:
+		p.Code = true
+		p.Reasons = append(p.Reasons, "not deployed by lamb (none of its tags): adopted; the code is uploaded only if the live CodeSha256 is not the build's")
 	case tagFP == "":
 		p.Code = true
 		p.Reasons = append(p.Reasons, "no "+TagFingerprint+" tag: not deployed by lamb yet, or an earlier deploy did not finish")
@@ -345,7 +356,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 			p.Reasons = append(p.Reasons, reason)
 		}
 	}
-	if p.Code || p.configUpdate || p.tagUpdate || p.publish {
+	if adopt {
+		p.Action = ActionAdopt
+	} else if p.Code || p.configUpdate || p.tagUpdate || p.publish {
 		p.Action = ActionUpdate
 	} else {
 		p.Action = ActionNoChange

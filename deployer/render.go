@@ -18,16 +18,18 @@ import (
 //
 //	Plan: 0 to create, 1 to update, 1 unchanged, 1 failed.
 //
-// The orphaned and failed counts are left out when there are none.
+// The adopt, orphaned and failed counts are left out when there are none.
 func (p *Plan) WriteText(w io.Writer) error {
 	rows := [][]string{{"FUNCTION", "ACTION", "DETAILS"}}
-	create, update, same, failed, orphans := 0, 0, 0, 0, 0
+	create, update, adopt, same, failed, orphans := 0, 0, 0, 0, 0, 0
 	for _, f := range p.Functions {
 		switch f.Action {
 		case ActionCreate:
 			create++
 		case ActionUpdate:
 			update++
+		case ActionAdopt:
+			adopt++
 		case ActionFailed:
 			failed++
 		case ActionOrphan:
@@ -60,7 +62,11 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if err := writeTable(w, rows); err != nil {
 		return err
 	}
-	summary := fmt.Sprintf("\nPlan: %d to create, %d to update, %d unchanged", create, update, same)
+	summary := fmt.Sprintf("\nPlan: %d to create, %d to update", create, update)
+	if adopt > 0 {
+		summary += fmt.Sprintf(", %d to adopt", adopt)
+	}
+	summary += fmt.Sprintf(", %d unchanged", same)
 	if orphans > 0 {
 		summary += fmt.Sprintf(", %d orphaned", orphans)
 	}
