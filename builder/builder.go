@@ -273,34 +273,45 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 
 	arts := make([]Artifact, len(targets))
 	errs := make([]error, len(targets))
+	keys := make([]string, len(targets))
 	seen := map[string]bool{}
-	var todo []*job
-	mods := map[string][2]string{}
 	for i, t := range targets {
-		fn := t.Function
-		if seen[fn.Name] {
+		if seen[t.Function.Name] {
 			errs[i] = fmt.Errorf("listed twice")
 			continue
 		}
-		seen[fn.Name] = true
+		seen[t.Function.Name] = true
 		// Without a fingerprint nothing can be reused or cached.
-		key := ""
 		if t.Fingerprint != "" {
-			key = cacheKey(t.Fingerprint, mtime.Unix())
+			keys[i] = cacheKey(t.Fingerprint, mtime.Unix())
 		}
-		dist := b.distPath(fn.Name)
-		if !b.o.Force && key != "" {
+	}
+	// What the dist directory or the artifact cache already holds, checked
+	// by content (a SHA-256 of each zip), Jobs at a time.
+	if !b.o.Force {
+		b.parallel(len(targets), func(i int) {
+			t, key := targets[i], keys[i]
+			if errs[i] != nil || key == "" || ctx.Err() != nil {
+				return
+			}
+			dist := b.distPath(t.Function.Name)
 			if a, ok := b.fromDist(st, t, key, dist); ok {
 				arts[i] = a
-				continue
+				return
 			}
 			if m, ok := b.cacheGet(key, dist); ok {
 				arts[i] = artifactOf(t, dist, m, true)
 				b.record(st, t, key, arts[i], "")
-				continue
 			}
+		})
+	}
+	var todo []*job
+	mods := map[string][2]string{}
+	for i, t := range targets {
+		if errs[i] != nil || arts[i].Path != "" {
+			continue
 		}
-		j, err := b.newJob(ctx, i, t, key, mods)
+		j, err := b.newJob(ctx, i, t, keys[i], mods)
 		if err != nil {
 			errs[i] = err
 			continue
@@ -376,6 +387,22 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 	return arts, result.ErrorOrNil()
 }
 
+// parallel calls f(0) … f(n-1), Jobs at a time.
+func (b *Builder) parallel(n int, f func(i int)) {
+	sem := make(chan struct{}, b.o.Jobs)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
 // ListErrors formats errors one a line (a multierror.ErrorFormatFunc).
 func ListErrors(errs []error) string {
 	lines := make([]string, len(errs))
@@ -409,37 +436,44 @@ func architecture(fn manifest.Function) string {
 	return "arm64"
 }
 
-// fromDist returns the artifact already in the dist directory for t.
+// fromDist returns the artifact already in the dist directory for t: the
+// zip recorded for key, if its bytes still have the recorded SHA-256. A zip
+// that does not (corrupted or replaced, whatever its size and mtime) is
+// dropped.
 func (b *Builder) fromDist(st *state, t Target, key, dist string) (Artifact, bool) {
+	b.mu.Lock()
 	s, ok := st.Zips[dist]
+	b.mu.Unlock()
 	if !ok || s.Key != key {
 		return Artifact{}, false
 	}
-	zs, err := statOf(dist)
-	if err != nil {
+	if !b.distIntact(st, dist, s) {
 		return Artifact{}, false
 	}
-	if zs != s.ZipStat {
-		// Touched or replaced: trust it only if its bytes are the same.
-		if sum, err := fileSha256(dist); err != nil || sum != s.CodeSha256 {
-			return Artifact{}, false
-		}
-		s.ZipStat = zs
-		b.mu.Lock()
-		st.Zips[dist] = s
-		b.mu.Unlock()
-	}
 	return artifactOf(t, dist, cacheMeta{Size: s.Size, BinarySize: s.BinarySize, CodeSha256: s.CodeSha256}, true), true
+}
+
+// distIntact reports whether the zip at dist still has the SHA-256 of its
+// record s; when it does not, the zip and its record are dropped.
+func (b *Builder) distIntact(st *state, dist string, s fnState) bool {
+	if sum, err := fileSha256(dist); err == nil && sum == s.CodeSha256 {
+		return true
+	} else if err == nil {
+		b.progress("warning: %s is not the zip lamb wrote (sha256 %s, recorded %s): building it again", dist, sum, s.CodeSha256)
+	}
+	os.Remove(dist)
+	b.mu.Lock()
+	delete(st.Zips, dist)
+	b.mu.Unlock()
+	return false
 }
 
 // record notes in st that a's zip is in the dist directory, holding the
 // content inputs (inputsDigest; "" when it came from a cache).
 func (b *Builder) record(st *state, t Target, key string, a Artifact, inputs string) {
-	zs, _ := statOf(a.Path)
 	s := fnState{
 		Key:         key,
 		Fingerprint: t.Fingerprint,
-		ZipStat:     zs,
 		Size:        a.Size,
 		BinarySize:  a.BinarySize,
 		CodeSha256:  a.CodeSha256,
@@ -703,14 +737,12 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 	b.mu.Lock()
 	prev, ok := st.Zips[dist]
 	b.mu.Unlock()
-	if ok && prev.Inputs == digest {
-		if zs, err := statOf(dist); err == nil && zs == prev.ZipStat {
-			// The same content: the zip is up to date.
-			j.art = artifactOf(j.t, dist, cacheMeta{Size: prev.Size, BinarySize: prev.BinarySize, CodeSha256: prev.CodeSha256}, false)
-			b.record(st, j.t, j.key, j.art, digest)
-			b.store(j)
-			return
-		}
+	if ok && prev.Inputs == digest && b.distIntact(st, dist, prev) {
+		// The same content, and the zip is the one made of it.
+		j.art = artifactOf(j.t, dist, cacheMeta{Size: prev.Size, BinarySize: prev.BinarySize, CodeSha256: prev.CodeSha256}, false)
+		b.record(st, j.t, j.key, j.art, digest)
+		b.store(j)
+		return
 	}
 
 	sum, size, z, err := writeZipFile(dist, entries, mtime)
@@ -832,7 +864,8 @@ func (b *Builder) fromRemote(ctx context.Context, st *state, todo []*job, arts [
 			}
 			m, err := zipMeta(dist)
 			if err != nil {
-				b.progress("warning: %s: shared artifact cache: %v", j.t.Function.Name, err)
+				os.Remove(dist)
+				b.progress("warning: %s: shared artifact cache: not a valid zip, building it: %v", j.t.Function.Name, err)
 				return
 			}
 			arts[j.i] = artifactOf(j.t, dist, m, true)
@@ -853,7 +886,9 @@ func (b *Builder) fromRemote(ctx context.Context, st *state, todo []*job, arts [
 	return rest
 }
 
-// zipMeta reads the size, checksum and bootstrap size of an artifact zip.
+// zipMeta reads the size, checksum and bootstrap size of an artifact zip
+// from elsewhere (the shared cache), checking that it is one: every entry
+// is read through, so its CRC is checked, and it has a bootstrap.
 func zipMeta(p string) (cacheMeta, error) {
 	sum, err := fileSha256(p)
 	if err != nil {
@@ -868,10 +903,22 @@ func zipMeta(p string) (cacheMeta, error) {
 	if err != nil {
 		return cacheMeta{}, err
 	}
+	m := cacheMeta{Size: fi.Size(), BinarySize: -1, CodeSha256: sum}
 	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err == nil {
+			_, err = io.Copy(io.Discard, rc)
+			rc.Close()
+		}
+		if err != nil {
+			return cacheMeta{}, fmt.Errorf("%s: %s: %w", p, f.Name, err)
+		}
 		if f.Name == "bootstrap" {
-			return cacheMeta{Size: fi.Size(), BinarySize: int64(f.UncompressedSize64), CodeSha256: sum}, nil
+			m.BinarySize = int64(f.UncompressedSize64)
 		}
 	}
-	return cacheMeta{}, fmt.Errorf("%s: no bootstrap in the zip", p)
+	if m.BinarySize < 0 {
+		return cacheMeta{}, fmt.Errorf("%s: no bootstrap in the zip", p)
+	}
+	return m, nil
 }

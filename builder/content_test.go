@@ -179,3 +179,163 @@ func TestFilesMustMatchFingerprint(t *testing.T) {
 		t.Errorf("artifact cache holds %d entries for a failed build", len(entries))
 	}
 }
+
+// corruptInPlace flips one byte in the middle of the file p and gives it
+// back its size and modification time.
+func corruptInPlace(t *testing.T, p string) {
+	t.Helper()
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(p, data, fi.Mode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkZip fails t unless the zip at a.Path has a.CodeSha256 and every
+// entry passes its CRC.
+func checkZip(t *testing.T, a Artifact) {
+	t.Helper()
+	if sum, err := fileSha256(a.Path); err != nil || sum != a.CodeSha256 {
+		t.Errorf("%s: code_sha256 %s, the zip's is %s (%v)", a.Function, a.CodeSha256, sum, err)
+	}
+	zr, err := zip.OpenReader(a.Path)
+	if err != nil {
+		t.Errorf("%s: %v", a.Function, err)
+		return
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err == nil {
+			_, err = io.Copy(io.Discard, rc)
+			rc.Close()
+		}
+		if err != nil {
+			t.Errorf("%s: %s: %v", a.Function, f.Name, err)
+		}
+	}
+}
+
+// TestCorruptZipRebuilt is issue 11 #13: a zip corrupted in place (same
+// size and mtime), in the dist directory or in the artifact cache, is
+// never reported as built or cached: it is dropped and made again.
+func TestCorruptZipRebuilt(t *testing.T) {
+	t.Parallel()
+	m := monorepo(t)
+	ts := targets(t, m, "worker")
+	tests := []struct {
+		name      string
+		noCache   bool
+		newDist   bool // a new dist directory: only the cache has the zip
+		dist      bool // corrupt the dist zip
+		cache     bool // corrupt the cache entry
+		wantCache bool // the result comes from the (good) cache entry
+	}{
+		{name: "dist, no cache", noCache: true, dist: true},
+		{name: "dist, cache good", dist: true, wantCache: true},
+		{name: "dist and cache", dist: true, cache: true},
+		{name: "cache", newDist: true, cache: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cacheDir := t.TempDir()
+			o := Options{Root: m.Root, CacheDir: cacheDir, NoCache: tt.noCache, OutDir: t.TempDir()}
+			first, err := New(o).Build(context.Background(), ts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := New(o)
+			if tt.dist {
+				corruptInPlace(t, first[0].Path)
+			}
+			zipPath, _ := b.cachePaths(cacheKey(ts[0].Fingerprint, defaultEpoch.Unix()))
+			if tt.cache {
+				corruptInPlace(t, zipPath)
+			}
+			if tt.newDist {
+				o.OutDir = t.TempDir()
+			}
+			got, err := New(o).Build(context.Background(), ts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkZip(t, got[0])
+			if got[0].CodeSha256 != first[0].CodeSha256 {
+				t.Errorf("code_sha256 %s, built %s", got[0].CodeSha256, first[0].CodeSha256)
+			}
+			if got[0].Cached != tt.wantCache {
+				t.Errorf("cached = %v, want %v", got[0].Cached, tt.wantCache)
+			}
+			if !tt.noCache {
+				// The cache entry is good again (dropped and stored anew).
+				checkZip(t, Artifact{Function: "cache entry", Path: zipPath, CodeSha256: first[0].CodeSha256})
+			}
+		})
+	}
+}
+
+// TestCorruptSharedEntry: a shared cache entry whose zip matches its
+// recorded SHA-256 but fails its CRC (written corrupt) is not used: the
+// function is built.
+func TestCorruptSharedEntry(t *testing.T) {
+	t.Parallel()
+	m := monorepo(t)
+	remote := newS3Remote(t)
+	ts := targets(t, m, "worker")
+	o := Options{Root: m.Root, CacheDir: t.TempDir(), Remote: remote}
+	built, err := New(o).Build(context.Background(), ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.zip")
+	data, err := os.ReadFile(built[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(bad, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, _ := fileSha256(bad)
+	if err := remote.Put(context.Background(), cacheKey(ts[0].Fingerprint, defaultEpoch.Unix()), bad, sum); err != nil {
+		t.Fatal(err)
+	}
+	o.CacheDir, o.OutDir = t.TempDir(), t.TempDir()
+	got, err := New(o).Build(context.Background(), ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Cached {
+		t.Error("the corrupt shared entry was used")
+	}
+	checkZip(t, got[0])
+}
+
+// BenchmarkZipSha256 measures what checking a dist zip by content costs:
+// one SHA-256 of a zip the size of a typical function's (3 MB).
+func BenchmarkZipSha256(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "f.zip")
+	data := make([]byte, 3<<20)
+	for i := range data {
+		data[i] = byte(i * 7919 >> 3)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := fileSha256(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

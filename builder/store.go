@@ -50,10 +50,14 @@ func (b *Builder) cacheGet(key, dst string) (cacheMeta, bool) {
 		return cacheMeta{}, false
 	}
 	sum, size, err := copyFileAtomic(zipPath, dst)
-	if err != nil || sum != m.CodeSha256 || size != m.Size {
-		if err == nil {
-			os.Remove(dst) // a corrupt cache entry: build instead
-		}
+	if err != nil {
+		return cacheMeta{}, false
+	}
+	if sum != m.CodeSha256 || size != m.Size {
+		// A corrupt cache entry: drop it, and build instead.
+		os.Remove(dst)
+		os.Remove(metaPath)
+		os.Remove(zipPath)
 		return cacheMeta{}, false
 	}
 	return m, true
@@ -134,20 +138,6 @@ func fileSha256(p string) (string, error) {
 	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
 }
 
-// statRec is what lamb remembers of a file to notice it changed.
-type statRec struct {
-	Size  int64 `json:"size"`
-	MTime int64 `json:"mtime_ns"`
-}
-
-func statOf(p string) (statRec, error) {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return statRec{}, err
-	}
-	return statRec{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}, nil
-}
-
 // state is the builder's record of what is in the dist directory and which
 // binaries the zips were made from: Root/.lamb/build/state.json.
 type state struct {
@@ -160,12 +150,11 @@ const stateVersion = 3
 
 // fnState is the record of one zip in a dist directory.
 type fnState struct {
-	Key         string  `json:"key"` // cache key the zip was built for
-	Fingerprint string  `json:"fingerprint"`
-	ZipStat     statRec `json:"zip_stat"`
-	Size        int64   `json:"size"`
-	BinarySize  int64   `json:"binary_size"`
-	CodeSha256  string  `json:"code_sha256"`
+	Key         string `json:"key"` // cache key the zip was built for
+	Fingerprint string `json:"fingerprint"`
+	Size        int64  `json:"size"`
+	BinarySize  int64  `json:"binary_size"`
+	CodeSha256  string `json:"code_sha256"`
 	// Inputs is what the zip holds, by content (inputsDigest): the zip
 	// format and timestamp and each entry's name, mode and SHA-256. Never
 	// sizes or modification times.

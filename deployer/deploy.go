@@ -34,6 +34,10 @@ const (
 	Updated   Outcome = "updated"
 	Unchanged Outcome = "unchanged"
 	Failed    Outcome = "failed"
+	// Orphaned: an orphan left alone (no Options.Prune).
+	Orphaned Outcome = "orphan"
+	// Deleted: an orphan deleted (Options.Prune).
+	Deleted Outcome = "deleted"
 )
 
 // FunctionResult is the outcome of one function's deploy.
@@ -53,12 +57,22 @@ type Result struct {
 	Updated   int              `json:"updated"`
 	Unchanged int              `json:"unchanged"`
 	Failed    int              `json:"failed"`
+	Deleted   int              `json:"deleted,omitempty"`
+	Orphaned  int              `json:"orphaned,omitempty"`
 }
 
 // Summary is the one-line account of the deploy:
-// "created 2, updated 3, unchanged 19, failed 1".
+// "created 2, updated 3, unchanged 19, failed 1", then ", deleted N" and
+// ", N orphans left" when there are.
 func (r *Result) Summary() string {
-	return fmt.Sprintf("created %d, updated %d, unchanged %d, failed %d", r.Created, r.Updated, r.Unchanged, r.Failed)
+	s := fmt.Sprintf("created %d, updated %d, unchanged %d, failed %d", r.Created, r.Updated, r.Unchanged, r.Failed)
+	if r.Deleted > 0 {
+		s += fmt.Sprintf(", deleted %d", r.Deleted)
+	}
+	if r.Orphaned > 0 {
+		s += fmt.Sprintf(", %d orphans left (--prune deletes them)", r.Orphaned)
+	}
+	return s
 }
 
 // Deploy applies plan. artifacts must hold one Artifact for every function
@@ -71,6 +85,19 @@ func (r *Result) Summary() string {
 // not leaves its alias untouched. An alias only ever points at a version
 // published with the artifact's CodeSha256 as precondition.
 func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact) (*Result, error) {
+	if err := d.CheckAccount(ctx); err != nil {
+		res := &Result{Functions: []FunctionResult{}}
+		for _, fp := range plan.Functions {
+			if fp.Action == ActionNoChange {
+				res.Functions = append(res.Functions, FunctionResult{Name: fp.Name, Outcome: Unchanged})
+				res.Unchanged++
+				continue
+			}
+			res.Functions = append(res.Functions, FunctionResult{Name: fp.Name, Outcome: Failed, Error: failWith(fp.red, fp.Name, "check account", err).Error()})
+			res.Failed++
+		}
+		return res, err
+	}
 	arts := make(map[string]Artifact, len(artifacts))
 	for _, a := range artifacts {
 		arts[a.Function] = a
@@ -91,6 +118,11 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			r.Outcome = Failed
 			errs[i] = []error{fp.err}
 			continue
+		case ActionOrphan:
+			if !d.opts.Prune {
+				r.Outcome = Orphaned
+				continue
+			}
 		}
 		g.Go(func() error {
 			if err := ctx.Err(); err != nil {
@@ -101,7 +133,11 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			if d.opts.OnStart != nil {
 				d.opts.OnStart(fp.Name)
 			}
-			errs[i] = d.deployOne(ctx, fp, arts, r)
+			if fp.Action == ActionOrphan {
+				errs[i] = d.deleteOrphan(ctx, fp, r)
+			} else {
+				errs[i] = d.deployOne(ctx, fp, arts, r)
+			}
 			if d.opts.OnDone != nil {
 				done := *r
 				if len(errs[i]) > 0 {
@@ -122,6 +158,10 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			res.Updated++
 		case Unchanged:
 			res.Unchanged++
+		case Deleted:
+			res.Deleted++
+		case Orphaned:
+			res.Orphaned++
 		default:
 			res.Failed++
 		}
@@ -151,9 +191,16 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 		if art.Fingerprint != "" && art.Fingerprint != fp.desired.Fingerprint {
 			return fail("deploy", fmt.Errorf("artifact built from fingerprint %s, the plan wants %s: the source changed during the deploy; run it again", short(art.Fingerprint), short(fp.desired.Fingerprint)))
 		}
+		via := fp.Upload
+		if via == "" { // a plan not made by Plan
+			via = d.upload()
+		}
+		if err := checkUpload(via, art.Size); err != nil {
+			return fail("upload", err)
+		}
 		var err error
-		if code, err = d.prepareCode(ctx, art); err != nil {
-			return fail("upload code", err)
+		if code, err = d.prepareCode(ctx, art, via); err != nil {
+			return fail("upload", err)
 		}
 	}
 	start := time.Now()
@@ -263,6 +310,9 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 	if want == nil {
 		want = map[string]string{}
 	}
+	if owner := d.owner(); owner != "" {
+		want[TagProject] = owner
+	}
 	want[TagFingerprint] = fp.desired.Fingerprint
 	want[TagCodeSha256] = wantSha
 	if !containsAll(tags, want) {
@@ -306,7 +356,14 @@ func (d *Deployer) createInput(fp *FunctionPlan, code *codeSource) *lambda.Creat
 		Handler:      aws.String(handler),
 		PackageType:  types.PackageTypeZip,
 		Code:         code.functionCode(),
-		Tags:         fn.Tags, // user tags; lamb's are written last
+		Tags:         fn.Tags, // user tags and ownership; the others are written last
+	}
+	if owner := d.owner(); owner != "" {
+		in.Tags = maps.Clone(fn.Tags)
+		if in.Tags == nil {
+			in.Tags = map[string]string{}
+		}
+		in.Tags[TagProject] = owner
 	}
 	if fn.Memory != 0 {
 		in.MemorySize = aws.Int32(int32(fn.Memory))
@@ -472,9 +529,9 @@ func (c *codeSource) updateInput(name, arch string) *lambda.UpdateFunctionCodeIn
 	return in
 }
 
-// prepareCode reads the artifact, checks its CodeSha256 and, when it is too
-// large to send inline or an artifact bucket is set, uploads it to S3.
-func (d *Deployer) prepareCode(ctx context.Context, art Artifact) (*codeSource, error) {
+// prepareCode reads the artifact, checks its CodeSha256 and size, and
+// uploads it to the artifact bucket when upload says so.
+func (d *Deployer) prepareCode(ctx context.Context, art Artifact, via string) (*codeSource, error) {
 	data, err := os.ReadFile(art.Path)
 	if err != nil {
 		return nil, err
@@ -484,20 +541,21 @@ func (d *Deployer) prepareCode(ctx context.Context, art Artifact) (*codeSource, 
 	if art.CodeSha256 != "" && art.CodeSha256 != sha {
 		return nil, fmt.Errorf("%s: CodeSha256 is %s, the artifact says %s", art.Path, sha, art.CodeSha256)
 	}
-	if d.opts.Bucket == "" && len(data) <= MaxDirectUpload {
+	if err := checkUpload(via, int64(len(data))); err != nil {
+		return nil, err
+	}
+	bucket, ok := strings.CutPrefix(via, "s3://")
+	if !ok {
 		return &codeSource{sha: sha, zip: data}, nil
 	}
-	if d.opts.Bucket == "" {
-		return nil, fmt.Errorf("%s is %d MB, over Lambda's 50 MB direct upload limit: set artifact_bucket in the stage", art.Path, len(data)>>20)
-	}
 	if d.opts.S3 == nil {
-		return nil, errors.New("artifact bucket set but no S3 client")
+		return nil, fmt.Errorf("artifact bucket %s set but no S3 client", bucket)
 	}
 	key := S3Key(sum[:])
-	if err := upload(ctx, d.opts.S3, d.opts.Bucket, key, bytes.NewReader(data), int64(len(data)), sha); err != nil {
-		return nil, fmt.Errorf("s3://%s/%s: %w", d.opts.Bucket, key, err)
+	if err := upload(ctx, d.opts.S3, bucket, key, bytes.NewReader(data), int64(len(data)), sha); err != nil {
+		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, err)
 	}
-	return &codeSource{sha: sha, bucket: d.opts.Bucket, key: key}, nil
+	return &codeSource{sha: sha, bucket: bucket, key: key}, nil
 }
 
 // S3Key is the object key of a package with the given SHA-256: packages

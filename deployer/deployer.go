@@ -12,11 +12,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -24,7 +26,21 @@ import (
 const (
 	TagFingerprint = "lamb:fingerprint"
 	TagCodeSha256  = "lamb:code-sha256"
+	// TagProject marks the functions lamb deploys for a project and stage
+	// (Options.Project, Options.Stage): its value is "project", or
+	// "project/stage" with a stage. It is written when lamb creates a
+	// function and on every deploy. A live function with it that the
+	// manifest no longer has is an orphan; lamb never deletes a function
+	// without it.
+	TagProject = "lamb:project"
 )
+
+// LambTags are the tags lamb writes; they count against Lambda's
+// lambdaspec.MaxTags, so a function may carry MaxUserTags of its own.
+var LambTags = []string{TagFingerprint, TagCodeSha256, TagProject}
+
+// MaxUserTags is how many tags a manifest may give a function.
+const MaxUserTags = lambdaspec.MaxTags - 3
 
 // Defaults of Options.
 const (
@@ -36,8 +52,8 @@ const (
 	// DefaultConcurrency is how many functions deploy at once.
 	DefaultConcurrency = 8
 	// MaxDirectUpload is the largest zip sent inline (ZipFile); larger ones
-	// go through S3.
-	MaxDirectUpload = 50 * 1024 * 1024
+	// need an artifact bucket (Options.Bucket).
+	MaxDirectUpload = lambdaspec.DirectUploadLimit
 )
 
 // Artifact is a built deployment package.
@@ -69,6 +85,9 @@ type LambdaAPI interface {
 	ListVersionsByFunction(context.Context, *lambda.ListVersionsByFunctionInput, ...func(*lambda.Options)) (*lambda.ListVersionsByFunctionOutput, error)
 	TagResource(context.Context, *lambda.TagResourceInput, ...func(*lambda.Options)) (*lambda.TagResourceOutput, error)
 	DeleteFunction(context.Context, *lambda.DeleteFunctionInput, ...func(*lambda.Options)) (*lambda.DeleteFunctionOutput, error)
+	ListFunctions(context.Context, *lambda.ListFunctionsInput, ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error)
+	ListTags(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error)
+	UntagResource(context.Context, *lambda.UntagResourceInput, ...func(*lambda.Options)) (*lambda.UntagResourceOutput, error)
 }
 
 var _ LambdaAPI = (*lambda.Client)(nil)
@@ -86,10 +105,13 @@ type Options struct {
 	// Lambda is the client; configure it with NewRetryer so throttling and
 	// server errors are retried with backoff.
 	Lambda LambdaAPI
-	// S3 uploads packages larger than MaxDirectUpload, or every package
-	// when Bucket is set. Optional.
-	S3 S3API
-	// Bucket is the artifact bucket (the stage's artifact_bucket).
+	// S3 and Bucket (the stage's artifact_bucket): when Bucket is set,
+	// every package is uploaded to s3://Bucket/lamb/<sha256>.zip (once:
+	// keys are content hashes) and Lambda takes it from there. Without a
+	// bucket packages go inline, and one over MaxDirectUpload fails its
+	// function before anything is sent (Plan.CheckUploads, Deploy). With
+	// a local Lambda, pass a client of the S3 endpoint it reads code from.
+	S3     S3API
 	Bucket string
 	// Concurrency is how many functions deploy at once; default DefaultConcurrency.
 	Concurrency int
@@ -98,6 +120,27 @@ type Options struct {
 	Rate float64
 	// ReadRate limits GetFunction calls per second; default DefaultReadRate.
 	ReadRate float64
+	// Project and Stage name the manifest's project and the selected
+	// stage: with a Project, every function is tagged TagProject, and a
+	// function tagged for another project or stage is not taken over.
+	Project string
+	Stage   string
+	// ManifestFunctions, with a Project, are the names of every function
+	// the manifest has for the stage (not only the selected ones): Plan
+	// lists live functions tagged with the project and stage that are not
+	// among them as orphans (ListFunctions, then ListTags for each
+	// function not in the manifest, paced). nil: orphans are not looked
+	// for.
+	ManifestFunctions []string
+	// Prune makes Deploy delete the plan's orphans, with their versions
+	// and aliases, after checking their tag once more.
+	Prune bool
+	// Account, when set, is the AWS account the stage deploys to: Plan
+	// and Deploy first check with STS GetCallerIdentity that the
+	// credentials belong to it (CheckAccount), and refuse every function
+	// when they do not.
+	Account string
+	STS     STSAPI
 	// KeepVersions, when positive, prunes published versions beyond the
 	// newest KeepVersions that no alias references.
 	KeepVersions int
@@ -123,6 +166,9 @@ type Deployer struct {
 	opts   Options
 	lambda LambdaAPI
 	log    *slog.Logger
+
+	accountOnce sync.Once
+	accountErr  error
 }
 
 // New returns a Deployer.

@@ -127,6 +127,18 @@ func (p *paced) DeleteFunction(ctx context.Context, in *lambda.DeleteFunctionInp
 	return p.api.DeleteFunction(ctx, in, with(o, p.write)...)
 }
 
+func (p *paced) ListFunctions(ctx context.Context, in *lambda.ListFunctionsInput, o ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error) {
+	return p.api.ListFunctions(ctx, in, with(o, p.write)...)
+}
+
+func (p *paced) ListTags(ctx context.Context, in *lambda.ListTagsInput, o ...func(*lambda.Options)) (*lambda.ListTagsOutput, error) {
+	return p.api.ListTags(ctx, in, with(o, p.write)...)
+}
+
+func (p *paced) UntagResource(ctx context.Context, in *lambda.UntagResourceInput, o ...func(*lambda.Options)) (*lambda.UntagResourceOutput, error) {
+	return p.api.UntagResource(ctx, in, with(o, p.write)...)
+}
+
 // with returns o followed by f without touching o's backing array, which
 // belongs to the caller and may be shared between goroutines.
 func with(o []func(*lambda.Options), f func(*lambda.Options)) []func(*lambda.Options) {

@@ -31,6 +31,15 @@ const (
 	// ActionFailed: the function could not be planned (its read failed,
 	// or the pipeline failed it: fingerprint, build). Error says why.
 	ActionFailed Action = "failed"
+	// ActionOrphan: a live function tagged with the project and stage
+	// (TagProject) that the manifest no longer has. Deploy deletes it with
+	// Options.Prune, else leaves it.
+	ActionOrphan Action = "orphan"
+	// ActionAdopt: a live function lamb did not deploy (it has none of
+	// lamb's tags). Deploy takes it over: it uploads the code only when
+	// the live CodeSha256 is not the artifact's, then publishes, moves the
+	// alias and writes lamb's tags.
+	ActionAdopt Action = "adopt"
 )
 
 // hidden replaces environment values in plans unless ShowValues is set.
@@ -51,6 +60,9 @@ type FunctionPlan struct {
 	Code    bool     `json:"code"`
 	Config  []Change `json:"config"`
 	Reasons []string `json:"reasons"`
+	// Upload says how the code goes to Lambda when Code is set: "direct"
+	// (inline, up to MaxDirectUpload) or "s3://BUCKET".
+	Upload string `json:"upload,omitempty"`
 	// Error is why the function failed (ActionFailed), values hidden.
 	Error string `json:"error,omitempty"`
 
@@ -79,6 +91,10 @@ func (p *FunctionPlan) Label() string {
 	switch {
 	case p.Action == ActionFailed:
 		return "failed"
+	case p.Action == ActionOrphan:
+		return "orphan"
+	case p.Action == ActionAdopt:
+		return "adopt"
 	case p.Action == ActionCreate:
 		return "create"
 	case p.Action == ActionNoChange:
@@ -110,7 +126,7 @@ func (p *Plan) Changes() int {
 func (p *Plan) Changed() []string {
 	names := []string{}
 	for _, f := range p.Functions {
-		if f.Action == ActionCreate || f.Action == ActionUpdate {
+		if f.Action == ActionCreate || f.Action == ActionUpdate || f.Action == ActionAdopt {
 			names = append(names, f.Name)
 		}
 	}
@@ -146,9 +162,54 @@ func (p *FunctionPlan) setFailed(err error) {
 		err = errors.New("failed")
 	}
 	err = p.red.Error(err)
-	p.Action, p.Code, p.err, p.Error = ActionFailed, false, err, err.Error()
+	p.Action, p.Code, p.Upload, p.err, p.Error = ActionFailed, false, "", err, err.Error()
 	p.Config, p.Reasons = []Change{}, []string{}
 	p.configUpdate, p.tagUpdate, p.publish, p.aliasMissing, p.recreate = false, false, false, false, false
+}
+
+// UploadDirect is FunctionPlan.Upload for code sent inline.
+const UploadDirect = "direct"
+
+// upload is how this deployer sends code: through the artifact bucket when
+// there is one, else inline.
+func (d *Deployer) upload() string {
+	if d.opts.Bucket != "" {
+		return "s3://" + d.opts.Bucket
+	}
+	return UploadDirect
+}
+
+// CheckUploads checks the zips' sizes (bytes, by function name: built, or
+// known from a cache) against how the plan uploads them: a function whose
+// zip is over Lambda's direct upload limit with no artifact bucket fails,
+// before anything is sent. Call it before building with the sizes already
+// known and after building with the rest (Deploy checks its artifacts the
+// same way). It returns those failures, one a line.
+func (p *Plan) CheckUploads(sizes map[string]int64) error {
+	var merr *multierror.Error
+	for i := range p.Functions {
+		f := &p.Functions[i]
+		size, ok := sizes[f.Name]
+		if !ok || !f.Code {
+			continue
+		}
+		if err := checkUpload(f.Upload, size); err != nil {
+			err = failure.New(f.Name, "upload", err)
+			f.setFailed(err)
+			merr = failure.Append(merr, err)
+		}
+	}
+	return merr.ErrorOrNil()
+}
+
+// checkUpload refuses a zip of size bytes that cannot go the way upload
+// says.
+func checkUpload(upload string, size int64) error {
+	if upload != UploadDirect || size <= MaxDirectUpload {
+		return nil
+	}
+	return fmt.Errorf("the zip is %.1f MB (%d bytes), over Lambda's direct upload limit of %d bytes (50 MB): set artifact_bucket in the stage so that it goes through S3",
+		float64(size)/(1<<20), size, MaxDirectUpload)
 }
 
 // NeedCode returns the names of the functions whose code must be built and
@@ -170,6 +231,9 @@ func (p *Plan) NeedCode() []string {
 // failure, one line each, and Deploy reports them failed and deploys the
 // others.
 func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
+	if err := d.CheckAccount(ctx); err != nil {
+		return failAll(desired, err), err
+	}
 	desired = slices.Clone(desired)
 	slices.SortFunc(desired, func(a, b Desired) int { return strings.Compare(a.Function.Name, b.Function.Name) })
 	plans := make([]FunctionPlan, len(desired))
@@ -188,9 +252,15 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 		if err != nil {
 			merr = failure.Append(merr, err)
 			plans[i].setFailed(err)
+			continue
+		}
+		if plans[i].Code {
+			plans[i].Upload = d.upload()
 		}
 	}
-	return &Plan{Functions: plans}, merr.ErrorOrNil()
+	orphans, err := d.orphans(ctx)
+	merr = failure.Append(merr, err)
+	return &Plan{Functions: insertSorted(plans, orphans)}, merr.ErrorOrNil()
 }
 
 func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, error) {
@@ -211,6 +281,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	}
 	cfg := live.Configuration
 	if cfg.State == types.StateFailed && live.Tags[TagFingerprint] == "" {
+		if owner := d.owner(); owner != "" && live.Tags[TagProject] != owner {
+			return p, p.fail("plan", fmt.Errorf("the function is in state Failed (%s) and lamb did not create it (no %s=%s tag): fix or delete it with the tool that created it", p.red.String(aws.ToString(cfg.StateReason)), TagProject, owner))
+		}
 		// Its creation failed (lamb's tags come last, so it never
 		// finished a deploy): a Failed function accepts no update.
 		p.Action = ActionCreate
@@ -220,12 +293,26 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		return p, nil
 	}
 	p.live = live
+	if owner := d.owner(); owner != "" {
+		switch got := live.Tags[TagProject]; {
+		case got == owner:
+		case got != "":
+			return p, p.fail("plan", fmt.Errorf("the function is tagged %s=%s, not %s: it belongs to another project or stage (to move it, remove the tag)", TagProject, got, owner))
+		default:
+			p.tagUpdate = true
+			p.Config = append(p.Config, Change{Field: "tags." + TagProject, To: owner})
+		}
+	}
 
 	// Code: the fingerprint tag says which source is live; the code tag
 	// says which package lamb uploaded, to catch changes made by hand.
 	tagFP, tagSha := live.Tags[TagFingerprint], live.Tags[TagCodeSha256]
 	liveSha := aws.ToString(cfg.CodeSha256)
+	adopt := !slices.ContainsFunc(LambTags, func(k string) bool { return live.Tags[k] != "" })
 	switch {
+	case adopt:
+		p.Code = true
+		p.Reasons = append(p.Reasons, "not deployed by lamb (none of its tags): adopted; the code is uploaded only if the live CodeSha256 is not the build's")
 	case tagFP == "":
 		p.Code = true
 		p.Reasons = append(p.Reasons, "no "+TagFingerprint+" tag: not deployed by lamb yet, or an earlier deploy did not finish")
@@ -269,7 +356,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 			p.Reasons = append(p.Reasons, reason)
 		}
 	}
-	if p.Code || p.configUpdate || p.tagUpdate || p.publish {
+	if adopt {
+		p.Action = ActionAdopt
+	} else if p.Code || p.configUpdate || p.tagUpdate || p.publish {
 		p.Action = ActionUpdate
 	} else {
 		p.Action = ActionNoChange

@@ -18,18 +18,22 @@ import (
 //
 //	Plan: 0 to create, 1 to update, 1 unchanged, 1 failed.
 //
-// The failed count is left out when nothing failed.
+// The adopt, orphaned and failed counts are left out when there are none.
 func (p *Plan) WriteText(w io.Writer) error {
 	rows := [][]string{{"FUNCTION", "ACTION", "DETAILS"}}
-	create, update, same, failed := 0, 0, 0, 0
+	create, update, adopt, same, failed, orphans := 0, 0, 0, 0, 0, 0
 	for _, f := range p.Functions {
 		switch f.Action {
 		case ActionCreate:
 			create++
 		case ActionUpdate:
 			update++
+		case ActionAdopt:
+			adopt++
 		case ActionFailed:
 			failed++
+		case ActionOrphan:
+			orphans++
 		default:
 			same++
 		}
@@ -38,9 +42,12 @@ func (p *Plan) WriteText(w io.Writer) error {
 			details = append(details, c.String())
 		}
 		details = append(details, f.Reasons...)
+		if strings.HasPrefix(f.Upload, "s3://") {
+			details = append(details, "code uploaded through "+f.Upload)
+		}
 		switch f.Action {
 		case ActionCreate:
-			details = f.Reasons
+			details = details[len(f.Config):]
 		case ActionFailed:
 			details = strings.Split(f.Error, "\n")
 		}
@@ -55,7 +62,14 @@ func (p *Plan) WriteText(w io.Writer) error {
 	if err := writeTable(w, rows); err != nil {
 		return err
 	}
-	summary := fmt.Sprintf("\nPlan: %d to create, %d to update, %d unchanged", create, update, same)
+	summary := fmt.Sprintf("\nPlan: %d to create, %d to update", create, update)
+	if adopt > 0 {
+		summary += fmt.Sprintf(", %d to adopt", adopt)
+	}
+	summary += fmt.Sprintf(", %d unchanged", same)
+	if orphans > 0 {
+		summary += fmt.Sprintf(", %d orphaned", orphans)
+	}
 	if failed > 0 {
 		summary += fmt.Sprintf(", %d failed", failed)
 	}
@@ -124,6 +138,10 @@ func (r *Result) WriteText(w io.Writer) error {
 		switch {
 		case f.Error != "":
 			detail = f.Error
+		case f.Outcome == Orphaned:
+			detail = "not in the manifest: lamb deploy --prune deletes it"
+		case f.Outcome == Deleted:
+			detail = "not in the manifest: deleted with its versions and aliases"
 		case f.Version != "":
 			detail = "version " + f.Version
 		}

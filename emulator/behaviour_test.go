@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"bytes"
@@ -21,12 +21,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/emulatortest"
 )
 
 func TestThrottling(t *testing.T) {
-	h := newHarness(t, Options{RateLimit: &RateLimit{PerSecond: 0.001, Burst: 2, GetFunctionPerSecond: 0.001, GetFunctionBurst: 3}})
+	t.Parallel()
+	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{RateLimit: &emulator.RateLimit{PerSecond: 0.001, Burst: 2, GetFunctionPerSecond: 0.001, GetFunctionBurst: 3}}))
 	ctx := context.Background()
-	list := func() error { _, err := h.c.ListFunctions(ctx, &lambda.ListFunctionsInput{}); return err }
+	list := func() error { _, err := k.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{}); return err }
 	for i := range 2 {
 		if err := list(); err != nil {
 			t.Fatalf("call %d within burst: %v", i, err)
@@ -39,14 +42,14 @@ func TestThrottling(t *testing.T) {
 	}
 	// GetFunction has its own bucket.
 	for i := range 3 {
-		_, err := h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("nope")})
+		_, err := k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("nope")})
 		var nf *types.ResourceNotFoundException
 		if !errors.As(err, &nf) {
 			t.Fatalf("GetFunction %d: %v, want not found (not throttled)", i, err)
 		}
 	}
 	// Raw: status, header, Retry-After.
-	resp, err := http.Get(h.url + "/2015-03-31/functions/")
+	resp, err := http.Get(k.URL + "/2015-03-31/functions/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,12 +58,12 @@ func TestThrottling(t *testing.T) {
 		t.Errorf("raw throttle: %d %q Retry-After %q", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), resp.Header.Get("Retry-After"))
 	}
 	// The SDK's standard retryer retries 429 and gives up.
-	_, err = newClient(h.url, 2).ListFunctions(ctx, &lambda.ListFunctionsInput{})
+	_, err = lambda.NewFromConfig(k.AWSConfig, func(o *lambda.Options) { o.RetryMaxAttempts = 2 }).ListFunctions(ctx, &lambda.ListFunctionsInput{})
 	if !errors.As(err, &tmr) {
 		t.Errorf("with retries: %v", err)
 	}
 	var throttled int
-	for _, c := range h.s.Calls() {
+	for _, c := range k.Server.Calls() {
 		if c.Status == 429 {
 			throttled++
 		}
@@ -71,55 +74,51 @@ func TestThrottling(t *testing.T) {
 }
 
 func TestDefaultRateLimit(t *testing.T) {
-	if diff := cmp.Diff(&RateLimit{PerSecond: 15, Burst: 15, GetFunctionPerSecond: 100, GetFunctionBurst: 100}, DefaultRateLimit()); diff != "" {
+	t.Parallel()
+	if diff := cmp.Diff(&emulator.RateLimit{PerSecond: 15, Burst: 15, GetFunctionPerSecond: 100, GetFunctionBurst: 100}, emulator.DefaultRateLimit()); diff != "" {
 		t.Error(diff)
 	}
 }
 
 func TestPersistence(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
 	zip := bootstrapZip(t, "v1")
 
-	s1, err := New(Options{StateDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := New(Options{StateDir: dir}); err == nil || !strings.Contains(err.Error(), "in use") {
+	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir}))
+	if _, err := emulator.New(emulator.Options{StateDir: dir}); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("second server on the same state dir: %v, want a lock error", err)
 	}
-	ts := httptest.NewServer(s1)
-	h := &harness{s: s1, url: ts.URL, c: newClient(ts.URL, 1)}
-	h.create(t, "fn", zip)
+	create(t, k, "fn", zip)
 	in := newCreateInput("slow", zip)
-	if _, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
+	if _, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+	if _, err := k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{"team": "a"}}); err != nil {
+	if _, err := k.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{"team": "a"}}); err != nil {
 		t.Fatal(err)
 	}
 	// A function left Pending by a slow transition.
-	s1.Inject(Fault{Op: "CreateFunction", Delay: time.Hour})
-	if _, err := h.c.CreateFunction(ctx, in); err != nil {
+	k.Server.Inject(emulator.Fault{Op: "CreateFunction", Delay: time.Hour})
+	if _, err := k.Lambda.CreateFunction(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	before, err := h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
+	before, err := k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.Close()
-	if err := s1.Close(); err != nil {
+	if err := k.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "code")); err != nil {
 		t.Fatal(err)
 	}
 
-	h2 := newHarness(t, Options{StateDir: dir})
-	after, err := h2.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
+	k2 := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir}))
+	after, err := k2.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +128,7 @@ func TestPersistence(t *testing.T) {
 	if diff := cmp.Diff(map[string]string{"team": "a"}, after.Tags); diff != "" {
 		t.Errorf("tags: %s", diff)
 	}
-	a, err := h2.c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live")})
+	a, err := k2.Lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live")})
 	if err != nil || aws.ToString(a.FunctionVersion) != "1" {
 		t.Errorf("alias after restart: %v %v", a, err)
 	}
@@ -145,51 +144,54 @@ func TestPersistence(t *testing.T) {
 		t.Errorf("code after restart: %d bytes, want the %d uploaded", got.Len(), len(zip))
 	}
 	// The pending transition completes after reload.
-	h2.waitActive(t, "slow")
+	k2.WaitActive(t, "slow")
 	// Versions keep counting.
-	if _, err := h2.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: bootstrapZip(t, "v2"), Publish: true}); err != nil {
+	if _, err := k2.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: bootstrapZip(t, "v2"), Publish: true}); err != nil {
 		t.Fatal(err)
 	}
-	v, err := h2.c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn:2")})
+	v, err := k2.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn:2")})
 	if err != nil || aws.ToString(v.Version) != "2" {
 		t.Errorf("version 2 after restart: %v", err)
 	}
 	// Deleting the function drops its code.
-	if _, err := h2.c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("fn")}); err != nil {
+	if _, err := k2.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(h2.s.codePath(h2.s.st.Functions["slow"].Latest.codeHex())); err != nil {
-		t.Errorf("code of another function removed: %v", err)
-	}
+	// slow's code (the same zip as fn's v1) stays.
+	var left []string
 	ents, _ := os.ReadDir(filepath.Join(dir, "code"))
-	if len(ents) != 1 {
-		t.Errorf("%d zips left in code/, want 1 (slow's, shared sha with fn's v1)", len(ents))
+	for _, e := range ents {
+		left = append(left, e.Name())
+	}
+	if diff := cmp.Diff([]string{hexSHA(zip) + ".zip"}, left); diff != "" {
+		t.Errorf("zips in code/ (-want +got):\n%s", diff)
 	}
 }
 
 func TestFaults(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
 	zip := bootstrapZip(t, "x")
-	h.create(t, "fn", zip)
+	create(t, k, "fn", zip)
 	update := func() error {
-		_, err := h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zip})
+		_, err := k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zip})
 		return err
 	}
 	tests := []struct {
-		fault Fault
+		fault emulator.Fault
 		check func(error) bool
 	}{
-		{Fault{Op: "UpdateFunctionCode", Status: 409}, func(err error) bool { var e *types.ResourceConflictException; return errors.As(err, &e) }},
-		{Fault{Op: "UpdateFunctionCode", Status: 429}, func(err error) bool { var e *types.TooManyRequestsException; return errors.As(err, &e) }},
-		{Fault{Op: "UpdateFunctionCode", Status: 500}, func(err error) bool { var e *types.ServiceException; return errors.As(err, &e) }},
-		{Fault{Op: "UpdateFunctionCode", Drop: true}, func(err error) bool {
+		{emulator.Fault{Op: "UpdateFunctionCode", Status: 409}, func(err error) bool { var e *types.ResourceConflictException; return errors.As(err, &e) }},
+		{emulator.Fault{Op: "UpdateFunctionCode", Status: 429}, func(err error) bool { var e *types.TooManyRequestsException; return errors.As(err, &e) }},
+		{emulator.Fault{Op: "UpdateFunctionCode", Status: 500}, func(err error) bool { var e *types.ServiceException; return errors.As(err, &e) }},
+		{emulator.Fault{Op: "UpdateFunctionCode", Drop: true}, func(err error) bool {
 			var ae interface{ ErrorCode() string }
 			return err != nil && !errors.As(err, &ae)
 		}},
 	}
 	for _, tt := range tests {
-		h.s.Inject(tt.fault)
+		k.Server.Inject(tt.fault)
 		if err := update(); !tt.check(err) {
 			t.Errorf("fault %+v: got %v", tt.fault, err)
 		}
@@ -198,26 +200,26 @@ func TestFaults(t *testing.T) {
 	if err := update(); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.waitUpdated(t, "fn"); err != nil {
+	if err := k.WaitUpdated(t, "fn"); err != nil {
 		t.Fatal(err)
 	}
 	// Count and Function.
-	h.s.Inject(Fault{Op: "GetFunctionConfiguration", Function: "fn", Status: 500, Count: 2})
+	k.Server.Inject(emulator.Fault{Op: "GetFunctionConfiguration", Function: "fn", Status: 500, Count: 2})
 	for i, wantErr := range []bool{true, true, false} {
-		_, err := h.c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
+		_, err := k.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
 		if (err != nil) != wantErr {
 			t.Errorf("call %d: err %v, want error %v", i, err, wantErr)
 		}
 	}
 	// A failed transition ends the waiter with an error.
-	h.s.Inject(Fault{Op: "UpdateFunctionCode", FailTransition: true})
+	k.Server.Inject(emulator.Fault{Op: "UpdateFunctionCode", FailTransition: true})
 	if err := update(); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.waitUpdated(t, "fn"); err == nil || !strings.Contains(strings.ToLower(err.Error()), "failure") {
+	if err := k.WaitUpdated(t, "fn"); err == nil || !strings.Contains(strings.ToLower(err.Error()), "failure") {
 		t.Errorf("waiter on failed update: %v, want failure", err)
 	}
-	cfg, err := h.c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
+	cfg, err := k.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,15 +230,15 @@ func TestFaults(t *testing.T) {
 	if err := update(); err != nil {
 		t.Errorf("update after failure: %v", err)
 	}
-	if err := h.waitUpdated(t, "fn"); err != nil {
+	if err := k.WaitUpdated(t, "fn"); err != nil {
 		t.Fatal(err)
 	}
 	// A failed create ends FunctionActiveV2 with an error.
-	h.s.Inject(Fault{Op: "CreateFunction", FailTransition: true})
-	if _, err := h.c.CreateFunction(ctx, newCreateInput("broken", zip)); err != nil {
+	k.Server.Inject(emulator.Fault{Op: "CreateFunction", FailTransition: true})
+	if _, err := k.Lambda.CreateFunction(ctx, newCreateInput("broken", zip)); err != nil {
 		t.Fatal(err)
 	}
-	w := lambda.NewFunctionActiveV2Waiter(h.c, func(o *lambda.FunctionActiveV2WaiterOptions) {
+	w := lambda.NewFunctionActiveV2Waiter(k.Lambda, func(o *lambda.FunctionActiveV2WaiterOptions) {
 		o.MinDelay, o.MaxDelay = time.Millisecond, 5*time.Millisecond
 	})
 	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("broken")}, 5*time.Second); err == nil {
@@ -245,9 +247,10 @@ func TestFaults(t *testing.T) {
 }
 
 func TestControlEndpoints(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
-	resp, err := http.Post(h.url+"/_lamb/faults", "application/json", strings.NewReader(`[{"op":"ListFunctions","status":500,"count":1},{"op":"CreateFunction","delay":"1h"}]`))
+	resp, err := http.Post(k.URL+"/_lamb/faults", "application/json", strings.NewReader(`[{"op":"ListFunctions","status":500,"count":1},{"op":"CreateFunction","delay":"1h"}]`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,27 +258,27 @@ func TestControlEndpoints(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("POST /_lamb/faults: %d", resp.StatusCode)
 	}
-	if _, err := h.c.ListFunctions(ctx, &lambda.ListFunctionsInput{}); err == nil {
+	if _, err := k.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{}); err == nil {
 		t.Error("injected 500 not answered")
 	}
-	if _, err := h.c.CreateFunction(ctx, newCreateInput("fn", bootstrapZip(t, "x"))); err != nil {
+	if _, err := k.Lambda.CreateFunction(ctx, newCreateInput("fn", bootstrapZip(t, "x"))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.c.ListFunctions(ctx, &lambda.ListFunctionsInput{}); err != nil {
+	if _, err := k.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := h.c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
+	cfg, _ := k.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
 	if cfg.State != types.StatePending {
 		t.Errorf("delayed create: State %q, want Pending", cfg.State)
 	}
-	resp, err = http.Get(h.url + "/_lamb/calls")
+	resp, err = http.Get(k.URL + "/_lamb/calls")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var calls []Call
+	var calls []emulator.Call
 	json.NewDecoder(resp.Body).Decode(&calls)
 	resp.Body.Close()
-	want := []Call{
+	want := []emulator.Call{
 		{Op: "ListFunctions", Status: 500, ErrorType: "ServiceException"},
 		{Op: "CreateFunction", Function: "fn", Status: 201, Mutating: true},
 		{Op: "ListFunctions", Status: 200},
@@ -284,43 +287,44 @@ func TestControlEndpoints(t *testing.T) {
 	if diff := cmp.Diff(want, calls); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
-	req, _ := http.NewRequest(http.MethodDelete, h.url+"/_lamb/calls", nil)
+	req, _ := http.NewRequest(http.MethodDelete, k.URL+"/_lamb/calls", nil)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
 		t.Fatalf("DELETE /_lamb/calls: %v", err)
 	}
-	if n := len(h.s.Calls()); n != 0 {
+	if n := len(k.Server.Calls()); n != 0 {
 		t.Errorf("%d calls after reset", n)
 	}
-	resp, _ = http.Post(h.url+"/_lamb/faults", "application/json", strings.NewReader(`{"bogus":1}`))
+	resp, _ = http.Post(k.URL+"/_lamb/faults", "application/json", strings.NewReader(`{"bogus":1}`))
 	if resp.StatusCode != 400 {
 		t.Errorf("bad fault: %d, want 400", resp.StatusCode)
 	}
 }
 
 func TestMutatingCallLog(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
 	zip := bootstrapZip(t, "x")
-	h.create(t, "fn", zip)
-	h.s.ResetCalls()
+	create(t, k, "fn", zip)
+	k.Server.ResetCalls()
 	// What a no-op deploy does: reads only.
-	h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
-	h.c.ListVersionsByFunction(ctx, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String("fn")})
-	h.c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live")})
-	h.c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn")})
-	for _, c := range h.s.Calls() {
+	k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
+	k.Lambda.ListVersionsByFunction(ctx, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String("fn")})
+	k.Lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live")})
+	k.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn")})
+	for _, c := range k.Server.Calls() {
 		if c.Mutating {
 			t.Errorf("read %s logged as mutating", c.Op)
 		}
 	}
-	h.c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{"a": "b"}})
-	h.c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), TagKeys: []string{"a", "zz"}})
-	h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")})
-	h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), FunctionVersion: aws.String("1")})
-	h.c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), Description: aws.String("d")})
-	h.c.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live")})
+	k.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{"a": "b"}})
+	k.Lambda.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), TagKeys: []string{"a", "zz"}})
+	k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")})
+	k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), FunctionVersion: aws.String("1")})
+	k.Lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), Description: aws.String("d")})
+	k.Lambda.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live")})
 	var got []string
-	for _, c := range h.s.Calls() {
+	for _, c := range k.Server.Calls() {
 		if c.Mutating {
 			got = append(got, c.Op+" "+http.StatusText(c.Status))
 		}
@@ -329,35 +333,36 @@ func TestMutatingCallLog(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("mutating calls (-want +got):\n%s", diff)
 	}
-	tags, err := h.c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn")})
+	tags, err := k.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn")})
 	if err != nil || tags.Tags == nil || len(tags.Tags) != 0 {
 		t.Errorf("ListTags after untag: %v %v", tags, err)
 	}
 }
 
 func TestTagsChangeRevision(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
-	h.create(t, "fn", bootstrapZip(t, "x"))
+	create(t, k, "fn", bootstrapZip(t, "x"))
 	arn := aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn")
-	before, _ := h.c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
-	if _, err := h.c.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{"a": "1", "b": "2"}}); err != nil {
+	before, _ := k.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
+	if _, err := k.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: arn, Tags: map[string]string{"a": "1", "b": "2"}}); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := h.c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
+	after, _ := k.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
 	if aws.ToString(before.RevisionId) == aws.ToString(after.RevisionId) {
 		t.Error("TagResource kept the RevisionId")
 	}
-	if _, err := h.c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{"a"}}); err != nil {
+	if _, err := k.Lambda.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{"a"}}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := h.c.ListTags(ctx, &lambda.ListTagsInput{Resource: arn})
+	got, _ := k.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: arn})
 	if diff := cmp.Diff(map[string]string{"b": "2"}, got.Tags); diff != "" {
 		t.Error(diff)
 	}
 	// GetFunction omits Tags when there are none.
-	h.c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{"b"}})
-	resp, err := http.Get(h.url + "/2015-03-31/functions/fn")
+	k.Lambda.UntagResource(ctx, &lambda.UntagResourceInput{Resource: arn, TagKeys: []string{"b"}})
+	resp, err := http.Get(k.URL + "/2015-03-31/functions/fn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,6 +375,7 @@ func TestTagsChangeRevision(t *testing.T) {
 }
 
 func TestCodeFromS3(t *testing.T) {
+	t.Parallel()
 	backend := s3mem.New()
 	s3srv := httptest.NewServer(gofakes3.New(backend).Server())
 	t.Cleanup(s3srv.Close)
@@ -383,34 +389,35 @@ func TestCodeFromS3(t *testing.T) {
 	if _, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("fn/abc.zip"), Body: bytes.NewReader(zip)}); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, Options{S3Endpoint: s3srv.URL})
+	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{S3Endpoint: s3srv.URL}))
 	in := newCreateInput("fn", nil)
 	in.Code = &types.FunctionCode{S3Bucket: aws.String("artifacts"), S3Key: aws.String("fn/abc.zip")}
-	out, err := h.c.CreateFunction(ctx, in)
+	out, err := k.Lambda.CreateFunction(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if aws.ToString(out.CodeSha256) != sha(zip) || out.CodeSize != int64(len(zip)) {
 		t.Errorf("S3 code: sha %s size %d", aws.ToString(out.CodeSha256), out.CodeSize)
 	}
-	h.waitActive(t, "fn")
-	_, err = h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), S3Bucket: aws.String("artifacts"), S3Key: aws.String("missing.zip")})
+	k.WaitActive(t, "fn")
+	_, err = k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), S3Bucket: aws.String("artifacts"), S3Key: aws.String("missing.zip")})
 	if code, msg := apiErr(t, err); code != "InvalidParameterValueException" || !strings.Contains(msg, "NoSuchKey") {
 		t.Errorf("missing key: %s %q", code, msg)
 	}
 	// Without an S3 endpoint S3 code is refused.
-	h2 := newHarness(t, Options{})
-	if _, err := h2.c.CreateFunction(ctx, in); err == nil {
+	k2 := emulatortest.New(t)
+	if _, err := k2.Lambda.CreateFunction(ctx, in); err == nil {
 		t.Error("S3 code accepted without an endpoint")
 	}
 }
 
 func TestCodeStore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	h := newHarness(t, Options{StateDir: dir})
+	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir}))
 	ctx := context.Background()
 	zipA, zipB := bootstrapZip(t, "a"), bootstrapZip(t, "b")
-	h.create(t, "fn", zipA)
+	create(t, k, "fn", zipA)
 	files := func() []string {
 		ents, _ := os.ReadDir(filepath.Join(dir, "code"))
 		var names []string
@@ -419,19 +426,19 @@ func TestCodeStore(t *testing.T) {
 		}
 		return names
 	}
-	want := []string{hexOf(sha(zipA)) + ".zip"}
+	want := []string{hexSHA(zipA) + ".zip"}
 	// A refused create and a dry run keep no code.
-	if _, err := h.c.CreateFunction(ctx, newCreateInput("fn", zipB)); err == nil {
+	if _, err := k.Lambda.CreateFunction(ctx, newCreateInput("fn", zipB)); err == nil {
 		t.Fatal("second create of fn succeeded")
 	}
-	out, err := h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zipB, DryRun: true})
+	out, err := k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zipB, DryRun: true})
 	if err != nil || aws.ToString(out.CodeSha256) != sha(zipB) {
 		t.Fatalf("dry run: %v", err)
 	}
 	if diff := cmp.Diff(want, files()); diff != "" {
 		t.Errorf("code files (-want +got):\n%s", diff)
 	}
-	cfg, _ := h.c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
+	cfg, _ := k.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
 	if aws.ToString(cfg.CodeSha256) != sha(zipA) || cfg.LastUpdateStatus != types.LastUpdateStatusSuccessful {
 		t.Errorf("dry run changed the function: %s %s", aws.ToString(cfg.CodeSha256), cfg.LastUpdateStatus)
 	}

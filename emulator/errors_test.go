@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"archive/zip"
@@ -15,6 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/emulatortest"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
 // bombZip is a zip whose headers claim size bytes of content.
@@ -33,21 +36,22 @@ func bombZip(t *testing.T, size uint64) []byte {
 }
 
 func TestErrors(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
 	zip := bootstrapZip(t, "x")
-	h.create(t, "fn", zip)
-	if _, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
+	create(t, k, "fn", zip)
+	if _, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+	if _, err := k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
 		t.Fatal(err)
 	}
 	with := func(mod func(*lambda.CreateFunctionInput)) func() error {
 		return func() error {
 			in := newCreateInput("other", zip)
 			mod(in)
-			_, err := h.c.CreateFunction(ctx, in)
+			_, err := k.Lambda.CreateFunction(ctx, in)
 			return err
 		}
 	}
@@ -59,15 +63,15 @@ func TestErrors(t *testing.T) {
 		typedErr any    // a pointer to the SDK's error type, when it has one
 	}{
 		{"get missing", func() error {
-			_, err := h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("nope")})
+			_, err := k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("nope")})
 			return err
 		}, "ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope", new(*types.ResourceNotFoundException)},
 		{"get missing version", func() error {
-			_, err := h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn"), Qualifier: aws.String("9")})
+			_, err := k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn"), Qualifier: aws.String("9")})
 			return err
 		}, "ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:123456789012:function:fn:9", new(*types.ResourceNotFoundException)},
 		{"create exists", func() error {
-			_, err := h.c.CreateFunction(ctx, newCreateInput("fn", zip))
+			_, err := k.Lambda.CreateFunction(ctx, newCreateInput("fn", zip))
 			return err
 		}, "ResourceConflictException", "Function already exist: fn", new(*types.ResourceConflictException)},
 		{"bad role", with(func(in *lambda.CreateFunctionInput) { in.Role = aws.String("x") }),
@@ -106,77 +110,77 @@ func TestErrors(t *testing.T) {
 			}
 		}), "InvalidParameterValueException", "Tag limit exceeded...", nil},
 		{"publish wrong sha", func() error {
-			_, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn"), CodeSha256: aws.String("abc")})
+			_, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn"), CodeSha256: aws.String("abc")})
 			return err
 		}, "InvalidParameterValueException", "CodeSHA256 (abc) is different from current CodeSHA256 in $LATEST (" + sha(zip) + "). Please try again with the CodeSHA256 in $LATEST.", nil},
 		{"publish wrong revision before sha", func() error {
-			_, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn"), CodeSha256: aws.String("abc"), RevisionId: aws.String("stale")})
+			_, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn"), CodeSha256: aws.String("abc"), RevisionId: aws.String("stale")})
 			return err
 		}, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", new(*types.PreconditionFailedException)},
 		{"update code wrong revision", func() error {
-			_, err := h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zip, RevisionId: aws.String("stale")})
+			_, err := k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zip, RevisionId: aws.String("stale")})
 			return err
 		}, "PreconditionFailedException", "The Revision Id provided...", new(*types.PreconditionFailedException)},
 		{"update config go1.x", func() error {
-			_, err := h.c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Runtime: types.RuntimeGo1x})
+			_, err := k.Lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Runtime: types.RuntimeGo1x})
 			return err
 		}, "InvalidParameterValueException", "The runtime parameter of go1.x is no longer supported...", nil},
 		{"alias exists", func() error {
-			_, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), FunctionVersion: aws.String("1")})
+			_, err := k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), FunctionVersion: aws.String("1")})
 			return err
 		}, "ResourceConflictException", "Alias already exists: arn:aws:lambda:us-east-1:123456789012:function:fn:live", nil},
 		{"alias digits", func() error {
-			_, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("123"), FunctionVersion: aws.String("1")})
+			_, err := k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("123"), FunctionVersion: aws.String("1")})
 			return err
 		}, "ValidationException", "1 validation error detected: Value '123' at 'name'...", nil},
 		{"alias to missing version", func() error {
-			_, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("x"), FunctionVersion: aws.String("7")})
+			_, err := k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("x"), FunctionVersion: aws.String("7")})
 			return err
 		}, "ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:123456789012:function:fn:7", nil},
 		{"routing with $LATEST", func() error {
-			_, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("x"), FunctionVersion: aws.String("$LATEST"),
+			_, err := k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("x"), FunctionVersion: aws.String("$LATEST"),
 				RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"1": 0.5}}})
 			return err
 		}, "InvalidParameterValueException", "$LATEST is not supported for an alias pointing to more than 1 version", nil},
 		{"routing weight", func() error {
-			_, err := h.c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"),
+			_, err := k.Lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"),
 				RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"1": 1.5}}})
 			return err
 		}, "ValidationException", "1 validation error detected: Value '1.5' at 'routingConfig.additionalVersionWeights'...", nil},
 		{"alias stale revision", func() error {
-			_, err := h.c.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), RevisionId: aws.String("stale")})
+			_, err := k.Lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), RevisionId: aws.String("stale")})
 			return err
 		}, "PreconditionFailedException", "The Revision Id provided...", nil},
 		{"get missing alias", func() error {
-			_, err := h.c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String("fn"), Name: aws.String("gone")})
+			_, err := k.Lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String("fn"), Name: aws.String("gone")})
 			return err
 		}, "ResourceNotFoundException", "Cannot find alias arn: arn:aws:lambda:us-east-1:123456789012:function:fn:gone", nil},
 		{"delete $LATEST", func() error {
-			_, err := h.c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("fn"), Qualifier: aws.String("$LATEST")})
+			_, err := k.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("fn"), Qualifier: aws.String("$LATEST")})
 			return err
 		}, "InvalidParameterValueException", "$LATEST version cannot be deleted without deleting the function.", nil},
 		{"tag qualified arn", func() error {
-			_, err := h.c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn:1"), Tags: map[string]string{"a": "b"}})
+			_, err := k.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn:1"), Tags: map[string]string{"a": "b"}})
 			return err
 		}, "InvalidParameterValueException", "Tags on function aliases and versions are not supported...", nil},
 		{"tag missing function", func() error {
-			_, err := h.c.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:nope")})
+			_, err := k.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:nope")})
 			return err
 		}, "ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope", nil},
 		{"tag key too long", func() error {
-			_, err := h.c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{strings.Repeat("k", 129): "v"}})
+			_, err := k.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{strings.Repeat("k", 129): "v"}})
 			return err
 		}, "ValidationException", "1 validation error detected...", nil},
 		{"invoke without runtime", func() error {
-			_, err := h.c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn")})
+			_, err := k.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn")})
 			return err
 		}, "ServiceException", "no runtime...", new(*types.ServiceException)},
 		{"invoke payload not json", func() error {
-			_, err := h.c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn"), Payload: []byte("{")})
+			_, err := k.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn"), Payload: []byte("{")})
 			return err
 		}, "InvalidRequestContentException", "Could not parse request body into json...", nil},
 		{"invoke payload too large", func() error {
-			_, err := h.c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn"), Payload: []byte(`"` + strings.Repeat("x", 6*1024*1024) + `"`)})
+			_, err := k.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn"), Payload: []byte(`"` + strings.Repeat("x", 6*1024*1024) + `"`)})
 			return err
 		}, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation", new(*types.RequestTooLargeException)},
 	}
@@ -204,8 +208,12 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// maxCreateBody is the largest CreateFunction request AWS takes.
+const maxCreateBody = 70_167_211
+
 func TestRequestTooLarge(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	b64 := func(n int) string { return strings.Repeat("A", (n+2)/3*4) }
 	tests := []struct {
 		name, path string
@@ -213,9 +221,9 @@ func TestRequestTooLarge(t *testing.T) {
 		slow       bool
 	}{
 		{"decoded ZipFile over 50 MB", "/2015-03-31/functions", func() string {
-			return `{"FunctionName":"big","Runtime":"provided.al2023","Handler":"bootstrap","Role":"` + testRole + `","Code":{"ZipFile":"` + b64(maxZipFile+3) + `"}}`
+			return `{"FunctionName":"big","Runtime":"provided.al2023","Handler":"bootstrap","Role":"` + testRole + `","Code":{"ZipFile":"` + b64(lambdaspec.DirectUploadLimit+3) + `"}}`
 		}, false},
-		{"update code over 50 MB", "/2015-03-31/functions/big/code", func() string { return `{"ZipFile":"` + b64(maxZipFile+3) + `"}` }, true},
+		{"update code over 50 MB", "/2015-03-31/functions/big/code", func() string { return `{"ZipFile":"` + b64(lambdaspec.DirectUploadLimit+3) + `"}` }, true},
 		{"create body over limit", "/2015-03-31/functions", func() string {
 			return `{"FunctionName":"big","Description":"` + strings.Repeat("x", maxCreateBody) + `"}`
 		}, true},
@@ -234,7 +242,7 @@ func TestRequestTooLarge(t *testing.T) {
 			req.Host = "localhost"
 			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
-			h.s.ServeHTTP(rec, req)
+			k.Server.ServeHTTP(rec, req)
 			resp := rec.Result()
 			if resp.StatusCode != 413 || resp.Header.Get("X-Amzn-ErrorType") != "RequestEntityTooLargeException" {
 				t.Errorf("got %d %s, want 413 RequestEntityTooLargeException", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
@@ -244,10 +252,11 @@ func TestRequestTooLarge(t *testing.T) {
 }
 
 func TestCodeStorageExceeded(t *testing.T) {
+	t.Parallel()
 	zip := bootstrapZip(t, "x")
-	h := newHarness(t, Options{CodeStorageLimit: int64(len(zip)) + 10})
-	h.create(t, "a", zip)
-	_, err := h.c.CreateFunction(context.Background(), newCreateInput("b", zip))
+	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{CodeStorageLimit: int64(len(zip)) + 10}))
+	create(t, k, "a", zip)
+	_, err := k.Lambda.CreateFunction(context.Background(), newCreateInput("b", zip))
 	var cse *types.CodeStorageExceededException
 	if !errors.As(err, &cse) {
 		t.Errorf("got %v, want CodeStorageExceededException", err)
@@ -255,35 +264,36 @@ func TestCodeStorageExceeded(t *testing.T) {
 }
 
 func TestUpdateInProgressConflicts(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
 	zip := bootstrapZip(t, "x")
 	// Pending (for an hour): updates and publish answer 409, reads and tags do not.
-	h.s.Inject(Fault{Op: "CreateFunction", Delay: time.Hour})
-	if _, err := h.c.CreateFunction(ctx, newCreateInput("pending", zip)); err != nil {
+	k.Server.Inject(emulator.Fault{Op: "CreateFunction", Delay: time.Hour})
+	if _, err := k.Lambda.CreateFunction(ctx, newCreateInput("pending", zip)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("pending"), ZipFile: zip})
+	_, err := k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("pending"), ZipFile: zip})
 	if code, msg := apiErr(t, err); code != "ResourceConflictException" || msg != "The operation cannot be performed at this time. The function is currently in the following state: Pending" {
 		t.Errorf("update while Pending: %s %q", code, msg)
 	}
-	if _, err := h.c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:pending"), Tags: map[string]string{"a": "b"}}); err != nil {
+	if _, err := k.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:pending"), Tags: map[string]string{"a": "b"}}); err != nil {
 		t.Errorf("tag while Pending: %v", err)
 	}
-	if _, err := h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("pending")}); err != nil {
+	if _, err := k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("pending")}); err != nil {
 		t.Errorf("read while Pending: %v", err)
 	}
 
-	h.create(t, "fn", zip)
+	create(t, k, "fn", zip)
 	// The winning update's transition takes an hour.
-	h.s.Inject(Fault{Op: "UpdateFunctionConfiguration", Delay: time.Hour})
+	k.Server.Inject(emulator.Fault{Op: "UpdateFunctionConfiguration", Delay: time.Hour})
 	// Concurrent updates: exactly one wins, the others get 409.
 	const n = 8
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			_, errs[i] = h.c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Timeout: aws.Int32(int32(10 + i))})
+			_, errs[i] = k.Lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Timeout: aws.Int32(int32(10 + i))})
 		})
 	}
 	wg.Wait()
@@ -304,7 +314,7 @@ func TestUpdateInProgressConflicts(t *testing.T) {
 	if ok != 1 {
 		t.Errorf("%d concurrent updates succeeded, want 1", ok)
 	}
-	_, err = h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")})
+	_, err = k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")})
 	var rce *types.ResourceConflictException
 	if !errors.As(err, &rce) {
 		t.Errorf("publish while InProgress: %v, want 409", err)

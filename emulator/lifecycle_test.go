@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -12,14 +12,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/lambctl/lamb/emulator/emulatortest"
 )
 
 func TestLifecycle(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
 	zip1, zip2 := bootstrapZip(t, "v1"), bootstrapZip(t, "v2")
 
-	created, err := h.c.CreateFunction(ctx, func() *lambda.CreateFunctionInput {
+	created, err := k.Lambda.CreateFunction(ctx, func() *lambda.CreateFunctionInput {
 		in := newCreateInput("orders-api", zip1)
 		in.Tags = map[string]string{"team": "orders"}
 		in.Environment = &types.Environment{Variables: map[string]string{"TABLE": "orders"}}
@@ -40,9 +42,9 @@ func TestLifecycle(t *testing.T) {
 	if got, want := aws.ToString(created.FunctionArn), "arn:aws:lambda:us-east-1:123456789012:function:orders-api"; got != want {
 		t.Errorf("FunctionArn = %s, want %s", got, want)
 	}
-	h.waitActive(t, "orders-api")
+	k.WaitActive(t, "orders-api")
 
-	got, err := h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders-api")})
+	got, err := k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders-api")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,14 +72,14 @@ func TestLifecycle(t *testing.T) {
 	resp.Body.Close()
 
 	// Publish, then publish again without a change: the same version.
-	v1, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders-api"), CodeSha256: aws.String(sha(zip1))})
+	v1, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders-api"), CodeSha256: aws.String(sha(zip1))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if aws.ToString(v1.Version) != "1" || aws.ToString(v1.FunctionArn) != "arn:aws:lambda:us-east-1:123456789012:function:orders-api:1" {
 		t.Errorf("first publish: version %s arn %s", aws.ToString(v1.Version), aws.ToString(v1.FunctionArn))
 	}
-	again, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders-api")})
+	again, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders-api")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +88,7 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// Update the code: InProgress, then Successful.
-	up, err := h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("orders-api"), ZipFile: zip2})
+	up, err := k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("orders-api"), ZipFile: zip2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +98,10 @@ func TestLifecycle(t *testing.T) {
 	if aws.ToString(up.CodeSha256) != sha(zip2) {
 		t.Errorf("update CodeSha256 = %s", aws.ToString(up.CodeSha256))
 	}
-	if err := h.waitUpdated(t, "orders-api"); err != nil {
+	if err := k.WaitUpdated(t, "orders-api"); err != nil {
 		t.Fatal(err)
 	}
-	v2, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders-api"), Description: aws.String("second")})
+	v2, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders-api"), Description: aws.String("second")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +110,13 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// A configuration change is a change too.
-	if _, err := h.c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("orders-api"), MemorySize: aws.Int32(512)}); err != nil {
+	if _, err := k.Lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("orders-api"), MemorySize: aws.Int32(512)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.waitUpdated(t, "orders-api"); err != nil {
+	if err := k.WaitUpdated(t, "orders-api"); err != nil {
 		t.Fatal(err)
 	}
-	v3, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders-api")})
+	v3, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("orders-api")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,14 +125,14 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// Aliases.
-	a, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("orders-api"), Name: aws.String("live"), FunctionVersion: aws.String("2")})
+	a, err := k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("orders-api"), Name: aws.String("live"), FunctionVersion: aws.String("2")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if aws.ToString(a.AliasArn) != "arn:aws:lambda:us-east-1:123456789012:function:orders-api:live" {
 		t.Errorf("AliasArn = %s", aws.ToString(a.AliasArn))
 	}
-	ua, err := h.c.UpdateAlias(ctx, &lambda.UpdateAliasInput{
+	ua, err := k.Lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{
 		FunctionName: aws.String("orders-api"), Name: aws.String("live"), FunctionVersion: aws.String("3"),
 		RevisionId:    a.RevisionId,
 		RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"2": 0.25}},
@@ -141,7 +143,7 @@ func TestLifecycle(t *testing.T) {
 	if aws.ToString(ua.RevisionId) == aws.ToString(a.RevisionId) {
 		t.Error("UpdateAlias kept the alias RevisionId")
 	}
-	ga, err := h.c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String("orders-api"), Name: aws.String("live")})
+	ga, err := k.Lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String("orders-api"), Name: aws.String("live")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,14 +151,14 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("GetAlias: version %s routing %v", aws.ToString(ga.FunctionVersion), ga.RoutingConfig)
 	}
 	// GetFunction through the alias gives the alias's version.
-	viaAlias, err := h.c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("orders-api:live")})
+	viaAlias, err := k.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("orders-api:live")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if aws.ToString(viaAlias.Version) != "3" || aws.ToString(viaAlias.FunctionArn) != "arn:aws:lambda:us-east-1:123456789012:function:orders-api:live" {
 		t.Errorf("via alias: version %s arn %s", aws.ToString(viaAlias.Version), aws.ToString(viaAlias.FunctionArn))
 	}
-	la, err := h.c.ListAliases(ctx, &lambda.ListAliasesInput{FunctionName: aws.String("orders-api")})
+	la, err := k.Lambda.ListAliases(ctx, &lambda.ListAliasesInput{FunctionName: aws.String("orders-api")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +167,7 @@ func TestLifecycle(t *testing.T) {
 	}
 
 	// Versions list: $LATEST first, without State.
-	lv, err := h.c.ListVersionsByFunction(ctx, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String("orders-api")})
+	lv, err := k.Lambda.ListVersionsByFunction(ctx, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String("orders-api")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,26 +184,26 @@ func TestLifecycle(t *testing.T) {
 
 	// Deleting a version an alias uses (as primary or in routing) is refused.
 	for _, v := range []string{"2", "3"} {
-		_, err = h.c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("orders-api"), Qualifier: aws.String(v)})
+		_, err = k.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("orders-api"), Qualifier: aws.String(v)})
 		var rce *types.ResourceConflictException
 		if !errors.As(err, &rce) {
 			t.Errorf("delete version %s used by alias: %v, want ResourceConflictException", v, err)
 		}
 	}
-	if _, err := h.c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("orders-api"), Qualifier: aws.String("1")}); err != nil {
+	if _, err := k.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("orders-api"), Qualifier: aws.String("1")}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders-api"), Qualifier: aws.String("1")})
+	_, err = k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders-api"), Qualifier: aws.String("1")})
 	if code, msg := apiErr(t, err); code != "ResourceNotFoundException" || msg != "Function not found: arn:aws:lambda:us-east-1:123456789012:function:orders-api:1" {
 		t.Errorf("deleted version: %s %q", code, msg)
 	}
-	if _, err := h.c.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: aws.String("orders-api"), Name: aws.String("live")}); err != nil {
+	if _, err := k.Lambda.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: aws.String("orders-api"), Name: aws.String("live")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("orders-api")}); err != nil {
+	if _, err := k.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("orders-api")}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = h.c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders-api")})
+	_, err = k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders-api")})
 	var nf *types.ResourceNotFoundException
 	if !errors.As(err, &nf) || aws.ToString(nf.Message) != "Function not found: arn:aws:lambda:us-east-1:123456789012:function:orders-api" {
 		t.Errorf("after delete: %v", err)
@@ -209,9 +211,10 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestFunctionNameForms(t *testing.T) {
-	h := newHarness(t, Options{})
-	h.create(t, "fn", bootstrapZip(t, "x"))
-	if _, err := h.c.PublishVersion(context.Background(), &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
+	t.Parallel()
+	k := emulatortest.New(t)
+	create(t, k, "fn", bootstrapZip(t, "x"))
+	if _, err := k.Lambda.PublishVersion(context.Background(), &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -231,7 +234,7 @@ func TestFunctionNameForms(t *testing.T) {
 			if tt.qualifier != "" {
 				in.Qualifier = aws.String(tt.qualifier)
 			}
-			out, err := h.c.GetFunctionConfiguration(context.Background(), in)
+			out, err := k.Lambda.GetFunctionConfiguration(context.Background(), in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,7 +244,7 @@ func TestFunctionNameForms(t *testing.T) {
 		})
 	}
 	// Raw percent-encoded path parameters decode.
-	resp, err := http.Get(h.url + "/2015-03-31/functions/" + url.PathEscape("arn:aws:lambda:us-east-1:123456789012:function:fn") + "/configuration?Qualifier=%24LATEST")
+	resp, err := http.Get(k.URL + "/2015-03-31/functions/" + url.PathEscape("arn:aws:lambda:us-east-1:123456789012:function:fn") + "/configuration?Qualifier=%24LATEST")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,20 +255,21 @@ func TestFunctionNameForms(t *testing.T) {
 }
 
 func TestPagination(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
 	zip := bootstrapZip(t, "x")
 	var want []string
 	for i := range 57 {
 		name := fmt.Sprintf("f%03d", i)
 		want = append(want, name)
-		if _, err := h.c.CreateFunction(ctx, newCreateInput(name, zip)); err != nil {
+		if _, err := k.Lambda.CreateFunction(ctx, newCreateInput(name, zip)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var got []string
 	pages := 0
-	p := lambda.NewListFunctionsPaginator(h.c, &lambda.ListFunctionsInput{})
+	p := lambda.NewListFunctionsPaginator(k.Lambda, &lambda.ListFunctionsInput{})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
@@ -284,20 +288,20 @@ func TestPagination(t *testing.T) {
 	}
 
 	// 55 versions of one function: two pages of ListVersionsByFunction.
-	h.waitActive(t, "f000")
+	k.WaitActive(t, "f000")
 	wantV := []string{"$LATEST"}
 	for i := range 55 {
-		out, err := h.c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("f000"), ZipFile: bootstrapZip(t, fmt.Sprint(i)), Publish: true})
+		out, err := k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("f000"), ZipFile: bootstrapZip(t, fmt.Sprint(i)), Publish: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantV = append(wantV, aws.ToString(out.Version))
-		if err := h.waitUpdated(t, "f000"); err != nil {
+		if err := k.WaitUpdated(t, "f000"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var gotV []string
-	vp := lambda.NewListVersionsByFunctionPaginator(h.c, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String("f000")})
+	vp := lambda.NewListVersionsByFunctionPaginator(k.Lambda, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String("f000")})
 	for vp.HasMorePages() {
 		out, err := vp.NextPage(ctx)
 		if err != nil {
@@ -319,10 +323,11 @@ func TestPagination(t *testing.T) {
 }
 
 func TestListAliases(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
-	h.create(t, "fn", bootstrapZip(t, "x"))
-	if _, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
+	create(t, k, "fn", bootstrapZip(t, "x"))
+	if _, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Fatal(err)
 	}
 	var want []string
@@ -334,12 +339,12 @@ func TestListAliases(t *testing.T) {
 		} else {
 			want = append(want, name)
 		}
-		if _, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String(name), FunctionVersion: aws.String(v)}); err != nil {
+		if _, err := k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("fn"), Name: aws.String(name), FunctionVersion: aws.String(v)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var all, onV1 []string
-	p := lambda.NewListAliasesPaginator(h.c, &lambda.ListAliasesInput{FunctionName: aws.String("fn")})
+	p := lambda.NewListAliasesPaginator(k.Lambda, &lambda.ListAliasesInput{FunctionName: aws.String("fn")})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
@@ -352,7 +357,7 @@ func TestListAliases(t *testing.T) {
 	if len(all) != 53 || all[0] != "a00" || all[52] != "a52" {
 		t.Errorf("ListAliases: %d aliases, first %v", len(all), all[:min(3, len(all))])
 	}
-	out, err := h.c.ListAliases(ctx, &lambda.ListAliasesInput{FunctionName: aws.String("fn"), FunctionVersion: aws.String("1")})
+	out, err := k.Lambda.ListAliases(ctx, &lambda.ListAliasesInput{FunctionName: aws.String("fn"), FunctionVersion: aws.String("1")})
 	if err != nil {
 		t.Fatal(err)
 	}

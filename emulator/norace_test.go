@@ -1,5 +1,5 @@
 //go:build !race
 
-package emulator
+package emulator_test
 
 const raceEnabled = false

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -10,13 +10,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/google/go-cmp/cmp"
+	"github.com/lambctl/lamb/emulator/emulatortest"
 )
 
 // TestListPaging checks the wire shape of the three List calls: the page
 // under its key ([] when empty, never null), NextMarker while more remain,
 // and the errors of a bad MaxItems or Marker.
 func TestListPaging(t *testing.T) {
-	h := newHarness(t, Options{})
+	t.Parallel()
+	k := emulatortest.New(t)
 	ctx := context.Background()
 
 	// page is what one GET answered: status, top-level keys, the raw list
@@ -30,7 +32,7 @@ func TestListPaging(t *testing.T) {
 	}
 	get := func(t *testing.T, path, key string) page {
 		t.Helper()
-		res, err := http.Get(h.url + path)
+		res, err := http.Get(k.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,22 +78,22 @@ func TestListPaging(t *testing.T) {
 	}
 
 	zip := bootstrapZip(t, "x")
-	h.create(t, "a", zip)
-	h.create(t, "b", zip)
+	create(t, k, "a", zip)
+	create(t, k, "b", zip)
 	for i := range 2 {
 		// Change the configuration so that each publish makes a new version.
-		if _, err := h.c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("a"), Timeout: aws.Int32(int32(10 + i))}); err != nil {
+		if _, err := k.Lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("a"), Timeout: aws.Int32(int32(10 + i))}); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.waitUpdated(t, "a"); err != nil {
+		if err := k.WaitUpdated(t, "a"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("a")}); err != nil {
+		if _, err := k.Lambda.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("a")}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, n := range []string{"live", "next"} {
-		if _, err := h.c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("a"), Name: aws.String(n), FunctionVersion: aws.String("1")}); err != nil {
+		if _, err := k.Lambda.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("a"), Name: aws.String(n), FunctionVersion: aws.String("1")}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -9,6 +8,7 @@ import (
 )
 
 func TestParseName(t *testing.T) {
+	t.Parallel()
 	s := &Server{opts: Options{Region: "us-east-1", AccountID: "123456789012"}}
 	tests := []struct {
 		in, name, qual, errType string
@@ -39,35 +39,6 @@ func TestParseName(t *testing.T) {
 			}
 			if diff := cmp.Diff([]string{tt.name, tt.qual, tt.errType}, []string{name, qual, errType}); diff != "" {
 				t.Errorf("parseName(%q) (-want +got):\n%s", tt.in, diff)
-			}
-		})
-	}
-}
-
-func TestRoute(t *testing.T) {
-	tests := []struct {
-		method, path, op, fn, alias string
-	}{
-		{"POST", "/2015-03-31/functions", "CreateFunction", "", ""},
-		{"GET", "/2015-03-31/functions/", "ListFunctions", "", ""},
-		{"GET", "/2015-03-31/functions/fn", "GetFunction", "fn", ""},
-		{"GET", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afn/configuration", "GetFunctionConfiguration", "arn:aws:lambda:us-east-1:123456789012:function:fn", ""},
-		{"PUT", "/2015-03-31/functions/fn/code", "UpdateFunctionCode", "fn", ""},
-		{"POST", "/2015-03-31/functions/fn/versions", "PublishVersion", "fn", ""},
-		{"PUT", "/2015-03-31/functions/fn/aliases/live", "UpdateAlias", "fn", "live"},
-		{"POST", "/2015-03-31/functions/fn%3Alive/invocations", "Invoke", "fn:live", ""},
-		{"DELETE", "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afn", "UntagResource", "arn:aws:lambda:us-east-1:123456789012:function:fn", ""},
-		{"PATCH", "/2015-03-31/functions/fn", "", "", ""},
-		{"GET", "/2015-03-31/functions/fn/policy", "", "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			q, ok := route(httptest.NewRequest(tt.method, tt.path, nil))
-			if !ok {
-				q = request{}
-			}
-			if diff := cmp.Diff([]string{tt.op, tt.fn, tt.alias}, []string{q.op, q.function, q.alias}); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -18,17 +18,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/emulatortest"
 )
 
 // rawCall sends one request to the harness's server the way a browser or
 // a script would, and returns the status and body.
-func rawCall(t *testing.T, h *harness, method, path, host string, header map[string]string, body string) (int, string) {
+func rawCall(t *testing.T, k *emulatortest.Kit, method, path, host string, header map[string]string, body string) (int, string) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, h.url+path, rd)
+	req, err := http.NewRequest(method, k.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,16 +64,16 @@ func createBody(t *testing.T, name string) string {
 // cross-site request (no CORS preflight) nor through DNS rebinding.
 func TestBrowserRequestsRefused(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{})
-	u, _ := url.Parse(h.url)
+	k := emulatortest.New(t)
+	u, _ := url.Parse(k.URL)
 	port := u.Port()
 	ctx := context.Background()
 	in := newCreateInput("fn", bootstrapZip(t, "x"))
 	in.Environment = &types.Environment{Variables: map[string]string{"SECRET": "hunter2"}}
-	if _, err := h.c.CreateFunction(ctx, in); err != nil {
+	if _, err := k.Lambda.CreateFunction(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	h.waitActive(t, "fn")
+	k.WaitActive(t, "fn")
 
 	tests := []struct {
 		name         string
@@ -122,7 +124,7 @@ func TestBrowserRequestsRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := rawCall(t, h, tt.method, tt.path, tt.host, tt.header, tt.body)
+			status, body := rawCall(t, k, tt.method, tt.path, tt.host, tt.header, tt.body)
 			if status != tt.status {
 				t.Errorf("status %d, want %d (%s)", status, tt.status, body)
 			}
@@ -132,7 +134,7 @@ func TestBrowserRequestsRefused(t *testing.T) {
 		})
 	}
 	// Nothing the refused requests asked for happened.
-	out, err := h.c.ListFunctions(ctx, &lambda.ListFunctionsInput{})
+	out, err := k.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +145,7 @@ func TestBrowserRequestsRefused(t *testing.T) {
 	if diff := cmp.Diff([]string{"fn", "ok1", "ok2"}, names); diff != "" {
 		t.Errorf("functions (-want +got):\n%s", diff)
 	}
-	for _, c := range h.s.Calls() {
+	for _, c := range k.Server.Calls() {
 		if c.Op == "Invoke" {
 			t.Errorf("a refused invoke reached the function: %+v", c)
 		}
@@ -154,11 +156,11 @@ func TestBrowserRequestsRefused(t *testing.T) {
 // client used, which the server has checked, never an arbitrary Host.
 func TestCodeLocationHost(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{})
-	u, _ := url.Parse(h.url)
-	h.create(t, "fn", bootstrapZip(t, "x"))
+	k := emulatortest.New(t)
+	u, _ := url.Parse(k.URL)
+	create(t, k, "fn", bootstrapZip(t, "x"))
 	for _, host := range []string{u.Host, "localhost:" + u.Port()} {
-		status, body := rawCall(t, h, "GET", "/2015-03-31/functions/fn", host, nil, "")
+		status, body := rawCall(t, k, "GET", "/2015-03-31/functions/fn", host, nil, "")
 		var out struct{ Code struct{ Location string } }
 		if err := json.Unmarshal([]byte(body), &out); err != nil || status != 200 {
 			t.Fatalf("GetFunction via %s: %d %s", host, status, body)
@@ -178,13 +180,13 @@ func TestCodeLocationHost(t *testing.T) {
 // a proxy) accepts the names it is told about.
 func TestAllowedHosts(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{AllowedHosts: []string{"devbox.lan", "proxy.lan:8443"}})
-	u, _ := url.Parse(h.url)
+	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{AllowedHosts: []string{"devbox.lan", "proxy.lan:8443"}}))
+	u, _ := url.Parse(k.URL)
 	for host, want := range map[string]int{
 		"devbox.lan:" + u.Port(): 200, "devbox.lan": 200, "DEVBOX.LAN:" + u.Port(): 200,
 		"proxy.lan:8443": 200, "proxy.lan:" + u.Port(): 403, "other.lan:" + u.Port(): 403,
 	} {
-		if status, body := rawCall(t, h, "GET", "/2015-03-31/functions/", host, nil, ""); status != want {
+		if status, body := rawCall(t, k, "GET", "/2015-03-31/functions/", host, nil, ""); status != want {
 			t.Errorf("Host %s: %d, want %d (%s)", host, status, want, body)
 		}
 	}
@@ -194,7 +196,7 @@ func TestAllowedHosts(t *testing.T) {
 // connection) accepts loopback names only.
 func TestServeHTTPWithoutConnection(t *testing.T) {
 	t.Parallel()
-	s, err := New(Options{})
+	s, err := emulator.New(emulator.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +225,7 @@ func TestAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the AWS CLI a dozen times")
 	}
-	h := newHarness(t, Options{})
+	k := emulatortest.New(t)
 	dir := t.TempDir()
 	zipPath := filepath.Join(dir, "fn.zip")
 	if err := os.WriteFile(zipPath, bootstrapZip(t, "x"), 0o644); err != nil {
@@ -231,7 +233,7 @@ func TestAWSCLI(t *testing.T) {
 	}
 	arn := "arn:aws:lambda:us-east-1:123456789012:function:fn"
 	aws := func(args ...string) (string, error) {
-		cmd := exec.Command(cli, append([]string{"--endpoint-url", h.url, "--region", "us-east-1", "--output", "json", "lambda"}, args...)...)
+		cmd := exec.Command(cli, append([]string{"--endpoint-url", k.URL, "--region", "us-east-1", "--output", "json", "lambda"}, args...)...)
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_PAGER=", "HOME="+dir,
 			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1")
 		cmd.Dir = dir
@@ -253,7 +255,7 @@ func TestAWSCLI(t *testing.T) {
 	} {
 		if strings.HasPrefix(args[0], "update-function") || args[0] == "publish-version" {
 			// The previous update's transition (0 s here) has to end first.
-			h.waitUpdated(t, "fn")
+			k.WaitUpdated(t, "fn")
 		}
 		if o, err := aws(args...); err != nil {
 			t.Errorf("aws lambda %s: %v\n%s", strings.Join(args, " "), err, o)
@@ -270,7 +272,7 @@ func TestAWSCLI(t *testing.T) {
 		}
 	}
 	var failed []string
-	for _, c := range h.s.Calls() {
+	for _, c := range k.Server.Calls() {
 		if c.Status >= 400 && c.Op != "Invoke" {
 			failed = append(failed, fmt.Sprintf("%s %d", c.Op, c.Status))
 		}
@@ -284,8 +286,8 @@ func TestAWSCLI(t *testing.T) {
 // AWS clients send (recorded from aws-sdk-go-v2 and the AWS CLI v2.9).
 func TestContentTypePolicy(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{})
-	h.create(t, "fn", bootstrapZip(t, "x"))
+	k := emulatortest.New(t)
+	create(t, k, "fn", bootstrapZip(t, "x"))
 	tests := []struct {
 		method, path, ct, body string
 		refused                bool
@@ -313,7 +315,7 @@ func TestContentTypePolicy(t *testing.T) {
 			if tt.ct != "" {
 				hdr["Content-Type"] = tt.ct
 			}
-			status, body := rawCall(t, h, tt.method, tt.path, "", hdr, tt.body)
+			status, body := rawCall(t, k, tt.method, tt.path, "", hdr, tt.body)
 			if got := status == http.StatusUnsupportedMediaType; got != tt.refused {
 				t.Errorf("status %d (%s), refused want %v", status, body, tt.refused)
 			}

@@ -1,6 +1,6 @@
 //go:build race
 
-package emulator
+package emulator_test
 
 // raceEnabled skips the tests that push 70 MB through the race detector's
 // instrumented copies (they run without -race).

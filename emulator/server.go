@@ -10,20 +10,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/lambctl/lamb/emulator/rapi"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 	"golang.org/x/time/rate"
 )
 
@@ -70,12 +67,13 @@ type Info struct {
 	HostArch string `json:"host_arch"`
 }
 
-// HostArch is the Lambda architecture of this machine.
+// HostArch is the Lambda architecture of this machine, "" where Lambda has
+// none.
+//
+// Deprecated: use lambdaspec.HostArch, the one home of this fact.
 func HostArch() string {
-	if runtime.GOARCH == "amd64" {
-		return "x86_64"
-	}
-	return "arm64"
+	a, _ := lambdaspec.HostArch()
+	return a
 }
 
 func (s *Server) info() Info {
@@ -86,7 +84,8 @@ func (s *Server) info() Info {
 			v = bi.Main.Version
 		}
 	}
-	return Info{Emulator: "lamb", Version: v, HostArch: HostArch()}
+	arch, _ := lambdaspec.HostArch()
+	return Info{Emulator: "lamb", Version: v, HostArch: arch}
 }
 
 // Invoker executes the code of a function.
@@ -173,6 +172,8 @@ type Server struct {
 	bg     sync.WaitGroup // Event invokes
 	bgCtx  context.Context
 	cancel context.CancelFunc
+
+	mux *http.ServeMux
 }
 
 // New returns a Server. With a StateDir it locks the directory (one server
@@ -225,6 +226,7 @@ func New(opts Options) (*Server, error) {
 		s.st = st
 	}
 	s.bgCtx, s.cancel = context.WithCancel(context.Background())
+	s.mux = s.routes()
 	s.mu.Lock()
 	for _, fn := range s.st.Functions {
 		if t := fn.Transition; t != nil {
@@ -316,17 +318,54 @@ func (s *Server) takeFaultLocked(op, fn string, pick func(*Fault) bool) *Fault {
 	return nil
 }
 
-var mutatingOps = map[string]bool{
-	"CreateFunction": true, "UpdateFunctionCode": true, "UpdateFunctionConfiguration": true,
-	"PublishVersion": true, "CreateAlias": true, "UpdateAlias": true, "DeleteAlias": true,
-	"TagResource": true, "UntagResource": true, "DeleteFunction": true,
+// route is one operation of the Lambda API.
+type route struct {
+	pattern string // http.ServeMux pattern: method and path
+	op      string
+	body    bodyKind
+	serve   func(*Server, request) error
+	// mutating operations change state (creates, updates, publish, alias
+	// writes, tags, deletes), whatever their outcome.
+	mutating bool
 }
 
-// opBody is the body each operation reads; the others read none.
-var opBody = map[string]bodyKind{
-	"CreateFunction": bodyJSON, "UpdateFunctionCode": bodyJSON, "UpdateFunctionConfiguration": bodyJSON,
-	"PublishVersion": bodyJSON, "CreateAlias": bodyJSON, "UpdateAlias": bodyJSON, "TagResource": bodyJSON,
-	"Invoke": bodyPayload,
+// apiRoutes is the Lambda API the server answers (lambda-api.md §1). Path
+// parameters arrive percent-encoded; PathValue decodes them.
+var apiRoutes = []route{
+	{"POST /2015-03-31/functions", "CreateFunction", bodyJSON, (*Server).createFunction, true},
+	{"POST /2015-03-31/functions/{$}", "CreateFunction", bodyJSON, (*Server).createFunction, true},
+	{"GET /2015-03-31/functions", "ListFunctions", bodyIgnored, (*Server).listFunctions, false},
+	{"GET /2015-03-31/functions/{$}", "ListFunctions", bodyIgnored, (*Server).listFunctions, false},
+	{"GET /2015-03-31/functions/{name}", "GetFunction", bodyIgnored, (*Server).getFunction, false},
+	{"DELETE /2015-03-31/functions/{name}", "DeleteFunction", bodyIgnored, (*Server).deleteFunction, true},
+	{"GET /2015-03-31/functions/{name}/configuration", "GetFunctionConfiguration", bodyIgnored, (*Server).getFunctionConfiguration, false},
+	{"PUT /2015-03-31/functions/{name}/configuration", "UpdateFunctionConfiguration", bodyJSON, (*Server).updateConfiguration, true},
+	{"PUT /2015-03-31/functions/{name}/code", "UpdateFunctionCode", bodyJSON, (*Server).updateCode, true},
+	{"POST /2015-03-31/functions/{name}/versions", "PublishVersion", bodyJSON, (*Server).publishVersion, true},
+	{"GET /2015-03-31/functions/{name}/versions", "ListVersionsByFunction", bodyIgnored, (*Server).listVersions, false},
+	{"POST /2015-03-31/functions/{name}/aliases", "CreateAlias", bodyJSON, (*Server).createAlias, true},
+	{"GET /2015-03-31/functions/{name}/aliases", "ListAliases", bodyIgnored, (*Server).listAliases, false},
+	{"GET /2015-03-31/functions/{name}/aliases/{alias}", "GetAlias", bodyIgnored, (*Server).getAlias, false},
+	{"PUT /2015-03-31/functions/{name}/aliases/{alias}", "UpdateAlias", bodyJSON, (*Server).updateAlias, true},
+	{"DELETE /2015-03-31/functions/{name}/aliases/{alias}", "DeleteAlias", bodyIgnored, (*Server).deleteAlias, true},
+	{"POST /2015-03-31/functions/{name}/invocations", "Invoke", bodyPayload, (*Server).invokeHTTP, false},
+	{"POST /2017-03-31/tags/{arn...}", "TagResource", bodyJSON, (*Server).tagResource, true},
+	{"GET /2017-03-31/tags/{arn...}", "ListTags", bodyIgnored, (*Server).listTags, false},
+	{"DELETE /2017-03-31/tags/{arn...}", "UntagResource", bodyIgnored, (*Server).untagResource, true},
+}
+
+// routes is the server's mux: the Lambda API, lamb's control endpoints
+// under /_lamb/, and AWS's answer to anything else.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range apiRoutes {
+		mux.Handle(rt.pattern, s.operation(rt))
+	}
+	s.controlRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		errf(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s %s", r.Method, r.URL.Path).write(w)
+	})
+	return mux
 }
 
 // request is a routed API call.
@@ -337,50 +376,6 @@ type request struct {
 	logName  *string // the function name the call log records
 	r        *http.Request
 	w        http.ResponseWriter
-}
-
-// route maps method and path to an operation.
-func route(r *http.Request) (req request, ok bool) {
-	raw := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
-	seg := make([]string, len(raw))
-	for i, p := range raw {
-		d, err := url.PathUnescape(p)
-		if err != nil {
-			return req, false
-		}
-		seg[i] = d
-	}
-	m := r.Method
-	switch {
-	case len(seg) >= 2 && seg[0] == "2017-03-31" && seg[1] == "tags" && len(seg) >= 3:
-		// The ARN itself may contain unescaped slashes? It does not; join anyway.
-		req.function = strings.Join(seg[2:], "/")
-		req.op = map[string]string{"POST": "TagResource", "GET": "ListTags", "DELETE": "UntagResource"}[m]
-	case len(seg) >= 2 && seg[0] == "2015-03-31" && seg[1] == "functions":
-		if len(seg) == 2 {
-			req.op = map[string]string{"POST": "CreateFunction", "GET": "ListFunctions"}[m]
-			break
-		}
-		req.function = seg[2]
-		switch {
-		case len(seg) == 3:
-			req.op = map[string]string{"GET": "GetFunction", "DELETE": "DeleteFunction"}[m]
-		case len(seg) == 4 && seg[3] == "configuration":
-			req.op = map[string]string{"GET": "GetFunctionConfiguration", "PUT": "UpdateFunctionConfiguration"}[m]
-		case len(seg) == 4 && seg[3] == "code":
-			req.op = map[string]string{"PUT": "UpdateFunctionCode"}[m]
-		case len(seg) == 4 && seg[3] == "versions":
-			req.op = map[string]string{"POST": "PublishVersion", "GET": "ListVersionsByFunction"}[m]
-		case len(seg) == 4 && seg[3] == "aliases":
-			req.op = map[string]string{"POST": "CreateAlias", "GET": "ListAliases"}[m]
-		case len(seg) == 5 && seg[3] == "aliases":
-			req.alias = seg[4]
-			req.op = map[string]string{"GET": "GetAlias", "PUT": "UpdateAlias", "DELETE": "DeleteAlias"}[m]
-		case len(seg) == 4 && seg[3] == "invocations":
-			req.op = map[string]string{"POST": "Invoke"}[m]
-		}
-	}
-	return req, req.op != ""
 }
 
 // recorder captures what a handler answered for the call log.
@@ -403,71 +398,78 @@ func (rw *recorder) Write(b []byte) (int, error) {
 	return rw.ResponseWriter.Write(b)
 }
 
-// ServeHTTP answers the Lambda API, and lamb's own endpoints under /_lamb/.
+// ServeHTTP answers the Lambda API, and lamb's own endpoints under /_lamb/,
+// to the clients the request policy lets in (policy.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", newUUID())
-	req, ok := route(r)
-	kind := opBody[req.op]
-	if r.URL.Path == "/_lamb/faults" {
-		kind = bodyJSON
-	}
-	if e := s.check(r, kind); e != nil {
-		s.log.Warn("refused request", "method", r.Method, "path", r.URL.Path, "host", r.Host, "origin", r.Header.Get("Origin"), "reason", e.msg)
-		e.write(w)
+	if e := s.checkCaller(r); e != nil {
+		s.refuse(w, r, e)
 		return
 	}
-	if strings.HasPrefix(r.URL.Path, "/_lamb/") {
-		s.serveControl(w, r)
-		return
-	}
-	if !ok {
-		errf(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s %s", r.Method, r.URL.Path).write(w)
-		return
-	}
-	name := req.function
-	if n, _, err := s.parseName(name); err == nil {
-		name = n
-	}
-	rec := &recorder{ResponseWriter: w}
-	req.w = rec
-	req.r = r
-	req.logName = &name
-	defer func() {
-		s.mu.Lock()
-		s.calls = append(s.calls, Call{Op: req.op, Function: name, Status: rec.status, Mutating: mutatingOps[req.op], ErrorType: rec.Header().Get("X-Amzn-ErrorType")})
-		s.mu.Unlock()
-	}()
+	s.mux.ServeHTTP(w, r)
+}
 
-	if f := s.takeFault(req.op, name, func(f *Fault) bool { return f.Drop || f.Status != 0 }); f != nil {
-		if f.Drop {
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					conn.Close()
-					return
-				}
-			}
-			panic(http.ErrAbortHandler)
-		}
-		faultError(f).write(rec)
-		return
-	}
-	if req.op != "Invoke" && s.shared != nil {
-		l := s.shared
-		if req.op == "GetFunction" {
-			l = s.getFn
-		}
-		if !l.Allow() {
-			errf(http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded").write(rec)
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *refusal) {
+	s.log.Warn("refused request", "method", r.Method, "path", r.URL.Path, "host", r.Host, "origin", r.Header.Get("Origin"), "reason", e.msg)
+	e.write(w)
+}
+
+// operation serves one API operation: body type, call log, faults and
+// throttling, then the handler.
+func (s *Server) operation(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e := checkContentType(r, rt.body); e != nil {
+			s.refuse(w, r, e)
 			return
 		}
-	}
-	if err := s.handle(req); err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			ae = serviceErr("%v", err)
+		req := request{op: rt.op, function: r.PathValue("name"), alias: r.PathValue("alias"), r: r}
+		if rt.op == "TagResource" || rt.op == "ListTags" || rt.op == "UntagResource" {
+			req.function = r.PathValue("arn")
 		}
-		ae.write(rec)
-	}
+		name := req.function
+		if n, _, err := s.parseName(name); err == nil {
+			name = n
+		}
+		rec := &recorder{ResponseWriter: w}
+		req.w = rec
+		req.logName = &name
+		defer func() {
+			s.mu.Lock()
+			s.calls = append(s.calls, Call{Op: req.op, Function: name, Status: rec.status, Mutating: rt.mutating, ErrorType: rec.Header().Get("X-Amzn-ErrorType")})
+			s.mu.Unlock()
+		}()
+
+		if f := s.takeFault(req.op, name, func(f *Fault) bool { return f.Drop || f.Status != 0 }); f != nil {
+			if f.Drop {
+				if hj, ok := w.(http.Hijacker); ok {
+					if conn, _, err := hj.Hijack(); err == nil {
+						conn.Close()
+						return
+					}
+				}
+				panic(http.ErrAbortHandler)
+			}
+			faultError(f).write(rec)
+			return
+		}
+		if req.op != "Invoke" && s.shared != nil {
+			l := s.shared
+			if req.op == "GetFunction" {
+				l = s.getFn
+			}
+			if !l.Allow() {
+				errf(http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded").write(rec)
+				return
+			}
+		}
+		if err := rt.serve(s, req); err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) {
+				ae = serviceErr("%v", err)
+			}
+			ae.write(rec)
+		}
+	})
 }
 
 func faultError(f *Fault) *apiError {
@@ -488,95 +490,4 @@ func faultError(f *Fault) *apiError {
 		msg = "injected fault"
 	}
 	return errf(f.Status, "ServiceException", "%s", msg)
-}
-
-func (s *Server) handle(q request) error {
-	switch q.op {
-	case "CreateFunction":
-		return s.createFunction(q)
-	case "ListFunctions":
-		return s.listFunctions(q)
-	case "GetFunction", "GetFunctionConfiguration":
-		return s.getFunction(q)
-	case "DeleteFunction":
-		return s.deleteFunction(q)
-	case "UpdateFunctionConfiguration":
-		return s.updateConfiguration(q)
-	case "UpdateFunctionCode":
-		return s.updateCode(q)
-	case "PublishVersion":
-		return s.publishVersion(q)
-	case "ListVersionsByFunction":
-		return s.listVersions(q)
-	case "CreateAlias":
-		return s.createAlias(q)
-	case "ListAliases":
-		return s.listAliases(q)
-	case "GetAlias", "UpdateAlias", "DeleteAlias":
-		return s.alias(q)
-	case "TagResource", "ListTags", "UntagResource":
-		return s.tags(q)
-	case "Invoke":
-		return s.invoke(q)
-	}
-	return errf(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s", q.op)
-}
-
-// serveControl answers lamb's endpoints: info, faults, the call log and
-// code downloads (GetFunction's Code.Location).
-func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == "/_lamb/info" && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, s.info())
-	case r.URL.Path == "/_lamb/faults" && r.Method == http.MethodPost:
-		var fs []wireFault
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-		if err == nil {
-			err = decodeFaults(body, &fs)
-		}
-		if err != nil {
-			errf(http.StatusBadRequest, "InvalidRequestContentException", "bad fault: %v", err).write(w)
-			return
-		}
-		for _, f := range fs {
-			s.Inject(f.toFault())
-		}
-		writeJSON(w, http.StatusOK, map[string]int{"injected": len(fs)})
-	case r.URL.Path == "/_lamb/faults" && r.Method == http.MethodDelete:
-		s.mu.Lock()
-		s.faults = nil
-		s.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	case r.URL.Path == "/_lamb/calls" && r.Method == http.MethodGet:
-		calls := s.Calls()
-		if calls == nil {
-			calls = []Call{}
-		}
-		writeJSON(w, http.StatusOK, calls)
-	case r.URL.Path == "/_lamb/calls" && r.Method == http.MethodDelete:
-		s.ResetCalls()
-		w.WriteHeader(http.StatusNoContent)
-	case strings.HasPrefix(r.URL.Path, "/_lamb/code/") && r.Method == http.MethodGet:
-		hexSum := strings.TrimPrefix(r.URL.Path, "/_lamb/code/")
-		if !isHex(hexSum) {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/zip")
-		http.ServeFile(w, r, filepath.Join(s.codeDir, hexSum+".zip"))
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-func isHex(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

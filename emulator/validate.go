@@ -11,16 +11,18 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
-// AWS limits (lambda-api.md §4).
+// AWS limits (lambda-api.md §4); the quotas lamb shares are lambdaspec's.
 const (
-	maxZipFile        = 52_428_800
+	maxZipFile        = lambdaspec.DirectUploadLimit
 	maxCreateBody     = 70_167_211
-	maxUnzipped       = 262_144_000
-	maxEnvBytes       = 4096
-	maxInvokePayload  = 6 * 1024 * 1024
-	maxTags           = 50
+	maxUnzipped       = lambdaspec.UnzippedLimit
+	maxEnvBytes       = lambdaspec.EnvironmentLimit
+	maxInvokePayload  = lambdaspec.SyncPayloadLimit
+	maxTags           = lambdaspec.MaxTags
 	maxDescription    = 256
 	functionNameRegex = `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
 	roleRegex         = `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`
@@ -74,21 +76,21 @@ func validateRole(role string) *apiError {
 }
 
 func validateMemory(m int) *apiError {
-	if m < 128 {
-		return validationErr(fmt.Sprint(m), "memorySize", "Member must have value greater than or equal to 128")
+	if m < lambdaspec.MinMemory {
+		return validationErr(fmt.Sprint(m), "memorySize", fmt.Sprintf("Member must have value greater than or equal to %d", lambdaspec.MinMemory))
 	}
-	if m > 10240 {
-		return validationErr(fmt.Sprint(m), "memorySize", "Member must have value less than or equal to 10240")
+	if m > lambdaspec.MaxMemory {
+		return validationErr(fmt.Sprint(m), "memorySize", fmt.Sprintf("Member must have value less than or equal to %d", lambdaspec.MaxMemory))
 	}
 	return nil
 }
 
 func validateTimeout(t int) *apiError {
-	if t < 1 {
-		return validationErr(fmt.Sprint(t), "timeout", "Member must have value greater than or equal to 1")
+	if t < lambdaspec.MinTimeout {
+		return validationErr(fmt.Sprint(t), "timeout", fmt.Sprintf("Member must have value greater than or equal to %d", lambdaspec.MinTimeout))
 	}
-	if t > 900 {
-		return validationErr(fmt.Sprint(t), "timeout", "Member must have value less than or equal to 900")
+	if t > lambdaspec.MaxTimeout {
+		return validationErr(fmt.Sprint(t), "timeout", fmt.Sprintf("Member must have value less than or equal to %d", lambdaspec.MaxTimeout))
 	}
 	return nil
 }
@@ -98,8 +100,8 @@ func validateArchitectures(a []string) *apiError {
 	if len(a) != 1 {
 		return validationErr(v, "architectures", "Member must have length less than or equal to 1, Member must have length greater than or equal to 1")
 	}
-	if a[0] != "x86_64" && a[0] != "arm64" {
-		return validationErr(v, "architectures", "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]")
+	if _, ok := lambdaspec.GOARCH(a[0]); !ok {
+		return validationErr(v, "architectures", "Member must satisfy constraint: [Member must satisfy enum value set: ["+strings.Join(lambdaspec.Architectures, ", ")+"]]")
 	}
 	return nil
 }

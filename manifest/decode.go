@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -97,16 +98,37 @@ type rawManifest struct {
 
 // decoder fills a rawManifest from nodes, collecting every error.
 type decoder struct {
-	file string // shown in positions
-	errs Errors
+	file   string // shown in positions
+	errs   Errors
+	syntax bool // a syntax error was reported: parts of the file were not read
 }
 
 func (d *decoder) errorf(p Pos, format string, args ...any) {
 	if p.File == "" {
 		p.File = d.file
 	}
-	d.errs = append(d.errs, &Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
+	d.errs = append(d.errs, &Error{Pos: p, Msg: oneLine(fmt.Sprintf(format, args...))})
 }
+
+// oneLine escapes the control characters of msg (which an error of the
+// file system can carry, naming a path): an Error is one line.
+func oneLine(msg string) string {
+	if !strings.ContainsFunc(msg, isControl) {
+		return msg
+	}
+	var b strings.Builder
+	for _, r := range msg {
+		if isControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }
 
 // fields decodes mapping n with one handler per known key; unknown keys are
 // errors with a suggestion.

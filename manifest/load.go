@@ -1,18 +1,16 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/lexer"
-	"github.com/goccy/go-yaml/parser"
 
 	"github.com/lambctl/lamb/internal/fsutil"
 )
@@ -160,23 +158,24 @@ func load(data []byte, abs, name string, opts LoadOptions) (*Manifest, error) {
 	return m, nil
 }
 
-// parse decodes data into a rawManifest; nil when it is not YAML at all.
+// bom is the UTF-8 byte order mark some editors write first.
+var bom = []byte("\ufeff")
+
+// parse decodes data into a rawManifest; nil when nothing of it parsed as
+// YAML. Syntax errors are recorded (d.syntax) and the rest is decoded
+// from what parsed around them.
 func (d *decoder) parse(data []byte) *rawManifest {
-	c0 := &converter{file: d.file}
-	tokens := lexer.Tokenize(string(data))
-	if err := c0.checkKeys(tokens); err != nil {
+	data = bytes.TrimPrefix(data, bom)
+	c := &converter{file: d.file, anchors: map[string]*node{}}
+	if err := c.checkKeys(lexer.Tokenize(string(data))); err != nil {
 		d.errs = append(d.errs, err)
 		return nil
 	}
-	f, err := parser.Parse(tokens, 0)
-	if err != nil {
-		var ye yaml.Error
-		if errors.As(err, &ye) {
-			c := converter{file: d.file}
-			d.errs = append(d.errs, &Error{Pos: c.pos(ye.GetToken()), Msg: yamlMessage(ye.GetMessage(), d.file)})
-		} else {
-			d.errorf(Pos{Line: 1, Col: 1}, "%v", err)
-		}
+	f, serrs := c.parseRecovering(string(data))
+	d.errs = append(d.errs, serrs...)
+	d.syntax = len(serrs) > 0
+	c.syntax = d.syntax
+	if f == nil {
 		return nil
 	}
 	var docs []*ast.DocumentNode
@@ -187,28 +186,16 @@ func (d *decoder) parse(data []byte) *rawManifest {
 	}
 	if len(docs) > 1 {
 		d.errorf(Pos{Line: docs[1].Body.GetToken().Position.Line, Col: 1}, "more than one YAML document: a manifest is one document")
-		return nil
 	}
 	var body ast.Node
-	if len(docs) == 1 {
+	if len(docs) > 0 {
 		body = docs[0].Body
 	}
-	c := &converter{file: d.file, anchors: map[string]*node{}}
 	n, cerr := c.convert(body, 0)
+	d.errs = append(d.errs, c.errs...)
 	if cerr != nil {
 		d.errs = append(d.errs, cerr)
 		return nil
 	}
 	return d.manifest(n)
-}
-
-// dupKeyRE matches the parser's duplicate key message.
-var dupKeyRE = regexp.MustCompile(`^mapping key ("(?:[^"\\]|\\.)*") already defined at \[(\d+):(\d+)\]$`)
-
-// yamlMessage rewords the YAML parser's messages in the manifest's style.
-func yamlMessage(msg, file string) string {
-	if m := dupKeyRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("duplicate key %s (first at %s:%s:%s)", m[1], file, m[2], m[3])
-	}
-	return msg
 }

@@ -141,7 +141,18 @@ func errLines(err error) []string {
 	return strings.Split(err.Error(), "\n")
 }
 
-func TestLoadErrors(t *testing.T) {
+// loadErrorCase is a manifest with problems and the errors Load reports.
+type loadErrorCase struct {
+	name  string
+	yaml  string
+	files map[string]string // more files; "@fifo", "@symlink T", ...: see makeSpecial
+	stage string
+	want  []string
+}
+
+// loadErrorCases are every class of bad input, with the exact errors;
+// FuzzLoad seeds its corpus with them.
+func loadErrorCases() []loadErrorCase {
 	long := strings.Repeat("x", 60)
 	bigEnv := "    environment:\n"
 	for i := range 50 {
@@ -151,13 +162,7 @@ func TestLoadErrors(t *testing.T) {
 	for i := range 49 {
 		manyTags += "      t" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ": x\n"
 	}
-	tests := []struct {
-		name  string
-		yaml  string
-		files map[string]string
-		stage string
-		want  []string
-	}{
+	return []loadErrorCase{
 		{
 			name: "unknown field",
 			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    memroy: 256\n",
@@ -433,11 +438,62 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name: "two documents",
-			yaml: "version: 1\n---\nversion: 1\n",
-			want: []string{`lamb.yaml:3:1: more than one YAML document: a manifest is one document`},
+			yaml: "version: 1\ndefaults: {memory: 1}\n---\nversion: 1\n",
+			want: []string{
+				`lamb.yaml:2:20: memory: 1 is out of range 128..10240 (MB)`,
+				`lamb.yaml:4:1: more than one YAML document: a manifest is one document`,
+			},
+		},
+		{
+			name: "duplicate keys do not hide other problems",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    memory: 256\n    memory: 512\n    timeout: 0\n  a:\n    package: ./functions/orders/get\n    environment: {A1: x, A1: y}\n",
+			want: []string{
+				`lamb.yaml:6:5: duplicate key "memory" (first at lamb.yaml:5:5)`,
+				`lamb.yaml:7:14: timeout: 0 is out of range 1..900 (seconds)`,
+				`lamb.yaml:8:3: duplicate key "a" (first at lamb.yaml:3:3)`,
+			},
+		},
+		{
+			name: "a syntax error does not hide other problems",
+			yaml: "version: 1\ndefaults:\n  memory: 64\nfunctions:\n  a: {package: ./functions/orders/create\n  b:\n    package: ./functions/orders/get\n    timeout: 0\n",
+			want: []string{
+				`lamb.yaml:3:11: memory: 64 is out of range 128..10240 (MB)`,
+				`lamb.yaml:5:6: could not find flow mapping end token '}'`,
+				`lamb.yaml:8:14: timeout: 0 is out of range 1..900 (seconds)`,
+			},
+		},
+		{
+			name: "two syntax errors",
+			yaml: "version: 1\nfunctions:\n  a: {package: ./functions/orders/create\n  b:\n    package: ./functions/orders/get\n    memory: [128\n    timeout: 0\n  c:\n    package: ./functions/nope\n",
+			want: []string{
+				`lamb.yaml:3:6: could not find flow mapping end token '}'`,
+				`lamb.yaml:6:13: sequence end token ']' not found`,
+				`lamb.yaml:7:14: timeout: 0 is out of range 1..900 (seconds)`,
+				`lamb.yaml:9:14: package "./functions/nope" does not exist`,
+			},
+		},
+		{
+			name: "a syntax error in a required field hides no false problem",
+			yaml: "version: [1\nfunctions:\n  a:\n    package: \"./functions/orders/create\n    memory: 1\n",
+			want: []string{
+				`lamb.yaml:1:10: sequence end token ']' not found`,
+				`lamb.yaml:4:14: could not find end character of double-quoted text`,
+				`lamb.yaml:5:13: memory: 1 is out of range 128..10240 (MB)`,
+			},
+		},
+		{
+			name: "an unknown anchor does not hide other problems",
+			yaml: "version: 1\ndefaults: *nope\nfunctions:\n  a:\n    package: ./functions/orders/create\n    memory: 1\n",
+			want: []string{
+				`lamb.yaml:2:11: unknown anchor "nope"`,
+				`lamb.yaml:6:13: memory: 1 is out of range 128..10240 (MB)`,
+			},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tt := range loadErrorCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			files := map[string]string{"lamb.yaml": tt.yaml}
 			var links []string
@@ -614,6 +670,14 @@ func TestLoadResolves(t *testing.T) {
 			name: "empty manifest",
 			yaml: "version: 1\n",
 		},
+		{
+			name: "a UTF-8 byte order mark",
+			yaml: "\ufeffversion: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n",
+			want: []Function{{
+				Name: "a", Key: "a", Package: "./functions/orders/create", Dir: "functions/orders/create",
+				Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3,
+			}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -755,13 +819,27 @@ func FuzzLoad(f *testing.F) {
 		"version: 1\ndefaults: {memory: 99999999999999999999999}\n",
 		"a: !!str 1\n",
 		"? [a]\n: b\n",
+		"\ufeffversion: 1\n",
+		"version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    files: [config/fifo, config/fifo-link, config/dir]\n",
+		string(mergeManifest(100, 3, 50)),
 	} {
 		f.Add(s)
+	}
+	// Every class of bad input the table tests know.
+	for _, tt := range loadErrorCases() {
+		f.Add(tt.yaml)
 	}
 	if data, err := os.ReadFile(filepath.Join("..", "testdata", "monorepo", "lamb.yaml")); err == nil {
 		f.Add(string(data))
 	}
 	dir := writeRepo(f, nil)
+	// Files that must never be read: load has to return, whatever names them.
+	makeSpecial(f, filepath.Join(dir, "config", "fifo"), "@fifo")
+	makeSpecial(f, filepath.Join(dir, "config", "fifo-link"), "@symlink fifo")
+	makeSpecial(f, filepath.Join(dir, "functions", "orders", "get", "zz.go"), "@fifo")
+	if err := os.Mkdir(filepath.Join(dir, "config", "dir"), 0o755); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data string) {
 		for _, stage := range []string{"", "prod"} {
 			m, err := load([]byte(data), filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{Stage: stage})
@@ -770,8 +848,11 @@ func FuzzLoad(f *testing.F) {
 			}
 			var errs Errors
 			if errors.As(err, &errs) {
+				if len(errs) == 0 {
+					t.Fatal("load returned no Errors")
+				}
 				for _, e := range errs {
-					if e.Pos.File != "lamb.yaml" || e.Pos.Line < 1 || strings.Contains(e.Msg, "\n") {
+					if e.Pos.File != "lamb.yaml" || e.Pos.Line < 1 || e.Pos.Col < 0 || strings.Contains(e.Msg, "\n") {
 						t.Errorf("bad error %q at %+v", e.Msg, e.Pos)
 					}
 				}

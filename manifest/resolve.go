@@ -53,13 +53,13 @@ func (r *resolver) relPath(s str, what string) (string, bool) {
 		if errors.Is(err, fs.ErrNotExist) {
 			r.errorf(s.Pos, "%s %q does not exist", what, v)
 		} else {
-			r.errorf(s.Pos, "%s %q: %v", what, v, err)
+			r.errorf(s.Pos, "%s %q: %v", what, v, pathless(err))
 		}
 		return "", false
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		r.errorf(s.Pos, "%s %q: %v", what, v, err)
+		r.errorf(s.Pos, "%s %q: %v", what, v, pathless(err))
 		return "", false
 	}
 	if !within(r.realRoot, real) {
@@ -67,6 +67,16 @@ func (r *resolver) relPath(s str, what string) (string, bool) {
 		return "", false
 	}
 	return clean, true
+}
+
+// pathless is err without the absolute path a *fs.PathError names: the
+// message names the path as written.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func within(root, p string) bool {
@@ -186,7 +196,7 @@ func (r *resolver) explicit(m *rawManifest) []candidate {
 			fi, err := os.Stat(filepath.Join(r.root, filepath.FromSlash(clean)))
 			switch {
 			case err != nil:
-				r.errorf(s.Pos, "files: %q: %v", s.Value, err)
+				r.errorf(s.Pos, "files: %q: %v", s.Value, pathless(err))
 			case fi.IsDir():
 				r.errorf(s.Pos, "files: %q is a directory: list the files", s.Value)
 			case !fi.Mode().IsRegular():

@@ -86,13 +86,13 @@ func (d *decoder) validateManifest(m *rawManifest) {
 	d.validateSettings(&m.Defaults)
 	for _, f := range m.Functions {
 		d.validateName(f.Key.Pos, f.Key.Value, "")
-		if !f.Package.Set || f.Package.Value == "" {
+		if (!f.Package.Set || f.Package.Value == "") && !d.syntax {
 			d.errorf(f.Key.Pos, "function %q: missing package (package: ./path/to/main/package)", f.Key.Value)
 		}
 		d.validateSettings(&f.rawSettings)
 	}
 	for _, e := range m.Discover {
-		if !e.Packages.Set || e.Packages.Value == "" {
+		if (!e.Packages.Set || e.Packages.Value == "") && !d.syntax {
 			d.errorf(e.Pos, "discover: missing packages (packages: ./functions/...)")
 		}
 		d.validateSettings(&e.rawSettings)

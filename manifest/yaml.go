@@ -71,6 +71,12 @@ const maxValues = 1 << 20
 type converter struct {
 	file    string
 	anchors map[string]*node
+	// errs are the problems that leave the rest of the document readable
+	// (a duplicate key, an unknown anchor); convert's own error ends it.
+	errs []*Error
+	// syntax: parts of the document were blanked after syntax errors, so
+	// an anchor defined there is not reported unknown.
+	syntax bool
 }
 
 func (c *converter) pos(tk *token.Token) Pos {
@@ -174,7 +180,10 @@ func (c *converter) convertNode(n ast.Node, depth int) (*node, *Error) {
 		}
 		v, ok := c.anchors[name]
 		if !ok {
-			return nil, c.errorf(n.Start, "unknown anchor %q", name)
+			if !c.syntax {
+				c.errs = append(c.errs, c.errorf(n.Start, "unknown anchor %q", name))
+			}
+			return &node{kind: nullNode, pos: c.pos(n.Start), tag: tagNull}, nil
 		}
 		return v, nil
 	case *ast.TagNode:
@@ -200,7 +209,7 @@ func (c *converter) mapping(start *token.Token, pairs []*ast.MappingValueNode, d
 	if len(pairs) > 0 && pairs[0].Key != nil {
 		out.pos = c.pos(pairs[0].Key.GetToken())
 	}
-	index := make(map[string]bool, len(pairs))
+	index := make(map[string]*node, len(pairs)) // key → its first node
 	var merged []*node
 	for _, p := range pairs {
 		if p.Key == nil {
@@ -218,12 +227,15 @@ func (c *converter) mapping(start *token.Token, pairs []*ast.MappingValueNode, d
 			case seqNode:
 				for _, it := range v.items {
 					if it.kind != mapNode {
-						return nil, &Error{Pos: it.pos, Msg: "merge key (<<) needs a mapping or a list of mappings"}
+						c.errs = append(c.errs, &Error{Pos: it.pos, Msg: "merge key (<<) needs a mapping or a list of mappings"})
+						continue
 					}
 					merged = append(merged, it)
 				}
+			case nullNode:
+				// An unknown anchor, reported where it is used.
 			default:
-				return nil, &Error{Pos: v.pos, Msg: "merge key (<<) needs a mapping or a list of mappings"}
+				c.errs = append(c.errs, &Error{Pos: v.pos, Msg: "merge key (<<) needs a mapping or a list of mappings"})
 			}
 			continue
 		}
@@ -232,7 +244,13 @@ func (c *converter) mapping(start *token.Token, pairs []*ast.MappingValueNode, d
 			return nil, err
 		}
 		if k.kind != scalarNode {
-			return nil, &Error{Pos: k.pos, Msg: "mapping keys must be scalars"}
+			c.errs = append(c.errs, &Error{Pos: k.pos, Msg: "mapping keys must be scalars"})
+			continue
+		}
+		if first, dup := index[k.text]; dup {
+			// Reported, and the value left out: the first one counts.
+			c.errs = append(c.errs, &Error{Pos: k.pos, Msg: fmt.Sprintf("duplicate key %q (first at %s)", k.text, first.pos)})
+			continue
 		}
 		v, err := c.convert(p.Value, depth+1)
 		if err != nil {
@@ -245,7 +263,7 @@ func (c *converter) mapping(start *token.Token, pairs []*ast.MappingValueNode, d
 		if out.size > maxValues {
 			return out, nil // convert reports it
 		}
-		index[k.text] = true
+		index[k.text] = k
 		out.keys = append(out.keys, k)
 		out.vals = append(out.vals, v)
 	}
@@ -254,8 +272,8 @@ func (c *converter) mapping(start *token.Token, pairs []*ast.MappingValueNode, d
 	}
 	for _, m := range merged {
 		for i, k := range m.keys {
-			if !index[k.text] {
-				index[k.text] = true
+			if index[k.text] == nil {
+				index[k.text] = k
 				out.keys = append(out.keys, k)
 				out.vals = append(out.vals, m.vals[i])
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -12,11 +11,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/emulatortest"
 	"github.com/lambctl/lamb/emulator/rapi"
 )
 
@@ -24,20 +22,10 @@ import (
 // aws-sdk-go-v2 Lambda client over HTTP against the control-plane emulator,
 // whose Invoke runs the code here.
 func TestSDKInvokeThroughEmulator(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	runner, err := rapi.NewRunner(rapi.RunnerOptions{WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { runner.Close() })
-	srv, err := emulator.New(emulator.Options{Runtime: runner})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() { ts.Close(); srv.Close() })
-	c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("x", "x", "")},
-		func(o *lambda.Options) { o.BaseEndpoint = aws.String(ts.URL) })
+	k := emulatortest.New(t, emulatortest.WithRuntime())
+	c := k.Lambda
 
 	zipBytes, err := os.ReadFile(rapi.ProbeZip())
 	if err != nil {

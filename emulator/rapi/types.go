@@ -9,17 +9,21 @@ package rapi
 import (
 	"log/slog"
 	"time"
+
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
-// DefaultMaxUnzipped is AWS's limit on the unzipped size of a function's code.
-const DefaultMaxUnzipped int64 = 262_144_000
+// DefaultMaxUnzipped is AWS's limit on the unzipped size of a function's
+// code (lambdaspec.UnzippedLimit).
+const DefaultMaxUnzipped int64 = lambdaspec.UnzippedLimit
 
 // DefaultIdleTimeout is how long an idle environment is kept warm, in the
 // range of Lambda's own (unpublished, minutes).
 const DefaultIdleTimeout = 10 * time.Minute
 
-// MaxResponseBytes is the largest synchronous response payload (6 MB).
-const MaxResponseBytes = 6 * 1024 * 1024
+// MaxResponseBytes is the largest synchronous response payload (6 MB,
+// lambdaspec.SyncPayloadLimit).
+const MaxResponseBytes = lambdaspec.SyncPayloadLimit
 
 // InvokeRequest is one synchronous invocation of a function's code.
 type InvokeRequest struct {

@@ -40,7 +40,8 @@ const (
 	// MaxVersions is how many versions of a parameter are kept; older ones
 	// are dropped (AWS keeps 100).
 	MaxVersions = 100
-	// MaxNameLength is the longest parameter name one can create.
+	// MaxNameLength bounds a new parameter's name, counting the ARN before
+	// it ("arn:aws:ssm:us-east-1:123456789012:parameter/" and the name).
 	MaxNameLength = 1011
 	// MaxLevels is the deepest hierarchy a name may have.
 	MaxLevels = 15
@@ -176,12 +177,12 @@ const nameRule = `Parameter name: can't be prefixed with "aws" or "ssm" (case-in
 var nameRE = regexp.MustCompile(`^(/?[a-zA-Z0-9_.\-]+|(/[a-zA-Z0-9_.\-]+)+)$`)
 
 // checkName validates a name for PutParameter.
-func checkName(name string) error {
+func (s *Service) checkName(name string) error {
 	if name == "" {
 		return constraint(name, "name", "Member must have length greater than or equal to 1")
 	}
-	if len(name) > MaxNameLength {
-		return errValidation("Parameter name must be at most %d characters long", MaxNameLength)
+	if len(s.ARN(name)) > MaxNameLength {
+		return errValidation("Parameter name must be at most %d characters long, counting the ARN before it (%s)", MaxNameLength, s.ARN(""))
 	}
 	first := strings.ToLower(strings.TrimPrefix(name, "/"))
 	if !nameRE.MatchString(name) || strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm") {
@@ -412,7 +413,9 @@ type putParameterOut struct {
 var paramTypes = []string{"SecureString", "StringList", "String"}
 
 func (s *Service) putParameter(_ context.Context, in *putParameterIn) (*putParameterOut, error) {
-	if err := checkName(in.Name); err != nil {
+	// AWS removes spaces around a name.
+	in.Name = strings.TrimSpace(in.Name)
+	if err := s.checkName(in.Name); err != nil {
 		return nil, err
 	}
 	if in.Value == nil || *in.Value == "" {

@@ -235,6 +235,7 @@ func TestPutParameterValidation(t *testing.T) {
 		{"relative path", awsssm.PutParameterInput{Name: aws.String("a/b"), Type: "String"}, "ValidationException"},
 		{"bad character", awsssm.PutParameterInput{Name: aws.String("/a b"), Type: "String"}, "ValidationException"},
 		{"trailing slash", awsssm.PutParameterInput{Name: aws.String("/a/"), Type: "String"}, "ValidationException"},
+		{"too long", awsssm.PutParameterInput{Name: aws.String("/" + strings.Repeat("n", MaxNameLength-len("arn:aws:ssm:us-east-1:123456789012:parameter/")+1)), Type: "String"}, "ValidationException"},
 		{"too deep", awsssm.PutParameterInput{Name: aws.String(strings.Repeat("/a", 16)), Type: "String"}, "HierarchyLevelLimitExceededException"},
 		{"no type", awsssm.PutParameterInput{Name: aws.String("/new")}, "ValidationException"},
 		{"bad type", awsssm.PutParameterInput{Name: aws.String("/new"), Type: "Blob"}, "ValidationException"},
@@ -258,6 +259,16 @@ func TestPutParameterValidation(t *testing.T) {
 				t.Errorf("the error quotes the value: %v", err)
 			}
 		})
+	}
+	// The longest name, and spaces around a name, which AWS removes.
+	longest := "/" + strings.Repeat("n", MaxNameLength-len("arn:aws:ssm:us-east-1:123456789012:parameter/"))
+	for _, name := range []string{longest, "  /spaced "} {
+		if _, err := c.PutParameter(ctx, &awsssm.PutParameterInput{Name: aws.String(name), Type: "String", Value: aws.String("v")}); err != nil {
+			t.Errorf("PutParameter %q: %v", name, err)
+		}
+	}
+	if _, err := c.GetParameter(ctx, &awsssm.GetParameterInput{Name: aws.String("/spaced")}); err != nil {
+		t.Errorf("GetParameter of a name put with spaces: %v", err)
 	}
 	// Advanced tier takes up to 8 KB; Intelligent-Tiering picks it.
 	for _, tier := range []types.ParameterTier{types.ParameterTierAdvanced, types.ParameterTierIntelligentTiering} {

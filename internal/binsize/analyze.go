@@ -42,7 +42,7 @@ func AnalyzeReader(r io.ReaderAt, size int64) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read build info: %w", err)
 	}
-	im, err := loadImage(f)
+	im, err := loadImage(f, uint64(max(size, 0)))
 	if err != nil {
 		return nil, err
 	}
@@ -548,7 +548,7 @@ func (a *analyzer) report(fileSize uint64) *Report {
 func sectionWhat(name string) string {
 	switch name {
 	case ".rodata":
-		return "string literals, constants, static tables, GC masks, unreached type data"
+		return "string literals, constants, static tables, closures, GC masks, itabs of unknown packages"
 	case ".noptrdata", ".data":
 		return "package-level variables"
 	case ".go.buildinfo":

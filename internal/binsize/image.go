@@ -1,11 +1,13 @@
 package binsize
 
 import (
+	"cmp"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math/bits"
+	"slices"
 )
 
 // maxSection is the largest section read into memory. A Lambda zip holds at
@@ -35,10 +37,11 @@ func (s *section) contains(addr, n uint64) bool {
 	return addr >= s.addr && n <= s.size && addr-s.addr <= s.size-n
 }
 
-// loadImage reads the allocated sections of f. Sections without bytes in the
-// file (.bss) are kept for their size only.
-func loadImage(f *elf.File) (*image, error) {
+// loadImage reads the allocated sections of f, a file of fileSize bytes.
+// Sections without bytes in the file (.bss) are kept for their size only.
+func loadImage(f *elf.File, fileSize uint64) (*image, error) {
 	im := &image{order: f.ByteOrder, byName: map[string]*section{}}
+	var offs []span // file offsets of im.sects
 	switch f.Class {
 	case elf.ELFCLASS64:
 		im.ptrSize = 8
@@ -56,6 +59,9 @@ func loadImage(f *elf.File) (*image, error) {
 			if s.Size > maxSection {
 				return nil, fmt.Errorf("section %s: %d bytes is too big", s.Name, s.Size)
 			}
+			if s.Offset > fileSize || s.Size > fileSize-s.Offset {
+				return nil, fmt.Errorf("section %s: %d bytes at offset %d are past the end of the file", s.Name, s.Size, s.Offset)
+			}
 			data := make([]byte, s.Size)
 			if _, err := io.ReadFull(s.Open(), data); err != nil {
 				return nil, fmt.Errorf("read section %s: %w", s.Name, err)
@@ -64,11 +70,46 @@ func loadImage(f *elf.File) (*image, error) {
 			sec.claimed = newBitset(s.Size)
 		}
 		im.sects = append(im.sects, sec)
+		offs = append(offs, span{s.Offset, s.Size})
 		if _, dup := im.byName[s.Name]; !dup {
 			im.byName[s.Name] = sec
 		}
 	}
+	// The go linker lays sections out one after another, in the file and
+	// in memory; overlaps would count bytes twice.
+	addrs := make([]span, len(im.sects))
+	for i, s := range im.sects {
+		addrs[i] = span{s.addr, s.size}
+		if s.data == nil {
+			offs[i].size = 0
+		}
+	}
+	if overlap(addrs) || overlap(offs) {
+		return nil, fmt.Errorf("sections overlap")
+	}
 	return im, nil
+}
+
+type span struct{ start, size uint64 }
+
+// overlap reports whether any two of the spans overlap.
+func overlap(spans []span) bool {
+	spans = slices.Clone(spans)
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	var end uint64
+	for i, s := range spans {
+		if s.size == 0 {
+			continue
+		}
+		if i > 0 && s.start < end {
+			return true
+		}
+		if s.start+s.size < s.start {
+			return true // wraps around
+		}
+		end = max(end, s.start+s.size)
+	}
+	return false
 }
 
 // sectionAt returns the section with bytes holding [addr, addr+n), or nil.

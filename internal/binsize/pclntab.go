@@ -97,7 +97,9 @@ func parsePclntab(sec *section, order binary.ByteOrder, textStart uint64) (*pcln
 		t.filetabOff <= t.pctabOff && t.pctabOff <= t.pclnOff && t.pclnOff <= size) {
 		return nil, fmt.Errorf("pclntab: subtable offsets out of order")
 	}
-	if t.nfunc > (size-t.pclnOff)/8-1 {
+	// Each function has a table entry (8 bytes) and a struct (40 or more),
+	// and the table has an end entry.
+	if t.nfunc >= (size-t.pclnOff)/48 {
 		return nil, fmt.Errorf("pclntab: %d functions do not fit", t.nfunc)
 	}
 	if textStart == 0 {
@@ -108,7 +110,7 @@ func parsePclntab(sec *section, order binary.ByteOrder, textStart uint64) (*pcln
 	entry := func(i uint64) (uint64, uint64) {
 		return uint64(order.Uint32(ftab[8*i:])), uint64(order.Uint32(ftab[8*i+4:]))
 	}
-	t.funcs = make([]fn, 0, t.nfunc)
+	t.funcs = make([]fn, 0, min(t.nfunc, 1<<16))
 	for i := range t.nfunc {
 		entryOff, funcOff := entry(i)
 		nextOff, _ := entry(i + 1)

@@ -51,7 +51,8 @@ type typeWalker struct {
 	owner   map[uint64]string // type → the package it was charged to
 	pkgMemo map[uint64]string
 	queue   []typeRef
-	hi      uint64 // end of the highest descriptor or name claimed
+	sect    *section // the section of the types region
+	hi      uint64   // end of the highest descriptor or name claimed in it
 }
 
 type typeRef struct {
@@ -77,6 +78,7 @@ func (a *analyzer) types() {
 		seen:    map[uint64]bool{},
 		owner:   map[uint64]string{},
 		pkgMemo: map[uint64]string{},
+		sect:    a.im.sectionAt(a.md.types, 1),
 	}
 	w.itabs()
 	w.typelinks()
@@ -98,11 +100,11 @@ func (a *analyzer) types() {
 // padding sets aside the runs of zeros shorter than 64 bytes between the
 // claimed parts of the types region: the alignment of type descriptors.
 func (w *typeWalker) padding() {
-	s := w.im.sectionAt(w.types, 1)
-	if s == nil {
+	s := w.sect
+	if s == nil || w.hi <= w.types {
 		return
 	}
-	lo, hi := w.types-s.addr, min(w.hi, s.addr+s.size)-s.addr
+	lo, hi := w.types-s.addr, w.hi-s.addr
 	for off := lo; off < hi; {
 		if s.claimed.countRange(off, off+1) == 1 {
 			off++
@@ -484,7 +486,7 @@ func (w *typeWalker) visit(r typeRef) {
 // address such bytes reach: the end of the types region proper, which the
 // string data follows.
 func (w *typeWalker) claimType(pkg string, addr, n uint64) {
-	if w.a.claim(pkg, kTypes, addr, n) > 0 && addr+n > w.hi {
+	if w.a.claim(pkg, kTypes, addr, n) > 0 && addr+n > w.hi && w.sect != nil && w.sect.contains(addr, n) {
 		w.hi = addr + n
 	}
 }

@@ -1,9 +1,14 @@
-// Command probe is a Lambda function for emulator/rapi's tests. Its event
-// picks a behaviour: {"action":"echo"|"error"|"panic"|"sleep"|"exit"|"env"|"big"|"log","ms":N,"message":"..."}.
+// Command probe is a Lambda function for the tests of emulator/rapi and
+// emulator. Its event picks a behaviour:
+// {"action":"echo"|"error"|"panic"|"sleep"|"exit"|"env"|"big"|"log"|"file","ms":N,"message":"..."};
+// an event without an action is answered with the event as received
+// ("event"), and "file" answers with the content of the file message names
+// in the code directory (which code runs).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -32,6 +37,7 @@ type reply struct {
 	Cwd      string            `json:"cwd,omitempty"`
 	Big      string            `json:"big,omitempty"`
 	Client   map[string]string `json:"client,omitempty"`
+	Event    json.RawMessage   `json:"event,omitempty"`
 }
 
 // failingReader yields some bytes, then fails: aws-lambda-go streams it and
@@ -46,7 +52,11 @@ func (r *failingReader) Read(p []byte) (int, error) {
 	return 0, errors.New("stream broke")
 }
 
-func handle(ctx context.Context, ev event) (any, error) {
+func handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	var ev event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, fmt.Errorf("probe: event %q: %w", raw, err)
+	}
 	lc, _ := lambdacontext.FromContext(ctx)
 	dl, _ := ctx.Deadline()
 	fmt.Printf("probe: action=%s\n", ev.Action)
@@ -54,7 +64,15 @@ func handle(ctx context.Context, ev event) (any, error) {
 	r := &reply{Action: ev.Action, Message: ev.Message, PID: os.Getpid(), Request: lc.AwsRequestID,
 		ARN: lc.InvokedFunctionArn, Deadline: dl.UnixMilli(), Client: lc.ClientContext.Custom}
 	switch ev.Action {
+	case "":
+		r.Event = raw
 	case "echo":
+	case "file":
+		b, err := os.ReadFile(ev.Message)
+		if err != nil {
+			return nil, err
+		}
+		r.Message = string(b)
 	case "error":
 		return nil, errors.New(ev.Message)
 	case "panic":

@@ -2,10 +2,6 @@ package emulator
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
 func (s *Server) arn(name string) string {
@@ -139,99 +137,6 @@ func listed(w wireConfig) wireConfig {
 	return w
 }
 
-// readBody reads a JSON request body bounded to limit bytes into v.
-func readBody(q request, limit int64, v any) error {
-	if q.r.ContentLength > limit {
-		return tooLarge(limit, q.op)
-	}
-	b, err := readAll(http.MaxBytesReader(q.w, q.r.Body, limit), q.r.ContentLength)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return tooLarge(limit, q.op)
-	}
-	if err != nil {
-		return invalidParam("read request: %v", err)
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		b = []byte("{}")
-	}
-	// Reject an oversized ZipFile before decoding tens of megabytes of JSON.
-	if i := bytes.Index(b, []byte(`"ZipFile":"`)); i >= 0 {
-		rest := b[i+len(`"ZipFile":"`):]
-		if n := bytes.IndexByte(rest, '"'); n > 0 && n/4*3-2 > maxZipFile {
-			return tooLarge(maxZipFile, q.op)
-		}
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return errf(http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json: %v", err)
-	}
-	return nil
-}
-
-type codeInput struct {
-	ZipFile         []byte
-	S3Bucket        string
-	S3Key           string
-	S3ObjectVersion string
-	ImageUri        string
-}
-
-// loadCode validates and fetches the code of a create or update, outside
-// the lock. It returns the zip and its CodeSha256.
-func (s *Server) loadCode(ctx context.Context, op string, in codeInput) ([]byte, string, error) {
-	var zip []byte
-	switch {
-	case in.ImageUri != "":
-		return nil, "", invalidParam("Container images are not supported by lamb's emulator; use a .zip file archive.")
-	case len(in.ZipFile) > 0 && (in.S3Bucket != "" || in.S3Key != ""):
-		return nil, "", invalidParam("Please do not provide other FunctionCode parameters when providing a ZipFile.")
-	case len(in.ZipFile) > 0:
-		if len(in.ZipFile) > maxZipFile {
-			return nil, "", tooLarge(maxZipFile, op)
-		}
-		zip = in.ZipFile
-	case in.S3Bucket != "" && in.S3Key != "":
-		b, err := s.fetchS3(ctx, in.S3Bucket, in.S3Key, in.S3ObjectVersion)
-		if err != nil {
-			return nil, "", err
-		}
-		zip = b
-	case in.S3Bucket != "" || in.S3Key != "":
-		return nil, "", invalidParam("Please provide a source for function code.")
-	default:
-		return nil, "", invalidParam("Please provide a source for function code.")
-	}
-	hasBootstrap, err := inspectZip(zip)
-	if err != nil {
-		return nil, "", err
-	}
-	if !hasBootstrap {
-		// AWS accepts it; invoking fails with Runtime.InvalidEntrypoint.
-		s.log.Warn("deployment package has no bootstrap at its root", "op", op)
-	}
-	sum := sha256.Sum256(zip)
-	h := hex.EncodeToString(sum[:])
-	s.mu.Lock()
-	s.inflight[h]++
-	s.mu.Unlock()
-	if err := s.storeCode(h, zip); err != nil {
-		s.releaseCode(h)
-		return nil, "", serviceErr("store code: %v", err)
-	}
-	return zip, base64.StdEncoding.EncodeToString(sum[:]), nil
-}
-
-// releaseCode ends a request's hold on code it stored: unless a version
-// uses it by now, the zip is removed.
-func (s *Server) releaseCode(h string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.inflight[h]--; s.inflight[h] <= 0 {
-		delete(s.inflight, h)
-	}
-	s.gcCodeLocked()
-}
-
 type createInput struct {
 	FunctionName  string
 	Runtime       string
@@ -273,7 +178,7 @@ func (s *Server) createFunction(q request) error {
 		c.MemorySize = *in.MemorySize
 	}
 	if len(c.Architectures) == 0 {
-		c.Architectures = []string{"x86_64"}
+		c.Architectures = []string{lambdaspec.ArchX86_64}
 	}
 	if in.Environment != nil && len(in.Environment.Variables) > 0 {
 		c.Environment = in.Environment.Variables
@@ -335,23 +240,6 @@ func firstErr(errs ...*apiError) error {
 		}
 	}
 	return nil
-}
-
-// publishLocked publishes $LATEST as the next version.
-func (s *Server) publishLocked(fn *function, description string) *config {
-	v := fn.Latest.clone()
-	v.Version = strconv.Itoa(fn.NextVersion)
-	fn.NextVersion++
-	v.Description = description
-	if description == "" {
-		v.Description = fn.Latest.Description
-	}
-	v.RevisionID = newUUID()
-	v.LastModified = lastModified(time.Now())
-	v.State, v.StateReason, v.StateReasonCode = "Active", "", ""
-	v.LastUpdateStatus, v.LastUpdateStatusReason, v.LastUpdateStatusReasonCode = "Successful", "", ""
-	fn.Versions = append(fn.Versions, v)
-	return v
 }
 
 // startTransitionLocked puts $LATEST in Pending or InProgress and arms the
@@ -418,31 +306,49 @@ func (s *Server) completeTransition(name string, seq int) {
 	}
 }
 
+// getFunction answers GetFunction: the configuration, where to download
+// the code, and the tags.
 func (s *Server) getFunction(q request) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fn, qual, err := s.targetLocked(q)
+	fn, c, cfg, err := s.getLocked(q)
 	if err != nil {
 		return err
-	}
-	c, err := s.resolveLocked(fn, qual)
-	if err != nil {
-		return err
-	}
-	cfg := s.wire(fn, c, qual)
-	if q.op == "GetFunctionConfiguration" {
-		writeJSON(q.w, http.StatusOK, cfg)
-		return nil
 	}
 	out := map[string]any{
 		"Configuration": cfg,
-		"Code":          map[string]string{"RepositoryType": "S3", "Location": "http://" + q.r.Host + "/_lamb/code/" + c.codeHex()},
+		// The Host was checked (policy.go): it names this server.
+		"Code": map[string]string{"RepositoryType": "S3", "Location": "http://" + q.r.Host + "/_lamb/code/" + c.codeHex()},
 	}
 	if len(fn.Tags) > 0 {
 		out["Tags"] = maps.Clone(fn.Tags)
 	}
 	writeJSON(q.w, http.StatusOK, out)
 	return nil
+}
+
+func (s *Server) getFunctionConfiguration(q request) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, _, cfg, err := s.getLocked(q)
+	if err != nil {
+		return err
+	}
+	writeJSON(q.w, http.StatusOK, cfg)
+	return nil
+}
+
+// getLocked resolves the function and version a Get addresses.
+func (s *Server) getLocked(q request) (*function, *config, wireConfig, error) {
+	fn, qual, err := s.targetLocked(q)
+	if err != nil {
+		return nil, nil, wireConfig{}, err
+	}
+	c, err := s.resolveLocked(fn, qual)
+	if err != nil {
+		return nil, nil, wireConfig{}, err
+	}
+	return fn, c, s.wire(fn, c, qual), nil
 }
 
 // page applies Marker (an index) and MaxItems to n items.
@@ -500,23 +406,6 @@ func (s *Server) listFunctions(q request) error {
 		}
 	}
 	return writePage(q, "Functions", items)
-}
-
-func (s *Server) listVersions(q request) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fn, qual, err := s.targetLocked(q)
-	if err != nil {
-		return err
-	}
-	if qual != "" {
-		return invalidParam("Unqualified function name expected")
-	}
-	items := []wireConfig{listed(s.wire(fn, fn.Latest, "$LATEST"))}
-	for _, v := range fn.Versions {
-		items = append(items, listed(s.wire(fn, v, "")))
-	}
-	return writePage(q, "Versions", items)
 }
 
 func (s *Server) deleteFunction(q request) error {
@@ -591,61 +480,6 @@ func (s *Server) checkUpdatableLocked(fn *function, qual, revision string) error
 		return err
 	}
 	return nil
-}
-
-type updateCodeInput struct {
-	codeInput
-	Publish       bool
-	DryRun        bool
-	RevisionId    string
-	Architectures []string
-}
-
-func (s *Server) updateCode(q request) error {
-	var in updateCodeInput
-	if err := readBody(q, maxCreateBody, &in); err != nil {
-		return err
-	}
-	if in.Architectures != nil {
-		if err := validateArchitectures(in.Architectures); err != nil {
-			return err
-		}
-	}
-	// Existence and state are checked before the code is fetched, then
-	// again under the lock once it is.
-	s.mu.Lock()
-	_, err := s.updatableLocked(q, in.RevisionId)
-	s.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	zip, sha, err := s.loadCode(q.r.Context(), q.op, in.codeInput)
-	if err != nil {
-		return err
-	}
-	defer s.releaseCode(hexOf(sha))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fn, err := s.updatableLocked(q, in.RevisionId)
-	if err != nil {
-		return err
-	}
-	c := fn.Latest
-	if s.codeStorageLocked()-c.CodeSize+int64(len(zip)) > s.opts.CodeStorageLimit {
-		return errf(http.StatusBadRequest, "CodeStorageExceededException", "Code storage limit exceeded.")
-	}
-	if in.DryRun {
-		d := c.clone()
-		d.CodeSha256, d.CodeSize = sha, int64(len(zip))
-		s.gcCodeLocked()
-		writeJSON(q.w, http.StatusOK, s.wire(fn, d, ""))
-		return nil
-	}
-	c.CodeSha256, c.CodeSize = sha, int64(len(zip))
-	if in.Architectures != nil {
-		c.Architectures = slices.Clone(in.Architectures)
-	}
-	return s.finishUpdateLocked(q, fn, in.Publish)
 }
 
 func (s *Server) finishUpdateLocked(q request, fn *function, publish bool) error {
@@ -734,42 +568,32 @@ func set[T any](dst *T, v *T) {
 	}
 }
 
-type publishInput struct {
-	CodeSha256  string
-	Description string
-	RevisionId  string
-}
-
-func (s *Server) publishVersion(q request) error {
-	var in publishInput
-	if err := readBody(q, 1<<20, &in); err != nil {
-		return err
+// readBody reads a JSON request body bounded to limit bytes into v.
+func readBody(q request, limit int64, v any) error {
+	if q.r.ContentLength > limit {
+		return tooLarge(limit, q.op)
 	}
-	if err := validateDescription(in.Description); err != nil {
-		return err
+	b, err := readAll(http.MaxBytesReader(q.w, q.r.Body, limit), q.r.ContentLength)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(limit, q.op)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fn, err := s.updatableLocked(q, in.RevisionId)
 	if err != nil {
-		return err
+		return invalidParam("read request: %v", err)
 	}
-	c := fn.Latest
-	if in.CodeSha256 != "" && in.CodeSha256 != c.CodeSha256 {
-		return invalidParam("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST (%s). Please try again with the CodeSHA256 in $LATEST.", in.CodeSha256, c.CodeSha256)
+	if len(bytes.TrimSpace(b)) == 0 {
+		b = []byte("{}")
 	}
-	if n := len(fn.Versions); n > 0 && c.sameContent(fn.Versions[n-1]) {
-		writeJSON(q.w, http.StatusCreated, s.wire(fn, fn.Versions[n-1], ""))
-		return nil
+	// Reject an oversized ZipFile before decoding tens of megabytes of JSON.
+	if i := bytes.Index(b, []byte(`"ZipFile":"`)); i >= 0 {
+		rest := b[i+len(`"ZipFile":"`):]
+		if n := bytes.IndexByte(rest, '"'); n > 0 && n/4*3-2 > maxZipFile {
+			return tooLarge(maxZipFile, q.op)
+		}
 	}
-	if s.codeStorageLocked()+c.CodeSize > s.opts.CodeStorageLimit {
-		return errf(http.StatusBadRequest, "CodeStorageExceededException", "Code storage limit exceeded.")
+	if err := json.Unmarshal(b, v); err != nil {
+		return errf(http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json: %v", err)
 	}
-	v := s.publishLocked(fn, in.Description)
-	if err := s.saveLocked(); err != nil {
-		return err
-	}
-	writeJSON(q.w, http.StatusCreated, s.wire(fn, v, ""))
 	return nil
 }
 

@@ -1,0 +1,175 @@
+package emulator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+type codeInput struct {
+	ZipFile         []byte
+	S3Bucket        string
+	S3Key           string
+	S3ObjectVersion string
+	ImageUri        string
+}
+
+// loadCode validates and fetches the code of a create or update, outside
+// the lock. It returns the zip and its CodeSha256.
+func (s *Server) loadCode(ctx context.Context, op string, in codeInput) ([]byte, string, error) {
+	var zip []byte
+	switch {
+	case in.ImageUri != "":
+		return nil, "", invalidParam("Container images are not supported by lamb's emulator; use a .zip file archive.")
+	case len(in.ZipFile) > 0 && (in.S3Bucket != "" || in.S3Key != ""):
+		return nil, "", invalidParam("Please do not provide other FunctionCode parameters when providing a ZipFile.")
+	case len(in.ZipFile) > 0:
+		if len(in.ZipFile) > maxZipFile {
+			return nil, "", tooLarge(maxZipFile, op)
+		}
+		zip = in.ZipFile
+	case in.S3Bucket != "" && in.S3Key != "":
+		b, err := s.fetchS3(ctx, in.S3Bucket, in.S3Key, in.S3ObjectVersion)
+		if err != nil {
+			return nil, "", err
+		}
+		zip = b
+	case in.S3Bucket != "" || in.S3Key != "":
+		return nil, "", invalidParam("Please provide a source for function code.")
+	default:
+		return nil, "", invalidParam("Please provide a source for function code.")
+	}
+	hasBootstrap, err := inspectZip(zip)
+	if err != nil {
+		return nil, "", err
+	}
+	if !hasBootstrap {
+		// AWS accepts it; invoking fails with Runtime.InvalidEntrypoint.
+		s.log.Warn("deployment package has no bootstrap at its root", "op", op)
+	}
+	sum := sha256.Sum256(zip)
+	h := hex.EncodeToString(sum[:])
+	s.mu.Lock()
+	s.inflight[h]++
+	s.mu.Unlock()
+	if err := s.storeCode(h, zip); err != nil {
+		s.releaseCode(h)
+		return nil, "", serviceErr("store code: %v", err)
+	}
+	return zip, base64.StdEncoding.EncodeToString(sum[:]), nil
+}
+
+// releaseCode ends a request's hold on code it stored: unless a version
+// uses it by now, the zip is removed.
+func (s *Server) releaseCode(h string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[h]--; s.inflight[h] <= 0 {
+		delete(s.inflight, h)
+	}
+	s.gcCodeLocked()
+}
+
+type updateCodeInput struct {
+	codeInput
+	Publish       bool
+	DryRun        bool
+	RevisionId    string
+	Architectures []string
+}
+
+func (s *Server) updateCode(q request) error {
+	var in updateCodeInput
+	if err := readBody(q, maxCreateBody, &in); err != nil {
+		return err
+	}
+	if in.Architectures != nil {
+		if err := validateArchitectures(in.Architectures); err != nil {
+			return err
+		}
+	}
+	// Existence and state are checked before the code is fetched, then
+	// again under the lock once it is.
+	s.mu.Lock()
+	_, err := s.updatableLocked(q, in.RevisionId)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	zip, sha, err := s.loadCode(q.r.Context(), q.op, in.codeInput)
+	if err != nil {
+		return err
+	}
+	defer s.releaseCode(hexOf(sha))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn, err := s.updatableLocked(q, in.RevisionId)
+	if err != nil {
+		return err
+	}
+	c := fn.Latest
+	if s.codeStorageLocked()-c.CodeSize+int64(len(zip)) > s.opts.CodeStorageLimit {
+		return errf(http.StatusBadRequest, "CodeStorageExceededException", "Code storage limit exceeded.")
+	}
+	if in.DryRun {
+		d := c.clone()
+		d.CodeSha256, d.CodeSize = sha, int64(len(zip))
+		s.gcCodeLocked()
+		writeJSON(q.w, http.StatusOK, s.wire(fn, d, ""))
+		return nil
+	}
+	c.CodeSha256, c.CodeSize = sha, int64(len(zip))
+	if in.Architectures != nil {
+		c.Architectures = slices.Clone(in.Architectures)
+	}
+	return s.finishUpdateLocked(q, fn, in.Publish)
+}
+
+// fetchS3 reads a deployment package from Options.S3Endpoint.
+func (s *Server) fetchS3(ctx context.Context, bucket, key, version string) ([]byte, error) {
+	if s.opts.S3Endpoint == "" {
+		return nil, invalidParam("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: no S3 endpoint is configured for this emulator")
+	}
+	cl := s3.New(s3.Options{
+		Region:       s.opts.Region,
+		BaseEndpoint: aws.String(s.opts.S3Endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("lamb", "lamb", ""),
+	})
+	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if version != "" {
+		in.VersionId = aws.String(version)
+	}
+	out, err := cl.GetObject(ctx, in)
+	if err != nil {
+		code := "InternalError"
+		var nsk *s3types.NoSuchKey
+		var nsb *s3types.NoSuchBucket
+		switch {
+		case errors.As(err, &nsk):
+			code = "NoSuchKey"
+		case errors.As(err, &nsb):
+			code = "NoSuchBucket"
+		}
+		return nil, invalidParam("Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: %v", code, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(out.Body, maxUnzipped+1))
+	if err != nil {
+		return nil, invalidParam("Error occurred while GetObject: %v", err)
+	}
+	if len(b) > maxUnzipped {
+		return nil, invalidParam("Unzipped size must be smaller than %d bytes", maxUnzipped)
+	}
+	return b, nil
+}
