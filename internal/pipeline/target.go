@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -32,6 +31,10 @@ import (
 type TargetOptions struct {
 	Local    bool
 	Endpoint string
+	// Profile and Region override the SDK's configuration chain (--profile,
+	// --region); the stage's region comes next, then the chain.
+	Profile string
+	Region  string
 	// Getenv reads the environment; nil means none is set.
 	Getenv func(string) string
 	// ProbeTimeout bounds asking an endpoint whether it is a lamb local;
@@ -97,14 +100,9 @@ func Connect(ctx context.Context, m *manifest.Manifest, o TargetOptions) (*Targe
 	if o.Local {
 		return connectLocal(m)
 	}
-	var opts []func(*config.LoadOptions) error
-	opts = append(opts, config.WithRetryer(deployer.NewRetryer))
-	if m != nil && m.Stage != nil && m.Stage.Region != "" {
-		opts = append(opts, config.WithRegion(m.Stage.Region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := LoadAWSConfig(ctx, m, o)
 	if err != nil {
-		return nil, failure.Usage(fmt.Errorf("aws configuration: %w", err))
+		return nil, err
 	}
 	t := &Target{}
 	if o.Endpoint != "" {
@@ -128,21 +126,57 @@ func Connect(ctx context.Context, m *manifest.Manifest, o TargetOptions) (*Targe
 		return t, nil
 	}
 	if cfg.Region == "" {
-		return nil, failure.Usagef("no AWS region: set AWS_REGION, a region in your AWS profile, or region in the stage")
+		return nil, failure.Usagef("no AWS region: pass --region, set AWS_REGION, a region in your AWS profile, or region in the stage")
 	}
 	// Fail once, clearly, rather than once per function.
 	if cfg.Credentials == nil {
-		return nil, errors.New("aws credentials: none found (environment, shared config or SSO)")
+		return nil, fmt.Errorf("aws credentials: none found; %s", credentialsHelp)
 	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
-		return nil, fmt.Errorf("aws credentials: %w", err)
+		return nil, credentialsError(err)
 	}
 	t.Region = cfg.Region
 	t.Lambda = lambda.NewFromConfig(cfg)
 	t.S3 = s3.NewFromConfig(cfg)
 	return t, nil
+}
+
+// LoadAWSConfig loads the SDK configuration for AWS (and S3 caches):
+// --profile and --region first, then the stage's region, then the SDK's
+// chain (environment, shared config, SSO). A profile that does not exist
+// is a usage error.
+func LoadAWSConfig(ctx context.Context, m *manifest.Manifest, o TargetOptions) (aws.Config, error) {
+	opts := []func(*config.LoadOptions) error{config.WithRetryer(deployer.NewRetryer)}
+	switch {
+	case o.Region != "":
+		opts = append(opts, config.WithRegion(o.Region))
+	case m != nil && m.Stage != nil && m.Stage.Region != "":
+		opts = append(opts, config.WithRegion(m.Stage.Region))
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, failure.Usage(fmt.Errorf("aws configuration: %w", err))
+	}
+	return cfg, nil
+}
+
+// credentialsHelp says how to give lamb credentials.
+const credentialsHelp = "configure them with `aws configure`, pick a profile with --profile or AWS_PROFILE, log in with `aws sso login --profile NAME`, or in GitHub Actions use aws-actions/configure-aws-credentials with OIDC (role-to-assume)"
+
+// credentialsError turns the SDK's failure to find credentials (its last
+// attempt is the EC2 instance metadata service, whose error says nothing
+// useful off EC2) into what to do.
+func credentialsError(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "no EC2 IMDS role found") || strings.Contains(msg, "failed to refresh cached credentials") || strings.Contains(msg, "EC2 IMDS") || strings.Contains(msg, "failed to retrieve credentials") {
+		return fmt.Errorf("aws credentials: none found; %s", credentialsHelp)
+	}
+	return fmt.Errorf("aws credentials: %w", err)
 }
 
 // connectLocal starts the local Lambda over Root/.lamb/local on a loopback
