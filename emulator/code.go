@@ -5,15 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"io"
 	"net/http"
 	"slices"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 type codeInput struct {
@@ -133,43 +126,4 @@ func (s *Server) updateCode(q request) error {
 		c.Architectures = slices.Clone(in.Architectures)
 	}
 	return s.finishUpdateLocked(q, fn, in.Publish)
-}
-
-// fetchS3 reads a deployment package from Options.S3Endpoint.
-func (s *Server) fetchS3(ctx context.Context, bucket, key, version string) ([]byte, error) {
-	if s.opts.S3Endpoint == "" {
-		return nil, invalidParam("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: no S3 endpoint is configured for this emulator")
-	}
-	cl := s3.New(s3.Options{
-		Region:       s.opts.Region,
-		BaseEndpoint: aws.String(s.opts.S3Endpoint),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider("lamb", "lamb", ""),
-	})
-	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-	if version != "" {
-		in.VersionId = aws.String(version)
-	}
-	out, err := cl.GetObject(ctx, in)
-	if err != nil {
-		code := "InternalError"
-		var nsk *s3types.NoSuchKey
-		var nsb *s3types.NoSuchBucket
-		switch {
-		case errors.As(err, &nsk):
-			code = "NoSuchKey"
-		case errors.As(err, &nsb):
-			code = "NoSuchBucket"
-		}
-		return nil, invalidParam("Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: %v", code, err)
-	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(out.Body, maxUnzipped+1))
-	if err != nil {
-		return nil, invalidParam("Error occurred while GetObject: %v", err)
-	}
-	if len(b) > maxUnzipped {
-		return nil, invalidParam("Unzipped size must be smaller than %d bytes", maxUnzipped)
-	}
-	return b, nil
 }

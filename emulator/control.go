@@ -10,7 +10,7 @@ import (
 // code downloads (GetFunction's Code.Location).
 func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_lamb/info", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.info())
+		writeJSON(w, http.StatusOK, s.info(r))
 	})
 	mux.HandleFunc("POST /_lamb/faults", s.postFaults)
 	mux.HandleFunc("DELETE /_lamb/faults", func(w http.ResponseWriter, r *http.Request) {

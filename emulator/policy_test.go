@@ -232,14 +232,15 @@ func TestAWSCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	arn := "arn:aws:lambda:us-east-1:123456789012:function:fn"
-	aws := func(args ...string) (string, error) {
-		cmd := exec.Command(cli, append([]string{"--endpoint-url", k.URL, "--region", "us-east-1", "--output", "json", "lambda"}, args...)...)
+	run := func(endpoint string, args ...string) (string, error) {
+		cmd := exec.Command(cli, append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"}, args...)...)
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_PAGER=", "HOME="+dir,
 			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1")
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
+	aws := func(args ...string) (string, error) { return run(k.URL, append([]string{"lambda"}, args...)...) }
 	out := filepath.Join(dir, "out.json")
 	for _, args := range [][]string{
 		{"create-function", "--function-name", "fn", "--runtime", "provided.al2023", "--role", testRole, "--handler", "bootstrap", "--zip-file", "fileb://" + zipPath},
@@ -252,13 +253,21 @@ func TestAWSCLI(t *testing.T) {
 		{"get-function", "--function-name", "fn"},
 		{"untag-resource", "--resource", arn, "--tag-keys", "team"},
 		{"invoke", "--function-name", "fn", "--invocation-type", "DryRun", out},
+		// Large code: through the server's own S3, as on AWS.
+		{"s3", "cp", zipPath, "s3://" + emulator.DefaultS3Bucket + "/fn.zip"},
+		{"create-function", "--function-name", "from-s3", "--runtime", "provided.al2023", "--role", testRole, "--handler", "bootstrap",
+			"--code", "S3Bucket=" + emulator.DefaultS3Bucket + ",S3Key=fn.zip"},
 	} {
 		if strings.HasPrefix(args[0], "update-function") || args[0] == "publish-version" {
 			// The previous update's transition (0 s here) has to end first.
 			k.WaitUpdated(t, "fn")
 		}
-		if o, err := aws(args...); err != nil {
-			t.Errorf("aws lambda %s: %v\n%s", strings.Join(args, " "), err, o)
+		o, err := aws(args...)
+		if args[0] == "s3" {
+			o, err = run(k.S3Endpoint, args...)
+		}
+		if err != nil {
+			t.Errorf("aws %s: %v\n%s", strings.Join(args, " "), err, o)
 		}
 	}
 	// A real invoke reaches the (absent) runtime: a ServiceException, not a

@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/lambctl/lamb/emulator/rapi"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 	"golang.org/x/time/rate"
@@ -37,7 +38,8 @@ type Options struct {
 	TransitionDelay time.Duration
 	// RateLimit throttles like AWS; nil disables throttling.
 	RateLimit *RateLimit
-	// S3Endpoint serves Code.S3Bucket/S3Key (path-style); "" rejects S3 code.
+	// S3Endpoint is an S3 endpoint (path-style) to fetch Code.S3Bucket/S3Key
+	// from; "" fetches them from the server's own S3 (S3Path).
 	S3Endpoint string
 	// Runtime runs Invoke; nil answers Invoke with a ServiceException.
 	Runtime Invoker
@@ -65,6 +67,10 @@ type Info struct {
 	// HostArch is the Lambda architecture of the machine that runs the
 	// functions: "x86_64" or "arm64".
 	HostArch string `json:"host_arch"`
+	// S3Endpoint is the URL of the server's own S3 endpoint, as reached
+	// by the request; S3Bucket a bucket that exists there.
+	S3Endpoint string `json:"s3_endpoint"`
+	S3Bucket   string `json:"s3_bucket"`
 }
 
 // HostArch is the Lambda architecture of this machine, "" where Lambda has
@@ -76,7 +82,7 @@ func HostArch() string {
 	return a
 }
 
-func (s *Server) info() Info {
+func (s *Server) info(r *http.Request) Info {
 	v := s.opts.Version
 	if v == "" {
 		v = "devel"
@@ -85,7 +91,8 @@ func (s *Server) info() Info {
 		}
 	}
 	arch, _ := lambdaspec.HostArch()
-	return Info{Emulator: "lamb", Version: v, HostArch: arch}
+	// The Host was checked (policy.go): it names this server.
+	return Info{Emulator: "lamb", Version: v, HostArch: arch, S3Endpoint: S3Endpoint("http://" + r.Host), S3Bucket: DefaultS3Bucket}
 }
 
 // Invoker executes the code of a function.
@@ -174,6 +181,7 @@ type Server struct {
 	cancel context.CancelFunc
 
 	mux *http.ServeMux
+	s3  *s3mem.Backend // the server's own S3 (s3.go)
 }
 
 // New returns a Server. With a StateDir it locks the directory (one server
@@ -362,6 +370,7 @@ func (s *Server) routes() *http.ServeMux {
 		mux.Handle(rt.pattern, s.operation(rt))
 	}
 	s.controlRoutes(mux)
+	s.s3Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		errf(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s %s", r.Method, r.URL.Path).write(w)
 	})

@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lambctl/lamb/emulator"
 	"github.com/lambctl/lamb/emulator/rapi"
@@ -51,6 +52,11 @@ type Kit struct {
 	// Lambda is a real SDK client of the local Lambda built from
 	// AWSConfig.
 	Lambda *lambda.Client
+	// S3Endpoint is the URL of the server's own S3 (emulator.S3Path), and
+	// S3 a real client of it (path-style) built from AWSConfig: upload code
+	// there and create functions with S3Bucket/S3Key.
+	S3Endpoint string
+	S3         *s3.Client
 	// Runner runs the functions' code (WithRuntime); nil without it.
 	Runner *rapi.Runner
 
@@ -152,6 +158,11 @@ func New(t testing.TB, opts ...Option) *Kit {
 		edit(&k.AWSConfig)
 	}
 	k.Lambda = lambda.NewFromConfig(k.AWSConfig)
+	k.S3Endpoint = emulator.S3Endpoint(k.URL)
+	k.S3 = s3.NewFromConfig(k.AWSConfig, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(k.S3Endpoint)
+		o.UsePathStyle = true
+	})
 	return k
 }
 
