@@ -299,7 +299,7 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 				arts[i] = a
 				return
 			}
-			if m, ok := b.cacheGet(key, dist); ok {
+			if m, ok := b.cacheGet(ctx, key, dist); ok {
 				arts[i] = artifactOf(t, dist, m, true)
 				b.record(st, t, key, arts[i], "")
 			}
@@ -745,7 +745,7 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 		return
 	}
 
-	sum, size, z, err := writeZipFile(dist, entries, mtime)
+	sum, size, z, err := writeZipFile(j.ctx, dist, entries, mtime)
 	if err != nil {
 		j.err = err
 		return
@@ -769,7 +769,7 @@ func (b *Builder) store(j *job) {
 		return
 	}
 	m := cacheMeta{Size: j.art.Size, BinarySize: j.art.BinarySize, CodeSha256: j.art.CodeSha256}
-	if err := b.cachePut(j.key, j.art.Path, m); err != nil {
+	if err := b.cachePut(j.ctx, j.key, j.art.Path, m); err != nil {
 		b.progress("warning: %s: artifact cache: %v", j.t.Function.Name, err)
 	}
 	if b.o.Remote != nil {
@@ -781,22 +781,15 @@ func (b *Builder) store(j *job) {
 
 // writeZipFile writes the zip of entries to dst through a temporary file,
 // returning its base64 SHA-256 and size, and what it zipped.
-func writeZipFile(dst string, entries []ZipFile, mtime time.Time) (string, int64, zipped, error) {
+func writeZipFile(ctx context.Context, dst string, entries []ZipFile, mtime time.Time) (string, int64, zipped, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*.zip")
 	if err != nil {
 		return "", 0, zipped{}, err
 	}
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(tmp, h)}
-	z, err := writeZip(cw, entries, mtime)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	z, err := writeZip(ctx, cw, entries, mtime)
+	if err := finishTemp(tmp, dst, err); err != nil {
 		return "", 0, zipped{}, err
 	}
 	return base64.StdEncoding.EncodeToString(h.Sum(nil)), cw.n, z, nil
@@ -870,7 +863,7 @@ func (b *Builder) fromRemote(ctx context.Context, st *state, todo []*job, arts [
 			}
 			arts[j.i] = artifactOf(j.t, dist, m, true)
 			b.record(st, j.t, j.key, arts[j.i], "")
-			if err := b.cachePut(j.key, dist, m); err != nil {
+			if err := b.cachePut(ctx, j.key, dist, m); err != nil {
 				b.progress("warning: %s: artifact cache: %v", j.t.Function.Name, err)
 			}
 			hit[k] = true

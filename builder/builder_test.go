@@ -177,6 +177,25 @@ func TestBuildMonorepo(t *testing.T) {
 	if got, want := arts[2].Architecture, "x86_64"; got != want {
 		t.Errorf("pricing architecture %s, want %s", got, want)
 	}
+	// Build outputs have mode 0644, as any build output (issue 11 #16).
+	modes := map[string]string{}
+	wantModes := map[string]string{}
+	outputs := []string{filepath.Join(m.Root, ".lamb", "dist", "artifacts.json")}
+	for _, a := range arts {
+		outputs = append(outputs, a.Path)
+	}
+	cached, _ := filepath.Glob(filepath.Join(cacheDir, "*", "*"))
+	outputs = append(outputs, cached...)
+	for _, p := range outputs {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		modes[p], wantModes[p] = fi.Mode().String(), "-rw-r--r--"
+	}
+	if diff := cmp.Diff(wantModes, modes); diff != "" || len(cached) != 8 {
+		t.Errorf("modes of the outputs (-want +got):\n%s\n%d cache files", diff, len(cached))
+	}
 	wantEntries := map[string]string{"bootstrap": "-rwxr-xr-x", "config/rates.json": "-rw-r--r--"}
 	if diff := cmp.Diff(wantEntries, unzip(t, arts[2].Path, "")); diff != "" {
 		t.Errorf("pricing zip entries (-want +got):\n%s", diff)

@@ -3,6 +3,7 @@ package builder
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -337,5 +338,26 @@ func BenchmarkZipSha256(b *testing.B) {
 		if _, err := fileSha256(p); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCopyAndZipStopOnCancel: reading files for a zip or a cache copy
+// stops with the context.
+func TestCopyAndZipStopOnCancel(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTestFiles(t, dir, map[string]string{"a": "aaaa", "b": "bbbb"})
+	ctx, cancel := context.WithCancelCause(context.Background())
+	stop := errors.New("interrupted")
+	cancel(stop)
+	if _, _, err := copyFileAtomic(ctx, filepath.Join(dir, "a"), filepath.Join(dir, "c")); !errors.Is(err, stop) {
+		t.Errorf("copy: err = %v, want %v", err, stop)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c")); err == nil {
+		t.Error("a cancelled copy left its destination")
+	}
+	files := []ZipFile{{Name: "a", Src: filepath.Join(dir, "a"), Mode: 0o644}, {Name: "b", Src: filepath.Join(dir, "b"), Mode: 0o644}}
+	if _, err := writeZip(ctx, io.Discard, files, defaultEpoch); !errors.Is(err, stop) {
+		t.Errorf("zip: err = %v, want %v", err, stop)
 	}
 }

@@ -2,6 +2,7 @@ package builder
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -13,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/lambctl/lamb/internal/fsutil"
 )
 
 // cacheKey is the artifact cache key of a fingerprint: the zip of a
@@ -36,12 +39,12 @@ func (b *Builder) cachePaths(key string) (zipPath, metaPath string) {
 }
 
 // cacheGet copies the cached zip of key to dst, verifying its checksum.
-func (b *Builder) cacheGet(key, dst string) (cacheMeta, bool) {
+func (b *Builder) cacheGet(ctx context.Context, key, dst string) (cacheMeta, bool) {
 	if b.o.CacheDir == "" {
 		return cacheMeta{}, false
 	}
 	zipPath, metaPath := b.cachePaths(key)
-	data, err := os.ReadFile(metaPath)
+	data, err := fsutil.ReadRegular(metaPath, maxMetaSize)
 	if err != nil {
 		return cacheMeta{}, false
 	}
@@ -49,7 +52,7 @@ func (b *Builder) cacheGet(key, dst string) (cacheMeta, bool) {
 	if json.Unmarshal(data, &m) != nil || m.CodeSha256 == "" {
 		return cacheMeta{}, false
 	}
-	sum, size, err := copyFileAtomic(zipPath, dst)
+	sum, size, err := copyFileAtomic(ctx, zipPath, dst)
 	if err != nil {
 		return cacheMeta{}, false
 	}
@@ -64,7 +67,7 @@ func (b *Builder) cacheGet(key, dst string) (cacheMeta, bool) {
 }
 
 // cachePut stores the zip src under key. Failures only cost a rebuild later.
-func (b *Builder) cachePut(key, src string, m cacheMeta) error {
+func (b *Builder) cachePut(ctx context.Context, key, src string, m cacheMeta) error {
 	if b.o.CacheDir == "" {
 		return nil
 	}
@@ -72,17 +75,18 @@ func (b *Builder) cachePut(key, src string, m cacheMeta) error {
 	if err := os.MkdirAll(filepath.Dir(zipPath), 0o755); err != nil {
 		return err
 	}
-	if _, _, err := copyFileAtomic(src, zipPath); err != nil {
+	if _, _, err := copyFileAtomic(ctx, src, zipPath); err != nil {
 		return err
 	}
 	data, _ := json.Marshal(m)
 	return writeFileAtomic(metaPath, data)
 }
 
-// copyFileAtomic copies src to dst through a temporary file and a rename,
-// returning the base64 SHA-256 and size of what it copied.
-func copyFileAtomic(src, dst string) (string, int64, error) {
-	in, err := os.Open(src)
+// copyFileAtomic copies the regular file src to dst through a temporary
+// file and a rename, returning the base64 SHA-256 and size of what it
+// copied. It stops with ctx's cause.
+func copyFileAtomic(ctx context.Context, src, dst string) (string, int64, error) {
+	in, err := fsutil.OpenRegular(src)
 	if err != nil {
 		return "", 0, err
 	}
@@ -92,26 +96,23 @@ func copyFileAtomic(src, dst string) (string, int64, error) {
 		return "", 0, err
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), in)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, in})
+	if err := finishTemp(tmp, dst, err); err != nil {
 		return "", 0, err
 	}
 	return base64.StdEncoding.EncodeToString(h.Sum(nil)), n, nil
 }
 
-func writeFileAtomic(dst string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
-	if err != nil {
-		return err
+// outputMode is the mode of every file lamb writes (zips, artifacts.json,
+// cache entries), as any build output.
+const outputMode = 0o644
+
+// finishTemp closes tmp and, unless err, gives it outputMode and renames it
+// to dst; on any failure it removes tmp.
+func finishTemp(tmp *os.File, dst string, err error) error {
+	if err == nil {
+		err = tmp.Chmod(outputMode)
 	}
-	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -124,19 +125,43 @@ func writeFileAtomic(dst string, data []byte) error {
 	return err
 }
 
-// fileSha256 returns the base64 SHA-256 of the file at p.
+// ctxReader reads from r until ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if c.ctx.Err() != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	return c.r.Read(p)
+}
+
+func writeFileAtomic(dst string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	return finishTemp(tmp, dst, err)
+}
+
+// fileSha256 returns the base64 SHA-256 of the regular file at p.
 func fileSha256(p string) (string, error) {
-	f, err := os.Open(p)
+	sum, err := fsutil.SHA256(p)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+	return base64.StdEncoding.EncodeToString(sum[:]), nil
 }
+
+// Bounds on what lamb reads back of its own files.
+const (
+	maxMetaSize     = 1 << 20   // a cache entry's .json
+	maxStateSize    = 256 << 20 // .lamb/build/state.json
+	maxManifestSize = 256 << 20 // artifacts.json
+)
 
 // state is the builder's record of what is in the dist directory and which
 // binaries the zips were made from: Root/.lamb/build/state.json.
@@ -163,7 +188,7 @@ type fnState struct {
 
 func loadState(p string) *state {
 	st := &state{Version: stateVersion, Zips: map[string]fnState{}}
-	data, err := os.ReadFile(p)
+	data, err := fsutil.ReadRegular(p, maxStateSize)
 	if err != nil {
 		return st
 	}
@@ -216,7 +241,7 @@ func WriteManifest(path, root string, arts []Artifact) error {
 // ReadManifest reads an artifacts.json written by WriteManifest; relative
 // paths are resolved against root. A missing file is no artifacts.
 func ReadManifest(path, root string) ([]Artifact, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadRegular(path, maxManifestSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -3,18 +3,20 @@ package builder
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
-	"os"
 	"sort"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/klauspost/compress/flate"
+
+	"github.com/lambctl/lamb/internal/fsutil"
 )
 
 // zipLevel is the deflate level of artifact zips. klauspost/compress level
@@ -85,8 +87,11 @@ func getFlate(w io.Writer) *flate.Writer {
 // entry has the timestamp mtime, a Unix mode, no extra fields and no data
 // descriptor, so the same inputs always give the same bytes. It returns the
 // total uncompressed size.
+//
+// Only regular files are read (never blocking on a FIFO), each at most
+// Lambda's unzipped limit.
 func WriteZip(w io.Writer, files []ZipFile, mtime time.Time) (int64, error) {
-	z, err := writeZip(w, files, mtime)
+	z, err := writeZip(context.Background(), w, files, mtime)
 	return z.total, err
 }
 
@@ -98,7 +103,8 @@ type zipped struct {
 	sums map[string][sha256.Size]byte
 }
 
-func writeZip(w io.Writer, files []ZipFile, mtime time.Time) (zipped, error) {
+// writeZip is WriteZip, stopping with ctx's cause between entries.
+func writeZip(ctx context.Context, w io.Writer, files []ZipFile, mtime time.Time) (zipped, error) {
 	files = append([]ZipFile(nil), files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	date, tim := msDosTime(mtime.UTC())
@@ -108,6 +114,9 @@ func writeZip(w io.Writer, files []ZipFile, mtime time.Time) (zipped, error) {
 	for i, f := range files {
 		if i > 0 && files[i-1].Name == f.Name {
 			return zipped{}, fmt.Errorf("zip: duplicate entry %s", f.Name)
+		}
+		if ctx.Err() != nil {
+			return zipped{}, context.Cause(ctx)
 		}
 		buf.Reset()
 		c, err := compressFile(&buf, f.Src)
@@ -157,7 +166,7 @@ type compressed struct {
 // compressFile deflates the file src into buf, falling back to storing it
 // when deflate does not make it smaller.
 func compressFile(buf *bytes.Buffer, src string) (compressed, error) {
-	data, err := os.ReadFile(src)
+	data, err := fsutil.ReadRegular(src, UnzippedLimit)
 	if err != nil {
 		return compressed{}, err
 	}
