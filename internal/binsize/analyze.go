@@ -50,7 +50,7 @@ func AnalyzeReader(r io.ReaderAt, size int64) (*Report, error) {
 		im:   im,
 		arch: f.Machine,
 		mods: newModuleMap(bi),
-		pkgs: map[string]*pkgAcc{},
+		pkgs: map[string]*pkgAcc{}, estimated: map[*section]uint64{},
 	}
 	if err := a.run(); err != nil {
 		return nil, err
@@ -78,6 +78,7 @@ const (
 	kFuncInfo
 	kTypes
 	kFiles
+	kData
 )
 
 func (s *Sizes) field(k kind) *uint64 {
@@ -90,8 +91,10 @@ func (s *Sizes) field(k kind) *uint64 {
 		return &s.FuncInfo
 	case kTypes:
 		return &s.Types
-	default:
+	case kFiles:
 		return &s.Files
+	default:
+		return &s.Data
 	}
 }
 
@@ -119,6 +122,10 @@ type analyzer struct {
 	pkgs    map[string]*pkgAcc
 	regions []region
 	marks   []mark
+	// estimated counts the bytes of each section charged as Data.
+	estimated map[*section]uint64
+	// trace, when set (by tests), sees every claim that took bytes.
+	trace func(pkg string, k kind, addr, n uint64)
 }
 
 // mark is a count of bytes set aside under a name without a package.
@@ -163,6 +170,12 @@ func (a *analyzer) claim(pkg string, k kind, addr, n uint64) uint64 {
 	}
 	got := a.im.claim(addr, n)
 	*a.acc(pkg).sizes.field(k) += got
+	if k == kData && got > 0 {
+		a.estimated[a.im.sectionAt(addr, 1)] += got
+	}
+	if a.trace != nil && got > 0 {
+		a.trace(pkg, k, addr, n)
+	}
 	return got
 }
 
@@ -204,6 +217,7 @@ func (a *analyzer) run() error {
 	}
 	a.funcs()
 	a.types()
+	a.dataRefs()
 	return nil
 }
 
@@ -502,6 +516,7 @@ func (a *analyzer) report(fileSize uint64) *Report {
 	for _, s := range a.im.sects {
 		sec := Section{Name: s.name, Size: s.size, InFile: s.data != nil}
 		if s.data != nil {
+			sec.Estimated = a.estimated[s]
 			sec.Attributed = s.claimed.count()
 			for _, m := range a.marks {
 				if m.sect == s {
@@ -548,9 +563,9 @@ func (a *analyzer) report(fileSize uint64) *Report {
 func sectionWhat(name string) string {
 	switch name {
 	case ".rodata":
-		return "string literals, constants, static tables, closures, GC masks, itabs of unknown packages"
+		return "data no code refers to: closures, GC masks, itabs of unknown packages, tables only data points to"
 	case ".noptrdata", ".data":
-		return "package-level variables"
+		return "package-level variables no code refers to"
 	case ".go.buildinfo":
 		return "build info"
 	case ".go.module":

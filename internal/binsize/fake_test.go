@@ -423,7 +423,7 @@ func FuzzTables(f *testing.F) {
 			im.sects = append(im.sects, sec)
 			im.byName[s.name] = sec
 		}
-		a := &analyzer{im: im, arch: elf.EM_X86_64, pkgs: map[string]*pkgAcc{},
+		a := &analyzer{im: im, arch: elf.EM_X86_64, pkgs: map[string]*pkgAcc{}, estimated: map[*section]uint64{},
 			mods: &moduleMap{mainPkg: "example.com/app", goVersion: "go1.26.8", mods: []modEntry{{"example.com/app", "(devel)"}}}}
 		if err := a.run(); err != nil {
 			return

@@ -3,8 +3,10 @@
 // with -s -w). The function table (.gopclntab) survives stripping because
 // the runtime needs it, and it is enough to size each function's code and
 // metadata; type descriptors are walked from the type and itab link tables;
-// the build info names the modules. What cannot be attributed this way is
-// reported as such, never spread over the packages.
+// the build info names the modules; the code's references to data divide
+// string literals and package-level variables (an estimate, kept apart as
+// Sizes.Data). What cannot be attributed this way is reported as such,
+// never spread over the packages.
 //
 // Analyze reads one binary, Diff compares two reports, WriteTable and
 // WriteDeltaTable render text, and WriteTreemap draws an SVG treemap.
@@ -41,6 +43,8 @@ type Section struct {
 	InFile bool `json:"inFile"`
 	// Attributed is how many of the section's bytes belong to a package.
 	Attributed uint64 `json:"attributed"`
+	// Estimated is how many of those are the data estimate (Sizes.Data).
+	Estimated uint64 `json:"estimated"`
 }
 
 // Unattributed is a part of the file no package is charged for.
@@ -67,6 +71,12 @@ type Sizes struct {
 	Types uint64 `json:"types"`
 	// Files is the source file names in the function table.
 	Files uint64 `json:"files"`
+	// Data is read-only data (string literals, constant tables) and
+	// package-level variables (.noptrdata, .data) that the package's code
+	// refers to. An estimate: each referenced address runs to the next
+	// referenced address, so data only other data points to counts with
+	// the item before it.
+	Data uint64 `json:"data"`
 }
 
 // Module is a module's share of the binary.
@@ -87,8 +97,8 @@ type Package struct {
 	Funcs []Func `json:"funcs,omitempty"`
 }
 
-// Func is one function of the function table. Its Types and Files are
-// always zero: those belong to packages, not functions.
+// Func is one function of the function table. Its Types, Files and Data
+// are always zero: those belong to packages, not functions.
 type Func struct {
 	Name string `json:"name"`
 	Sizes
@@ -100,11 +110,12 @@ func (s *Sizes) add(o Sizes) {
 	s.FuncInfo += o.FuncInfo
 	s.Types += o.Types
 	s.Files += o.Files
+	s.Data += o.Data
 	s.Total += o.Total
 }
 
 func (s *Sizes) sum() {
-	s.Total = s.Text + s.Padding + s.FuncInfo + s.Types + s.Files
+	s.Total = s.Text + s.Padding + s.FuncInfo + s.Types + s.Files + s.Data
 }
 
 // DropFuncs removes the per-function lists, which the table and the diff

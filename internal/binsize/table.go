@@ -104,10 +104,10 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 	un := r.UnattributedSize()
 	fmt.Fprintf(w, "attributed %s (%s), unattributed %s (%s)\n\n", HumanSize(int64(r.Attributed)), percent(r.Attributed, r.FileSize), HumanSize(int64(un)), percent(un, r.FileSize))
 	t := &table{left: 2}
-	t.add("MODULE / PACKAGE", "VERSION", "TOTAL", "SHARE", "CODE", "FUNCINFO", "TYPES")
+	t.add("MODULE / PACKAGE", "VERSION", "TOTAL", "SHARE", "CODE", "FUNCINFO", "TYPES", "DATA~")
 	row := func(name, version string, s Sizes) {
 		t.add(name, version, HumanSize(int64(s.Total)), percent(s.Total, r.FileSize),
-			HumanSize(int64(s.Text+s.Padding)), HumanSize(int64(s.FuncInfo+s.Files)), HumanSize(int64(s.Types)))
+			HumanSize(int64(s.Text+s.Padding)), HumanSize(int64(s.FuncInfo+s.Files)), HumanSize(int64(s.Types)), HumanSize(int64(s.Data)))
 	}
 	mods := r.Modules
 	if opt.Modules > 0 && len(mods) > opt.Modules {
@@ -126,17 +126,25 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 		}
 		row(fmt.Sprintf("(%d more modules)", n), "", rest)
 	}
-	t.add(UnattributedPath, "", HumanSize(int64(un)), percent(un, r.FileSize), "", "", "")
-	if opt.Unattributed {
-		parts := slices.Clone(r.Unattributed)
-		slices.SortStableFunc(parts, func(a, b Unattributed) int { return cmp.Compare(b.Size, a.Size) })
-		for _, u := range parts {
-			where := u.Section
-			if where == "" {
-				where = "file"
-			}
-			t.add("  "+where+": "+u.What, "", HumanSize(int64(u.Size)), percent(u.Size, r.FileSize), "", "", "")
+	t.add(UnattributedPath, "", HumanSize(int64(un)), percent(un, r.FileSize))
+	if err := t.write(w); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "DATA~ is estimated from the code's references to data.")
+	if !opt.Unattributed {
+		return nil
+	}
+	fmt.Fprintln(w)
+	t = &table{left: 2}
+	t.add("UNATTRIBUTED", "SECTION", "SIZE", "SHARE")
+	parts := slices.Clone(r.Unattributed)
+	slices.SortStableFunc(parts, func(a, b Unattributed) int { return cmp.Compare(b.Size, a.Size) })
+	for _, u := range parts {
+		where := u.Section
+		if where == "" {
+			where = "(file)"
 		}
+		t.add(u.What, where, HumanSize(int64(u.Size)), percent(u.Size, r.FileSize))
 	}
 	return t.write(w)
 }

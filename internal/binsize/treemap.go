@@ -145,8 +145,8 @@ func (p *svgWriter) module(r *Report, m *Module, area rect) {
 func (p *svgWriter) pkg(r *Report, pk *Package, area rect, hu int) {
 	p.printf(`<g class="package" data-path="%s" data-size="%d">`+"\n", esc(pk.Path), pk.Total)
 	p.rect("package", area, fmt.Sprintf("hsl(%d,45%%,70%%)", hu),
-		fmt.Sprintf("%s: %s (%s)\ncode %s, funcinfo %s, types %s", pk.Path, HumanSize(int64(pk.Total)), percent(pk.Total, r.FileSize),
-			HumanSize(int64(pk.Text+pk.Padding)), HumanSize(int64(pk.FuncInfo+pk.Files)), HumanSize(int64(pk.Types))))
+		fmt.Sprintf("%s: %s (%s)\ncode %s, funcinfo %s, types %s, data ~%s", pk.Path, HumanSize(int64(pk.Total)), percent(pk.Total, r.FileSize),
+			HumanSize(int64(pk.Text+pk.Padding)), HumanSize(int64(pk.FuncInfo+pk.Files)), HumanSize(int64(pk.Types)), HumanSize(int64(pk.Data))))
 	// Functions big enough to see, then the small ones together, then
 	// the package's bytes that are no function's.
 	perByte := area.w * area.h / float64(max(pk.Total, 1))
@@ -176,7 +176,7 @@ func (p *svgWriter) pkg(r *Report, pk *Package, area rect, hu int) {
 	}
 	if rest > 0 {
 		p.rect("rest", rects[len(shown)+1], fmt.Sprintf("hsl(%d,25%%,92%%)", hu),
-			fmt.Sprintf("%s outside functions (type descriptors, file names, funcdata): %s", pk.Path, HumanSize(int64(rest))))
+			fmt.Sprintf("%s outside functions (type descriptors, data, file names, funcdata): %s", pk.Path, HumanSize(int64(rest))))
 	}
 	// The package's outline, over its functions.
 	p.printf(`<rect class="outline" x="%s" y="%s" width="%s" height="%s" fill="none" style="stroke:#555;stroke-width:0.8"/>`+"\n",
