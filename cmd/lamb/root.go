@@ -87,6 +87,7 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newInvokeCmd,
 	newEventCmd,
 	newLocalCmd,
+	newLogsCmd, // issue 12
 	newVersionCmd,
 }
 
