@@ -253,6 +253,7 @@ func (a *analyzer) funcs() {
 		p.funcs = append(p.funcs, fs)
 	}
 	a.funcdata()
+	a.findFuncTab()
 	a.names()
 	a.files()
 	a.compUnits()
@@ -260,7 +261,7 @@ func (a *analyzer) funcs() {
 	a.describe(text, 0, text.size, "code outside the function table (linker-generated)")
 	end := pcln.size
 	if a.hasMD && a.md.findfunctab > pcln.addr && a.md.findfunctab < pcln.addr+pcln.size {
-		a.describe(pcln, a.md.findfunctab-pcln.addr, end, "pc lookup buckets (findfunctab)")
+		a.describe(pcln, a.md.findfunctab-pcln.addr, end, "pc lookup buckets (findfunctab) past the text")
 		end = a.md.findfunctab - pcln.addr
 	}
 	if a.hasMD && a.md.gofunc > pcln.addr && a.md.gofunc-pcln.addr < end {
@@ -273,6 +274,31 @@ func (a *analyzer) funcs() {
 	a.describe(pcln, tab.filetabOff, tab.pctabOff, "file names of unknown packages")
 	a.describe(pcln, tab.pctabOff, tab.pclnOff, "pc-value tables not reached from a function")
 	a.describe(pcln, tab.pclnOff, end, "function table of unknown packages, alignment")
+}
+
+// findFuncTab charges the runtime's pc lookup table (findfunctab: a 20
+// byte bucket per 4 KiB of text) bucket by bucket to the package of the
+// function in the middle of the bucket's text.
+func (a *analyzer) findFuncTab() {
+	md := a.md
+	if !a.hasMD || md.findfunctab == 0 || md.maxpc <= md.minpc {
+		return
+	}
+	const bucket, entry = 4096, 20
+	fs := a.tab.funcs
+	for b := range (md.maxpc - md.minpc + bucket - 1) / bucket {
+		pc := md.minpc + b*bucket + bucket/2
+		i, _ := slices.BinarySearchFunc(fs, pc, func(f fn, pc uint64) int { return cmp.Compare(f.entry, pc) })
+		if i < len(fs) && fs[i].entry == pc {
+			i++
+		}
+		if i == 0 {
+			continue
+		}
+		if a.claim(a.funcPackage(fs[i-1]), kFuncInfo, md.findfunctab+b*entry, entry) == 0 && a.im.sectionAt(md.findfunctab+b*entry, entry) == nil {
+			return // not a table in the file
+		}
+	}
 }
 
 // funcAt returns the name of the function whose entry is addr, or "".
