@@ -19,7 +19,7 @@ import (
 
 // version is mixed into every fingerprint; bump it when the contents of
 // Inputs change meaning, so old cached prints never compare equal.
-const version = "lamb-fingerprint-v2"
+const version = "lamb-fingerprint-v3"
 
 // Print is the fingerprint of one function.
 type Print struct {
@@ -86,7 +86,9 @@ type PackageInputs struct {
 	// or its import path when it lives in another module.
 	Name string `json:"name"`
 	// Files are the Go and other source files the compiler reads, relative to
-	// the package directory → sha256 of the content.
+	// the package directory → for a Go file the digests of its tokens, the
+	// comments the toolchain reads and the line of each ("go:code.dirs.lines",
+	// see goFileHash), for any other file the sha256 of its content.
 	Files map[string]string `json:"files"`
 	// Embeds are the //go:embed files, relative to the package directory.
 	Embeds map[string]string `json:"embeds,omitempty"`
@@ -294,6 +296,10 @@ func fileReasons(prefix string, a, b map[string]string) []string {
 		case !yok || y == missing && x != missing:
 			r = append(r, prefix+k+" removed")
 		case x != y:
+			if kind := goChange(x, y); kind != "" {
+				r = append(r, prefix+k+" changed ("+kind+")")
+				continue
+			}
 			r = append(r, prefix+k+" changed")
 		}
 	}

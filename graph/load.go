@@ -426,7 +426,9 @@ func packageInputs(p *packages.Package, mainPath string, isMain bool, hashes *fi
 	return pi, nil
 }
 
-// fileHashes caches the sha256 of files by absolute path, for one run.
+// fileHashes caches the fingerprint values of files by absolute path, for
+// one run: Go files by what of them reaches the binary (goFileHash), other
+// files by their bytes.
 type fileHashes struct {
 	mu sync.Mutex
 	m  map[string]string
@@ -439,7 +441,11 @@ func (c *fileHashes) get(name string) (string, error) {
 	if ok {
 		return h, nil
 	}
-	h, err := hashFile(name)
+	hash := hashFile
+	if strings.HasSuffix(name, ".go") {
+		hash = goFileHash
+	}
+	h, err := hash(name)
 	if err != nil {
 		return "", err
 	}

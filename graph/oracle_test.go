@@ -1,8 +1,10 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -93,6 +95,29 @@ func main() { println("fe") }
 	})
 	run(t, dir, []string{"GOFLAGS=-mod=mod"}, "go", "mod", "tidy")
 
+	// internal/common, edit after edit.
+	common := []string{commonV1}
+	for _, r := range [][2]string{
+		{"// Greet greets.", "// Greet says hello to the world."},         // 1 comment reworded
+		{"return s + s", "return s+s"},                                    // 2 gofmt-only: spacing,
+		{"\treturn \"hello, world\"", "        return \"hello, world\";"}, //   indentation and a semicolon
+		{"to the world.\n", "to the world.\n// It never fails.\n"},        // 3 a comment line added
+		{"// Package common is shared.", "//go:generate echo common"},     // 4 //go:generate
+		{"//go:noinline", "// Twice doubles."},                            // 5 directive removed
+		{"// It never fails.", "//line greet.tmpl:100"},                   // 6 //line
+	} {
+		prev := common[len(common)-1]
+		if !strings.Contains(prev, r[0]) {
+			t.Fatalf("test: %q not in internal/common", r[0])
+		}
+		next := strings.Replace(prev, r[0], r[1], 1)
+		if r[0] == "\treturn \"hello, world\"" {
+			common[len(common)-1] = next // one step with the previous one
+			continue
+		}
+		common = append(common, next)
+	}
+
 	type step struct {
 		name    string
 		files   map[string]string // "" removes
@@ -100,6 +125,7 @@ func main() { println("fe") }
 		mustNot []string          // must not be reported
 		want    map[string]string // function → a reason it must carry
 		config  []string          // reported functions whose code did not change
+		changed []string          // functions whose binary must change (a check of the step itself)
 		cgo     bool              // needs a C compiler
 	}
 	steps := []step{
@@ -238,8 +264,8 @@ replace example.com/local => ./lib/local
 			files:   map[string]string{"cgo/pricing/mode_nocgo.go": "//go:build !cgo\n\npackage main\n\nconst mode = \"nocgo v2\"\n"},
 			mustNot: []string{"fa", "fb", "fc", "fe2", "pricing"},
 			cgo:     true},
-		{name: "cgo C preamble edited",
-			files:   map[string]string{"cgo/pricing/c.go": "package main\n\n// static int answer(void) { return 42; }\nimport \"C\"\n\nvar answer = int(C.answer())\n"},
+		{name: "cgo file with a C preamble added",
+			files:   map[string]string{"cgo/pricing/c.go": cgoFile},
 			mustNot: []string{"fa", "fb", "fc", "fe2"},
 			want:    map[string]string{"pricing": "cgo/pricing: c.go added"},
 			cgo:     true},
@@ -266,12 +292,60 @@ replace example.com/local => ./lib/local
 				"  fb:\n    package: ./functions/fb\n    architecture: x86_64\n")},
 			mustNot: []string{"fa", "fc", "fe2", "pricing"},
 			want:    map[string]string{"fb": "architecture arm64 → x86_64"}},
+		// Issue 16: a Go file counts by its tokens, their lines and the
+		// comments the toolchain reads, not by its bytes.
+		{name: "shared package grows",
+			files: map[string]string{
+				"internal/common/common.go": common[0],
+				"functions/fa/main.go":      "package main\n\nimport \"example.com/o/internal/common\"\n\n// main prints.\nfunc main() { println(common.Twice(common.Greet())) }\n",
+			},
+			mustNot: []string{"fc", "fe2", "pricing"},
+			changed: []string{"fa"}},
+		{name: "comment reworded in a shared package",
+			files:   map[string]string{"internal/common/common.go": common[1]},
+			mustNot: []string{"fa", "fb", "fc", "fe2", "pricing"}},
+		{name: "comment reworded in a main package",
+			files:   map[string]string{"functions/fa/main.go": "package main\n\nimport \"example.com/o/internal/common\"\n\n// main prints twice.\nfunc main() { println(common.Twice(common.Greet())) }\n"},
+			mustNot: []string{"fa", "fb", "fc", "fe2", "pricing"}},
+		{name: "gofmt-only reformatting that moves no line",
+			files:   map[string]string{"internal/common/common.go": common[2]},
+			mustNot: []string{"fa", "fb", "fc", "fe2", "pricing"}},
+		{name: "comment line added above code",
+			files:   map[string]string{"internal/common/common.go": common[3]},
+			mustNot: []string{"fc", "fe2", "pricing"},
+			want:    map[string]string{"fa": "internal/common: common.go changed (lines moved)"},
+			changed: []string{"fa"}},
+		{name: "//go:generate edited",
+			files:   map[string]string{"internal/common/common.go": common[4]},
+			mustNot: []string{"fa", "fb", "fc", "fe2", "pricing"}},
+		{name: "//go:noinline removed",
+			files:   map[string]string{"internal/common/common.go": common[5]},
+			mustNot: []string{"fc", "fe2", "pricing"},
+			want:    map[string]string{"fa": "internal/common: common.go changed (directives)"},
+			changed: []string{"fa"}},
+		{name: "//line directive",
+			files:   map[string]string{"internal/common/common.go": common[6]},
+			mustNot: []string{"fc", "fe2", "pricing"},
+			want:    map[string]string{"fa": "internal/common: common.go changed (directives)"},
+			changed: []string{"fa"}},
+		{name: "cgo: comment reworded outside the preamble",
+			files:   map[string]string{"cgo/pricing/c.go": strings.Replace(cgoFile, "answer is computed in C.", "answer comes from C.", 1)},
+			mustNot: []string{"fa", "fb", "fc", "fe2", "pricing"},
+			cgo:     true},
+		{name: "cgo: preamble edited",
+			files:   map[string]string{"cgo/pricing/c.go": strings.Replace(cgoFile, "return 42;", "return 43;", 1)},
+			mustNot: []string{"fa", "fb", "fc", "fe2"},
+			want:    map[string]string{"pricing": "cgo/pricing: c.go changed (directives)"},
+			changed: []string{"pricing"},
+			cgo:     true},
 	}
 
 	if !haveCC() {
 		t.Log("no C compiler: the cgo steps are skipped")
 		steps = slices.DeleteFunc(steps, func(s step) bool { return s.cgo })
 	}
+	var over []string // reported, binary unchanged
+	defer func() { t.Logf("reported with an unchanged binary (%d): %q", len(over), over) }()
 	prev := gitCommit(t, dir, "initial")
 	_, prevBins := buildAll(t, dir)
 	for _, st := range steps {
@@ -304,6 +378,16 @@ replace example.com/local => ./lib/local
 					}
 				}
 			}
+			for name := range reported {
+				if prevBins[name] == bins[name] {
+					over = append(over, st.name+": "+name)
+				}
+			}
+			for _, name := range st.changed {
+				if prevBins[name] == bins[name] {
+					t.Errorf("test step: %s's binary did not change", name)
+				}
+			}
 			for _, name := range st.config {
 				if _, ok := reported[name]; !ok || code[name] {
 					t.Errorf("%s: reported %v, code %v; want a configuration change only", name, ok, code[name])
@@ -331,6 +415,23 @@ replace example.com/local => ./lib/local
 	}
 }
 
+// commonV1 is internal/common with doc comments, a directive and code on
+// several lines.
+const commonV1 = `// Package common is shared.
+package common
+
+// Greet greets.
+func Greet() string {
+	return "hello, world"
+}
+
+//go:noinline
+func Twice(s string) string { return s + s }
+`
+
+// cgoFile has a cgo preamble and, elsewhere, a comment cgo does not read.
+const cgoFile = "package main\n\n// static int answer(void) { return 42; }\nimport \"C\"\n\n// answer is computed in C.\nvar answer = int(C.answer())\n"
+
 // pgoProfileData is a CPU profile (of another program: the go command
 // applies any valid profile, and records it in the binary).
 func pgoProfileData(t *testing.T) string {
@@ -350,6 +451,49 @@ discover:
   - packages: ./functions/...
     name: "{{.Dir}}"
 `
+
+// withoutBuildID returns the binary b with its build IDs zeroed: the Go
+// build ID, and the GNU build ID the linker derives from it. The Go build
+// ID starts with the action ID of the main package's compilation, which
+// hashes the package's source bytes, comments included, and goes on with
+// IDs of the compiled dependencies, whose export data keeps columns: a
+// binary linked without -ldflags=-buildid= differs in its build IDs alone
+// for a comment or spacing edit. This compares binaries as linked with
+// -buildid= (see docs/graph.md).
+func withoutBuildID(t *testing.T, b []byte) []byte {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := slices.Clone(b)
+	for _, name := range []string{".note.go.buildid", ".note.gnu.build-id"} {
+		sec := f.Section(name)
+		if sec == nil {
+			if name == ".note.go.buildid" {
+				t.Fatalf("no %s section", name)
+			}
+			continue
+		}
+		// An ELF note: name size, description size, type, the name padded
+		// to 4 bytes, the description (the ID).
+		note := out[sec.Offset : sec.Offset+sec.Size]
+		if len(note) < 12 {
+			t.Fatalf("malformed %s", name)
+		}
+		nameSize := (f.ByteOrder.Uint32(note[0:4]) + 3) &^ 3
+		descSize := f.ByteOrder.Uint32(note[4:8])
+		desc := note[12+nameSize : 12+nameSize+descSize]
+		if name == ".note.go.buildid" {
+			id := slices.Clone(desc)
+			out = bytes.ReplaceAll(out, id, make([]byte, len(id)))
+			note = out[sec.Offset : sec.Offset+sec.Size]
+			desc = note[12+nameSize : 12+nameSize+descSize]
+		}
+		clear(desc)
+	}
+	return out
+}
 
 // haveCC reports whether the C compiler of the go command runs.
 func haveCC() bool {
@@ -431,6 +575,9 @@ func buildAll(t *testing.T, dir string) (*manifest.Manifest, map[string]string) 
 			b, err := os.ReadFile(filepath.Join(out, path.Base(f.Dir)))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !strings.Contains(g.cfg.LDFlags, "-buildid=") {
+				b = withoutBuildID(t, b)
 			}
 			h.Write(b)
 			for _, name := range f.Files {
