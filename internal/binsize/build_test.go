@@ -7,19 +7,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/lambctl/lamb/builder"
+	"github.com/lambctl/lamb/internal/buildcfg"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
 // The tests build testdata/sizeprog, a small real program, as lamb ships
-// it (builder.GoBuildArgs: -trimpath -ldflags="-s -w" -tags lambda.norpc,
-// GOOS=linux, CGO_ENABLED=0) and, for comparison with `go tool nm`, the same
-// without -s -w. Builds are shared by the tests through buildOnce.
+// it (buildcfg: -trimpath -ldflags="-s -w" -tags lambda.norpc, GOOS=linux,
+// CGO_ENABLED=0) and, for comparison with `go tool nm`, the same without
+// -s -w. Builds are shared by the tests through buildOnce.
 
 const progPkg = "./internal/binsize/testdata/sizeprog"
 
@@ -83,24 +83,30 @@ func buildOnce(t *testing.T, spec buildSpec) string {
 
 func goBuild(spec buildSpec) (string, error) {
 	out := filepath.Join(buildDir, spec.String())
-	settings := builder.Settings{GOARCH: spec.arch, Tags: spec.tags}
-	args := builder.GoBuildArgs(settings, out, 0, []string{progPkg})
-	if !spec.stripped {
-		i := slices.Index(args, "-ldflags=-s -w")
-		if i < 0 {
-			return "", fmt.Errorf("go build args %q have no -ldflags=-s -w to drop", args)
-		}
-		args = slices.Delete(args, i, i+1)
+	arch, ok := lambdaspec.Arch(spec.arch)
+	if !ok {
+		return "", fmt.Errorf("GOARCH %q has no Lambda architecture", spec.arch)
 	}
+	cfg, err := buildcfg.New(arch, spec.tags, "", "", nil)
+	if err != nil {
+		return "", err
+	}
+	if !spec.stripped {
+		if cfg.LDFlags != buildcfg.DefaultLDFlags {
+			return "", fmt.Errorf("ldflags %q are not just %q to drop", cfg.LDFlags, buildcfg.DefaultLDFlags)
+		}
+		cfg.LDFlags = ""
+	}
+	args := cfg.BuildArgs(out, 0, []string{progPkg})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = filepath.Join("..", "..")
-	cmd.Env = append(builder.GoEnv(os.Environ(), settings), "GOFLAGS=-buildvcs=false", "GOTOOLCHAIN=local")
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	cmd.Env = cfg.Environ(os.Environ(), "GOFLAGS=-buildvcs=false", "GOTOOLCHAIN=local")
+	var log bytes.Buffer // -json events (compiler errors among them) and stderr
+	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, log.String())
 	}
 	return filepath.Join(out, "sizeprog"), nil
 }
