@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/affected.sh measures warm `lamb affected --since HEAD~1` against the
 # floor of the issue: `go list -deps -json ./functions/...` run twice (once
-# per side), in the same run, on a generated monorepo (internal/benchgen).
+# per side), in the same run, on a generated monorepo (internal/benchgen), and
+# checks that a comment-only edit affects nothing.
 #
 #	sh bench/affected.sh            # N=24 functions, RUNS=7
 #	N=48 RUNS=5 sh bench/affected.sh
@@ -39,7 +40,8 @@ git -c user.name=bench -c user.email=bench@example.com commit -q -m base
 pkg=${PKG:-$(ls -d internal/*/ | head -n 1)}
 pkg=${pkg%/}/
 file=$(ls "$pkg"*.go | grep -v _test.go | head -n 1)
-echo "// edited" >>"$file"
+# A code edit: a comment alone changes no binary, and affects nothing.
+echo 'var _ = "edited"' >>"$file"
 git -c user.name=bench -c user.email=bench@example.com commit -q -am edit
 
 now() { date +%s%N; }
@@ -78,6 +80,15 @@ if [ -n "$want" ] && [ "$want" != "$got" ]; then
 	exit 1
 fi
 [ -n "$want" ] && echo "check: same functions as the generator's importers of ${pkg%/}"
+# A comment-only edit of the same file (uncommitted) affects nothing.
+echo "// a comment" >>"$file"
+comment=$("$work/lamb" affected --since HEAD | wc -l)
+git checkout -q -- "$file"
+if [ "$comment" -ne 0 ]; then
+	echo "MISMATCH: a comment-only edit of $file affects $comment functions" >&2
+	exit 1
+fi
+echo "check: a comment-only edit of $file affects 0 functions"
 echo "cold lamb affected --since HEAD~1 (base not cached: worktree + 2 loads): ${cold} ms"
 echo "warm lamb affected --since HEAD~1: ${l} ms (median of $RUNS)"
 echo "go list -deps -json ./functions/... x2: ${g} ms (median of $RUNS)"
