@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -339,5 +340,40 @@ functions:
 	}
 	if strings.Contains(buf.String(), "orders-secret") {
 		t.Errorf("an environment value is in the result or the cache")
+	}
+}
+
+// TestAffectedHeadFailure: a function that cannot be fingerprinted in the
+// working tree is a failure next to the result for the others.
+func TestAffectedHeadFailure(t *testing.T) {
+	isolateCache(t)
+	dir := newRepo(t, nil)
+	gitInit(t, dir)
+	gitCommit(t, dir, "base")
+	writeFiles(t, dir, map[string]string{
+		"internal/shared/shared.go": "package shared\n\nfunc Greet() string { return \"hi\" }\n",
+		"functions/b/main.go":       "package main\n\nimport \"example.com/r/internal/nope\"\n\nfunc main() { nope.X() }\n",
+	})
+	fns := []manifest.Function{fn("a"), fn("b")}
+	res, err := Affected(context.Background(), &manifest.Manifest{Root: dir, Functions: fns}, "HEAD", fns)
+	if res == nil {
+		t.Fatalf("no result: %v", err)
+	}
+	var failed []string
+	for _, e := range failure.Flatten(err) {
+		name, ok := failure.FunctionOf(e)
+		if !ok {
+			t.Errorf("not a function's failure: %v", e)
+		}
+		failed = append(failed, name)
+	}
+	if diff := cmp.Diff([]string{"b"}, failed); diff != "" {
+		t.Errorf("failed (-want +got):\n%s", diff)
+	}
+	if len(res.Functions) != 1 || res.Functions[0].Name != "a" {
+		t.Errorf("affected = %+v, want a", res.Functions)
+	}
+	if len(res.Prints) != 2 || res.Prints[0].Fingerprint == "" || res.Prints[1].Fingerprint != "" {
+		t.Errorf("prints = %+v", res.Prints)
 	}
 }

@@ -46,6 +46,11 @@ func configEntry(f manifest.Function) map[string]string {
 	if err != nil {
 		panic(err) // a manifest.Function always marshals
 	}
+	return configEntryJSON(b)
+}
+
+// configEntryJSON is configEntry of a manifest entry's JSON object.
+func configEntryJSON(b []byte) map[string]string {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(b, &fields); err != nil {
 		panic(err)
