@@ -12,9 +12,10 @@ import (
 // Functions.
 
 type str struct {
-	Value string
-	Pos   Pos
-	Set   bool
+	Value  string
+	Pos    Pos
+	Set    bool
+	Quoted bool // written in quotes: Pos is the quote's
 }
 
 type num struct {
@@ -26,6 +27,7 @@ type num struct {
 type entry struct {
 	Key, Value string
 	KeyPos     Pos
+	Ref        *rawRef // environment only: a value kept in SSM or Secrets Manager
 }
 
 type strMap struct {
@@ -60,12 +62,16 @@ type rawSettings struct {
 	Tags         strMap
 	Alias        str
 	Build        rawBuild
+	Manage       str
+	Rollout      rawRollout
+	Budget       rawBudget
 }
 
 type rawFunction struct {
 	Key     str // the function's key: its name without stage prefix
 	Package str
 	Files   strList
+	HTTP    rawHTTP
 	rawSettings
 }
 
@@ -85,10 +91,15 @@ type rawStage struct {
 	Alias          str
 	ArtifactBucket str
 	Region         str
+	Manage         str
+	Rollout        rawRollout
+	Account        str
+	Confirm        flag
 }
 
 type rawManifest struct {
 	Version   num
+	Project   str
 	Defaults  rawSettings
 	Functions []*rawFunction
 	Discover  []*rawDiscover
@@ -167,6 +178,7 @@ func (d *decoder) str(dst *str, field string) func(*node) {
 		case n.kind == scalarNode && n.tag == tagStr:
 			dst.Value = n.text
 		default:
+			dst.Set = false
 			d.errorf(n.pos, "%s: want a string, got %s", field, n.describe())
 		}
 	}
@@ -195,6 +207,16 @@ func (d *decoder) num(dst *num, field string) func(*node) {
 // strMap decodes a mapping of strings; values may be any scalar (an
 // environment value 8080 is the string "8080").
 func (d *decoder) strMap(dst *strMap, field string) func(*node) {
+	return d.valueMap(dst, field, false)
+}
+
+// envMap decodes an environment: a strMap whose values may also be
+// references ({ssm: NAME} or {secret: ID, key: KEY}).
+func (d *decoder) envMap(dst *strMap, field string) func(*node) {
+	return d.valueMap(dst, field, true)
+}
+
+func (d *decoder) valueMap(dst *strMap, field string, refs bool) func(*node) {
 	return func(n *node) {
 		*dst = strMap{Pos: n.pos, Set: true}
 		switch n.kind {
@@ -208,10 +230,15 @@ func (d *decoder) strMap(dst *strMap, field string) func(*node) {
 		for i, k := range n.keys {
 			v := n.vals[i]
 			e := entry{Key: k.text, KeyPos: k.pos}
-			switch v.kind {
-			case nullNode:
-			case scalarNode:
+			switch {
+			case v.kind == nullNode:
+			case v.kind == scalarNode:
 				e.Value = v.text
+			case v.kind == mapNode && refs:
+				e.Ref = d.ref(v, field, k.text)
+			case refs:
+				d.errorf(v.pos, "%s: value of %q: want a string, {ssm: NAME} or {secret: ID, key: KEY}, got %s", field, k.text, v.describe())
+				continue
 			default:
 				d.errorf(v.pos, "%s: value of %q: want a string, got %s", field, k.text, v.describe())
 				continue
@@ -237,7 +264,7 @@ func (d *decoder) strList(dst *strList, field string) func(*node) {
 				d.errorf(it.pos, "%s: want a string, got %s", field, it.describe())
 				continue
 			}
-			dst.Items = append(dst.Items, str{Value: it.text, Pos: it.pos, Set: true})
+			dst.Items = append(dst.Items, str{Value: it.text, Pos: it.pos, Set: true, Quoted: it.quoted})
 		}
 	}
 }
@@ -248,9 +275,12 @@ func (d *decoder) settings(s *rawSettings, h map[string]func(*node)) map[string]
 	h["memory"] = d.num(&s.Memory, "memory")
 	h["timeout"] = d.num(&s.Timeout, "timeout")
 	h["role"] = d.str(&s.Role, "role")
-	h["environment"] = d.strMap(&s.Environment, "environment")
+	h["environment"] = d.envMap(&s.Environment, "environment")
 	h["tags"] = d.strMap(&s.Tags, "tags")
 	h["alias"] = d.str(&s.Alias, "alias")
+	h["manage"] = d.str(&s.Manage, "manage")
+	h["rollout"] = d.rollout(&s.Rollout)
+	h["budget"] = d.budget(&s.Budget)
 	h["build"] = func(n *node) {
 		b := &s.Build
 		d.fields(n, "build", map[string]func(*node){
@@ -271,6 +301,7 @@ func (d *decoder) manifest(n *node) *rawManifest {
 	}
 	d.fields(n, "manifest", map[string]func(*node){
 		"version":  d.num(&m.Version, "version"),
+		"project":  d.str(&m.Project, "project"),
 		"defaults": func(n *node) { d.fields(n, "defaults", d.settings(&m.Defaults, map[string]func(*node){})) },
 		"cache":    d.str(&m.Cache, "cache"),
 		"functions": func(n *node) {
@@ -286,6 +317,7 @@ func (d *decoder) manifest(n *node) *rawManifest {
 				h := d.settings(&f.rawSettings, map[string]func(*node){
 					"package": d.str(&f.Package, "package"),
 					"files":   d.strList(&f.Files, "files"),
+					"http":    d.http(&f.HTTP),
 				})
 				d.fields(n.vals[i], fmt.Sprintf("function %q", k.text), h)
 				m.Functions = append(m.Functions, f)
@@ -322,11 +354,15 @@ func (d *decoder) manifest(n *node) *rawManifest {
 				d.fields(n.vals[i], fmt.Sprintf("stage %q", k.text), map[string]func(*node){
 					"prefix":          d.str(&s.Prefix, "prefix"),
 					"role":            d.str(&s.Role, "role"),
-					"environment":     d.strMap(&s.Environment, "environment"),
+					"environment":     d.envMap(&s.Environment, "environment"),
 					"tags":            d.strMap(&s.Tags, "tags"),
 					"alias":           d.str(&s.Alias, "alias"),
 					"artifact_bucket": d.str(&s.ArtifactBucket, "artifact_bucket"),
 					"region":          d.str(&s.Region, "region"),
+					"manage":          d.str(&s.Manage, "manage"),
+					"rollout":         d.rollout(&s.Rollout),
+					"account":         d.text(&s.Account, "account"),
+					"confirm":         d.boolean(&s.Confirm, "confirm"),
 				})
 				m.Stages = append(m.Stages, s)
 			}

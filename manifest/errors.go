@@ -38,7 +38,9 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-func (es Errors) sort() {
+// sorted returns es in file order, each problem once (a rule checked for
+// every function and stage can find the same problem several times).
+func (es Errors) sorted() Errors {
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := es[i].Pos, es[j].Pos
 		if a.Line != b.Line {
@@ -46,4 +48,12 @@ func (es Errors) sort() {
 		}
 		return a.Col < b.Col
 	})
+	out := es[:0]
+	for i, e := range es {
+		if i > 0 && *e == *es[i-1] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -106,7 +106,7 @@ func load(data []byte, abs, name string, opts LoadOptions) (*Manifest, error) {
 	d := &decoder{file: name}
 	raw := d.parse(data)
 	if raw == nil {
-		return nil, d.errs
+		return nil, d.errs.sorted()
 	}
 	d.validateManifest(raw)
 
@@ -121,8 +121,7 @@ func load(data []byte, abs, name string, opts LoadOptions) (*Manifest, error) {
 		}
 		if sel == nil {
 			if len(d.errs) > 0 {
-				d.errs.sort()
-				return nil, d.errs
+				return nil, d.errs.sorted()
 			}
 			if len(names) == 0 {
 				return nil, fmt.Errorf("unknown stage %q: %s defines no stages", opts.Stage, name)
@@ -139,21 +138,23 @@ func load(data []byte, abs, name string, opts LoadOptions) (*Manifest, error) {
 	r := &resolver{decoder: d, root: root, realRoot: realRoot, pkgs: map[string]pkgInfo{}}
 	fns := r.resolve(raw, sel)
 	if len(d.errs) > 0 {
-		d.errs.sort()
-		return nil, d.errs
+		return nil, d.errs.sorted()
 	}
-	m := &Manifest{Path: abs, Root: root, Cache: raw.Cache.Value, Functions: fns}
+	m := &Manifest{Path: abs, Project: raw.Project.Value, Root: root, Cache: raw.Cache.Value, Functions: fns}
 	if sel != nil {
 		m.Stage = &Stage{
 			Name:           sel.Name.Value,
 			Prefix:         sel.Prefix.Value,
 			Role:           sel.Role.Value,
-			Environment:    mergeInto(nil, sel.Environment),
 			Tags:           mergeInto(nil, sel.Tags),
 			Alias:          sel.Alias.Value,
 			ArtifactBucket: sel.ArtifactBucket.Value,
 			Region:         sel.Region.Value,
+			Manage:         sel.Manage.Value,
+			Account:        sel.Account.Value,
+			Confirm:        sel.Confirm.Value,
 		}
+		mergeEnv(&m.Stage.Environment, &m.Stage.EnvRefs, sel.Environment)
 	}
 	return m, nil
 }

@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -171,7 +172,7 @@ func loadErrorCases() []loadErrorCase {
 		{
 			name: "unknown field without suggestion",
 			yaml: "version: 1\nwhatever: 1\n",
-			want: []string{`lamb.yaml:2:1: unknown field "whatever" in manifest (known: cache, defaults, discover, functions, stages, version)`},
+			want: []string{`lamb.yaml:2:1: unknown field "whatever" in manifest (known: cache, defaults, discover, functions, project, stages, version)`},
 		},
 		{
 			name: "missing version",
@@ -258,12 +259,12 @@ func loadErrorCases() []loadErrorCase {
 		{
 			name: "tags",
 			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n" + manyTags,
-			want: []string{`lamb.yaml:6:7: tags: 49 tags: lamb writes 2 of Lambda's 50, so at most 48 are left`},
+			want: []string{`lamb.yaml:6:7: tags: 49 tags: lamb writes 3 of Lambda's 50, so at most 47 are left`},
 		},
 		{
 			name: "tags over the limit merged",
-			yaml: "version: 1\ndefaults:\n  tags: {" + strings.Repeat("a", 0) + tagList("d", 30) + "}\nfunctions:\n  a:\n    package: ./functions/orders/create\n    tags: {" + tagList("f", 10) + "}\nstages:\n  prod:\n    tags: {" + tagList("s", 10) + "}\n",
-			want: []string{`lamb.yaml:5:3: function "a" (stage prod): 50 tags: lamb writes 2 of Lambda's 50, so at most 48 are left`},
+			yaml: "version: 1\ndefaults:\n  tags: {" + strings.Repeat("a", 0) + tagList("d", 30) + "}\nfunctions:\n  a:\n    package: ./functions/orders/create\n    tags: {" + tagList("f", 10) + "}\nstages:\n  prod:\n    tags: {" + tagList("s", 8) + "}\n",
+			want: []string{`lamb.yaml:5:3: function "a" (stage prod): 48 tags: lamb writes 3 of Lambda's 50, so at most 47 are left`},
 		},
 		{
 			name: "what a later command refuses",
@@ -395,7 +396,7 @@ func loadErrorCases() []loadErrorCase {
 				`lamb.yaml:5:13: region: "mars-1" is not an AWS region (like us-east-1)`,
 				`lamb.yaml:6:22: artifact_bucket: "Bad_Bucket" is not an S3 bucket name (3-63 of [a-z0-9.-])`,
 				`lamb.yaml:7:11: role: "nope" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)`,
-				`lamb.yaml:8:5: unknown field "colour" in stage "prod" (known: alias, artifact_bucket, environment, prefix, region, role, tags)`,
+				`lamb.yaml:8:5: unknown field "colour" in stage "prod" (known: account, alias, artifact_bucket, confirm, environment, manage, prefix, region, role, rollout, tags)`,
 				`lamb.yaml:9:3: stage name "bad stage" must be of [a-zA-Z0-9-_]`,
 			},
 		},
@@ -417,6 +418,115 @@ func loadErrorCases() []loadErrorCase {
 				`lamb.yaml:6:7: build.env: GOWORK cannot be set in build.env: lamb builds with the repository's go.work, if any`,
 				`lamb.yaml:7:7: build.env: GOFLAGS -tags: lamb sets it itself; use build.tags, build.ldflags or build.gcflags`,
 				`lamb.yaml:8:7: build.env: GOEXPERIMENT: value contains NUL`,
+			},
+		},
+		{
+			name: "project",
+			yaml: "version: 1\nproject: \"shop*\"\n",
+			want: []string{`lamb.yaml:2:10: project: "shop*" must be of letters, digits, spaces and _ . : / = + - @ (it is a tag value)`},
+		},
+		{
+			name: "project empty",
+			yaml: "version: 1\nproject: \"\"\n",
+			want: []string{`lamb.yaml:2:10: project: empty: name the project (it marks the functions lamb deploys, as tag lamb:project)`},
+		},
+		{
+			name: "project too long for the stage's tag",
+			yaml: "version: 1\nproject: " + strings.Repeat("p", 250) + "\nstages:\n  production: {}\n",
+			want: []string{`lamb.yaml:2:10: project: "` + strings.Repeat("p", 250) + `" makes the tag value "` + strings.Repeat("p", 250) + `/production" 261 characters, more than 256`},
+		},
+		{
+			name: "manage",
+			yaml: "version: 1\ndefaults:\n  manage: everything\nfunctions:\n  a:\n    package: ./functions/orders/create\n    manage: [code]\nstages:\n  prod: {manage: Code}\n",
+			want: []string{
+				`lamb.yaml:3:11: manage: "everything" is not all or code`,
+				`lamb.yaml:7:13: manage: want a string, got a list`,
+				`lamb.yaml:9:18: manage: "Code" is not all or code`,
+			},
+		},
+		{
+			name: "environment references",
+			yaml: "version: 1\ndefaults:\n  environment:\n    DB_URL: {ssm: /prod/db/url}\n    B1: {ssm: \"no spaces\"}\n    B2: {ssm: /aws/x}\n    B3: {secret: prod/db, ssm: /x}\n    B4: {secret: \"bad secret!\"}\n    B5: {}\n    B6: {ssm: /x, key: k}\n    B7: {secret: prod/db, key: \"\"}\n    B8: {secrets: x}\n    B9: [a]\n    OK1: {secret: \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf\", key: password}\n    OK2: {ssm: \"arn:aws:ssm:eu-west-1:123456789012:parameter/prod/db:3\"}\n    OK3: {ssm: plain-name:live}\nstages:\n  prod:\n    environment: {B10: {ssm: \"\"}}\n",
+			want: []string{
+				`lamb.yaml:5:15: environment: value of "B1": ssm: "no spaces" is not a Parameter Store name (/path/name, of letters, digits and _ . -, optionally :VERSION or :LABEL) or ARN`,
+				`lamb.yaml:6:15: environment: value of "B2": ssm: "/aws/x": names starting with aws or ssm are reserved`,
+				`lamb.yaml:7:10: environment: value of "B3": ssm or secret, not both`,
+				`lamb.yaml:8:18: environment: value of "B4": secret: "bad secret!" is not a Secrets Manager secret name (1-512 of letters, digits and / _ + = . @ -) or ARN`,
+				`lamb.yaml:9:9: environment: value of "B5": want {ssm: NAME} or {secret: ID, key: KEY}`,
+				`lamb.yaml:10:24: environment: value of "B6": key selects a key of a secret's JSON; a parameter has none`,
+				`lamb.yaml:11:32: environment: value of "B7": key: want the name of a key in the secret's JSON`,
+				`lamb.yaml:12:10: unknown field "secrets" (did you mean "secret"?)`,
+				`lamb.yaml:12:10: environment: value of "B8": want {ssm: NAME} or {secret: ID, key: KEY}`,
+				`lamb.yaml:13:9: environment: value of "B9": want a string, {ssm: NAME} or {secret: ID, key: KEY}, got a list`,
+				`lamb.yaml:19:30: environment: value of "B10": ssm: "" is not a Parameter Store name (/path/name, of letters, digits and _ . -, optionally :VERSION or :LABEL) or ARN`,
+			},
+		},
+		{
+			name: "stage account and confirm",
+			yaml: "version: 1\nstages:\n  prod:\n    account: \"1234\"\n    confirm: \"yes\"\n  qa:\n    account: 12345678901\n  dev:\n    account: 012345678901\n    confirm: true\n",
+			want: []string{
+				`lamb.yaml:4:14: account: "1234" is not an AWS account ID (12 digits, quoted: "012345678901")`,
+				`lamb.yaml:5:14: confirm: want true or false, got string "yes"`,
+				`lamb.yaml:7:14: account: "12345678901" is not an AWS account ID (12 digits, quoted: "012345678901")`,
+			},
+		},
+		{
+			name:  "rollout",
+			files: map[string]string{"events/ok.json": `{"a": 1}`, "events/bad.json": "{not json", "events/fifo.json": "@fifo"},
+			yaml:  "version: 1\ndefaults:\n  rollout:\n    steps: [0, 50, 50, 120, 90]\n    interval: \"5\"\n    alarms: [\"\", ok-alarm]\n    max_errors: -1\n    smoke: [events/ok.json, ./events/ok.json, events/missing.json, events, events/bad.json, events/fifo.json, ../x.json]\n    gates: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    rollout: true\n  b:\n    package: ./functions/orders/get\n    rollout: {steps: [10, 50], interval: -1m}\nstages:\n  prod:\n    rollout: {steps: []}\n",
+			want: []string{
+				`lamb.yaml:4:13: rollout.steps: 0 is not a percentage of traffic (1..100)`,
+				`lamb.yaml:4:20: rollout.steps: 50 after 50: steps increase`,
+				`lamb.yaml:4:24: rollout.steps: 120 is not a percentage of traffic (1..100)`,
+				`lamb.yaml:4:29: rollout.steps: 90 after 120: steps increase`,
+				`lamb.yaml:5:15: rollout.interval: "5" is not a duration (like 30s, 1m, 0)`,
+				`lamb.yaml:6:14: rollout.alarms: "" is not a CloudWatch alarm name (1-255 characters)`,
+				`lamb.yaml:7:17: rollout.max_errors: -1 is negative`,
+				`lamb.yaml:8:29: rollout.smoke: "./events/ok.json" is listed twice (first at lamb.yaml:8:13)`,
+				`lamb.yaml:8:47: rollout.smoke: "events/missing.json" does not exist`,
+				`lamb.yaml:8:68: rollout.smoke: "events" is a directory: list the files`,
+				`lamb.yaml:8:76: rollout.smoke: "events/bad.json" is not JSON (an event is the JSON payload of an invoke)`,
+				`lamb.yaml:8:93: rollout.smoke: "events/fifo.json" is a FIFO: rollout.smoke: lists regular files only`,
+				`lamb.yaml:8:111: rollout.smoke: "../x.json" is outside the repo`,
+				`lamb.yaml:9:5: unknown field "gates" in rollout (known: alarms, interval, max_errors, smoke, steps)`,
+				`lamb.yaml:13:14: rollout: want a mapping {steps: [10, 50, 100], ...}, none or false, got boolean true`,
+				`lamb.yaml:16:27: rollout.steps: the last step is 50: it must be 100 (all traffic on the new version)`,
+				`lamb.yaml:16:42: rollout.interval: -1m is negative`,
+				`lamb.yaml:19:22: rollout.steps: empty: list the traffic percentages, ending with 100`,
+			},
+		},
+		{
+			name: "budget",
+			yaml: "version: 1\ndefaults:\n  budget: {zip: 8mb, growth: \"10\", init: fast}\nfunctions:\n  a:\n    package: ./functions/orders/create\n    budget: {zip: \"0\", growth: \"-1%\", init: 0s, size: 1}\n  b:\n    package: ./functions/orders/get\n    budget: {zip: \"1.5\", growth: 2.5%, init: 1ms}\n",
+			want: []string{
+				`lamb.yaml:3:17: budget.zip: "8mb" is not a size (like 8MiB, 500KB or 1048576: units B, KB, MB, GB, KiB, MiB, GiB)`,
+				`lamb.yaml:3:30: budget.growth: "10" is not a percentage (like 10%)`,
+				`lamb.yaml:3:42: budget.init: "fast" is not a duration (like 100ms)`,
+				`lamb.yaml:7:19: budget.zip: "0": want at least 1 byte`,
+				`lamb.yaml:7:32: budget.growth: "-1%" is not a percentage (like 10%)`,
+				`lamb.yaml:7:45: budget.init: 0s: want a positive duration`,
+				`lamb.yaml:7:49: unknown field "size" in budget (known: growth, init, zip)`,
+				`lamb.yaml:10:19: budget.zip: "1.5" is not a size (like 8MiB, 500KB or 1048576: units B, KB, MB, GB, KiB, MiB, GiB)`,
+			},
+		},
+		{
+			name: "http",
+			yaml: "version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    http:\n      routes: [\"POST /orders\", \"GET /orders/{id}\", get /x, \"GET /a//b\", \"GET /b/{proxy+}/c\"]\n      url: {auth: PUBLIC}\n  b:\n    package: ./functions/orders/get\n    http:\n      routes: [\"GET /orders/{orderId}\", POST /orders, $default]\n      url: \"yes\"\n  c:\n    package: ./functions/users/get\n    http: {routes: [$default, \"ANY /users/{proxy+}\", \"ANY /users/{rest+}\"], paths: []}\n",
+			want: []string{
+				`lamb.yaml:6:16: http.routes: route "POST /orders" (a) is already routed to b (at lamb.yaml:11:41)`,
+				`lamb.yaml:6:32: http.routes: route "GET /orders/{id}" (a) is the same route as "GET /orders/{orderId}" (b): only parameter names differ (at lamb.yaml:11:16)`,
+				`lamb.yaml:6:52: http.routes: route key "get /x": method "get" must be upper case: GET`,
+				`lamb.yaml:6:68: http.routes: route key "GET /a//b": empty segment ("//") in path "/a//b"`,
+				`lamb.yaml:6:81: http.routes: route key "GET /b/{proxy+}/c": greedy parameter "{proxy+}" must be the last segment`,
+				`lamb.yaml:7:19: http.url.auth: "PUBLIC" is not AWS_IAM (signed requests only) or NONE (public)`,
+				`lamb.yaml:11:16: http.routes: route "GET /orders/{orderId}" (b) is the same route as "GET /orders/{id}" (a): only parameter names differ (at lamb.yaml:6:32)`,
+				`lamb.yaml:11:41: http.routes: route "POST /orders" (b) is already routed to a (at lamb.yaml:6:16)`,
+				`lamb.yaml:11:55: http.routes: route "$default" (b) is already routed to c (at lamb.yaml:15:21)`,
+				`lamb.yaml:12:12: http.url: want true, false or {auth: AWS_IAM|NONE}, got string "yes"`,
+				`lamb.yaml:15:21: http.routes: route "$default" (c) is already routed to b (at lamb.yaml:11:55)`,
+				`lamb.yaml:15:31: http.routes: route "ANY /users/{proxy+}" (c) is the same route as "ANY /users/{rest+}" (c): only parameter names differ (at lamb.yaml:15:54)`,
+				`lamb.yaml:15:54: http.routes: route "ANY /users/{rest+}" (c) is the same route as "ANY /users/{proxy+}" (c): only parameter names differ (at lamb.yaml:15:31)`,
+				`lamb.yaml:15:77: unknown field "paths" in http (known: routes, url)`,
 			},
 		},
 		{
@@ -571,7 +681,7 @@ stages:
 
 func TestLoadResolves(t *testing.T) {
 	base := Function{
-		Runtime: "provided.al2023", Architecture: "arm64", Memory: 256, Timeout: 20,
+		Runtime: "provided.al2023", Architecture: "arm64", Memory: 256, Timeout: 20, Manage: "all",
 		Role:        "arn:aws:iam::123456789012:role/base",
 		Environment: map[string]string{"LOG_LEVEL": "info", "PORT": "8080"},
 		Tags:        map[string]string{"team": "core"},
@@ -646,24 +756,24 @@ func TestLoadResolves(t *testing.T) {
 			yaml: "version: 1\nfunctions:\n  a:\n    package: functions/orders/create/\n",
 			want: []Function{{
 				Name: "a", Key: "a", Package: "./functions/orders/create", Dir: "functions/orders/create",
-				Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3,
+				Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3, Manage: "all",
 			}},
 		},
 		{
 			name: "anchors, merge keys and null values",
 			yaml: "version: 1\ndefaults:\n  alias: live\nfunctions:\n  a: &common\n    package: ./functions/orders/create\n    memory: 1024\n    alias:\n  b:\n    <<: *common\n    package: ./functions/orders/get\n",
 			want: []Function{
-				{Name: "a", Key: "a", Package: "./functions/orders/create", Dir: "functions/orders/create", Runtime: "provided.al2023", Architecture: "arm64", Memory: 1024, Timeout: 3},
-				{Name: "b", Key: "b", Package: "./functions/orders/get", Dir: "functions/orders/get", Runtime: "provided.al2023", Architecture: "arm64", Memory: 1024, Timeout: 3},
+				{Name: "a", Key: "a", Package: "./functions/orders/create", Dir: "functions/orders/create", Runtime: "provided.al2023", Architecture: "arm64", Memory: 1024, Timeout: 3, Manage: "all"},
+				{Name: "b", Key: "b", Package: "./functions/orders/get", Dir: "functions/orders/get", Runtime: "provided.al2023", Architecture: "arm64", Memory: 1024, Timeout: 3, Manage: "all"},
 			},
 		},
 		{
 			name: "discover template functions, single directory, explicit package wins",
 			yaml: "version: 1\nfunctions:\n  mine:\n    package: ./functions/orders/get\ndiscover:\n  - packages: ./functions/orders/...\n    name: '{{replace .Path \"/\" \"_\" | trimPrefix \"functions_\"}}'\n  - packages: functions/mailer\n    name: '{{upper .Dir}}'\n",
 			want: []Function{
-				{Name: "MAILER", Key: "MAILER", Package: "./functions/mailer", Dir: "functions/mailer", Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3},
-				{Name: "mine", Key: "mine", Package: "./functions/orders/get", Dir: "functions/orders/get", Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3},
-				{Name: "orders_create", Key: "orders_create", Package: "./functions/orders/create", Dir: "functions/orders/create", Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3},
+				{Name: "MAILER", Key: "MAILER", Package: "./functions/mailer", Dir: "functions/mailer", Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3, Manage: "all"},
+				{Name: "mine", Key: "mine", Package: "./functions/orders/get", Dir: "functions/orders/get", Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3, Manage: "all"},
+				{Name: "orders_create", Key: "orders_create", Package: "./functions/orders/create", Dir: "functions/orders/create", Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3, Manage: "all"},
 			},
 		},
 		{
@@ -675,7 +785,7 @@ func TestLoadResolves(t *testing.T) {
 			yaml: "\ufeffversion: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n",
 			want: []Function{{
 				Name: "a", Key: "a", Package: "./functions/orders/create", Dir: "functions/orders/create",
-				Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3,
+				Runtime: "provided.al2023", Architecture: "arm64", Memory: 128, Timeout: 3, Manage: "all",
 			}},
 		},
 	}
@@ -822,6 +932,7 @@ func FuzzLoad(f *testing.F) {
 		"\ufeffversion: 1\n",
 		"version: 1\nfunctions:\n  a:\n    package: ./functions/orders/create\n    files: [config/fifo, config/fifo-link, config/dir]\n",
 		string(mergeManifest(100, 3, 50)),
+		newSettings,
 	} {
 		f.Add(s)
 	}
@@ -1021,5 +1132,162 @@ func BenchmarkLoadMerge(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// newSettings uses every setting of issues 12-15 in each layer.
+const newSettings = `version: 1
+project: shop
+defaults:
+  manage: code
+  environment:
+    DB_URL: {ssm: /shop/db/url}
+    LOG_LEVEL: info
+  rollout: {steps: [10, 100], interval: 30s}
+  budget: {zip: 8MiB, growth: 10%}
+functions:
+  orders-create:
+    package: ./functions/orders/create
+    manage: all
+    environment:
+      DB_URL: postgres://localhost/shop
+      API_KEY: {secret: shop/keys, key: stripe}
+    rollout: {smoke: [events/create.json], alarms: [orders-5xx]}
+    budget: {init: 100ms, growth: 0%}
+    http:
+      routes: ["POST /orders", "GET /orders/{id}"]
+      url: true
+  orders-get:
+    package: ./functions/orders/get
+    rollout: none
+    budget: {zip: 500 KB}
+    http: {url: {auth: NONE}}
+discover:
+  - packages: ./functions/users/...
+    name: users
+    rollout: {steps: [50, 100], max_errors: 3}
+stages:
+  prod:
+    manage: all
+    account: "012345678901"
+    confirm: true
+    environment:
+      LOG_LEVEL: {ssm: /shop/prod/log-level}
+      DB_URL: {secret: prod/db}
+    rollout: {interval: 5m}
+  dev:
+    rollout: false
+`
+
+func TestLoadResolvesSettings(t *testing.T) {
+	t.Parallel()
+	dir := writeRepo(t, map[string]string{"lamb.yaml": newSettings, "events/create.json": `{"body": "{}"}`})
+	pct := func(f float64) *float64 { return &f }
+	base := map[string]Function{
+		"orders-create": {
+			Manage:      ManageAll,
+			Environment: map[string]string{"DB_URL": "postgres://localhost/shop", "LOG_LEVEL": "info"},
+			EnvRefs:     map[string]EnvRef{"API_KEY": {Secret: "shop/keys", Key: "stripe"}},
+			Rollout:     &Rollout{Steps: []int{10, 100}, Interval: 30 * time.Second, Smoke: []string{"events/create.json"}, Alarms: []string{"orders-5xx"}},
+			Budget:      Budget{Zip: 8 << 20, Growth: pct(0), Init: 100 * time.Millisecond},
+			HTTP:        HTTP{Routes: []string{"POST /orders", "GET /orders/{id}"}, URL: &FunctionURL{Auth: URLAuthIAM}},
+		},
+		"orders-get": {
+			Manage:      ManageCode,
+			Environment: map[string]string{"LOG_LEVEL": "info"},
+			EnvRefs:     map[string]EnvRef{"DB_URL": {SSM: "/shop/db/url"}},
+			Budget:      Budget{Zip: 500_000, Growth: pct(10)},
+			HTTP:        HTTP{URL: &FunctionURL{Auth: URLAuthNone}},
+		},
+		"users": {
+			Manage:      ManageCode,
+			Environment: map[string]string{"LOG_LEVEL": "info"},
+			EnvRefs:     map[string]EnvRef{"DB_URL": {SSM: "/shop/db/url"}},
+			Rollout:     &Rollout{Steps: []int{50, 100}, Interval: 30 * time.Second, MaxErrors: 3},
+			Budget:      Budget{Zip: 8 << 20, Growth: pct(10)},
+		},
+	}
+	prod := map[string]func(*Function){
+		"": func(*Function) {},
+		"prod": func(f *Function) {
+			f.Manage = ManageAll
+			f.Environment = maps.Clone(f.Environment)
+			f.EnvRefs = maps.Clone(f.EnvRefs)
+			delete(f.Environment, "LOG_LEVEL")
+			delete(f.Environment, "DB_URL")
+			if f.EnvRefs == nil {
+				f.EnvRefs = map[string]EnvRef{}
+			}
+			f.EnvRefs["LOG_LEVEL"] = EnvRef{SSM: "/shop/prod/log-level"}
+			f.EnvRefs["DB_URL"] = EnvRef{Secret: "prod/db"}
+			if f.Rollout != nil {
+				// The stage changes the interval; it does not turn on
+				// orders-get's rollout (none): it sets no steps.
+				r := *f.Rollout
+				r.Interval = 5 * time.Minute
+				f.Rollout = &r
+			}
+		},
+		"dev": func(f *Function) { f.Rollout = nil },
+	}
+	for _, stage := range []string{"", "prod", "dev"} {
+		t.Run("stage="+stage, func(t *testing.T) {
+			m, err := load([]byte(newSettings), filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{Stage: stage})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Project != "shop" {
+				t.Errorf("Project = %q, want shop", m.Project)
+			}
+			if stage == "prod" {
+				want := &Stage{
+					Name: "prod", Manage: ManageAll, Account: "012345678901", Confirm: true,
+					EnvRefs: map[string]EnvRef{"LOG_LEVEL": {SSM: "/shop/prod/log-level"}, "DB_URL": {Secret: "prod/db"}},
+				}
+				if diff := cmp.Diff(want, m.Stage, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("Stage (-want +got):\n%s", diff)
+				}
+			}
+			got := map[string]Function{}
+			for _, f := range m.Functions {
+				got[f.Key] = Function{Manage: f.Manage, Environment: f.Environment, EnvRefs: f.EnvRefs, Rollout: f.Rollout, Budget: f.Budget, HTTP: f.HTTP}
+			}
+			want := map[string]Function{}
+			for k, f := range base {
+				prod[stage](&f)
+				want[k] = f
+			}
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("settings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRouteTable(t *testing.T) {
+	t.Parallel()
+	dir := writeRepo(t, map[string]string{"lamb.yaml": newSettings, "events/create.json": "{}"})
+	m, err := load([]byte(newSettings), filepath.Join(dir, "lamb.yaml"), "lamb.yaml", LoadOptions{Stage: "prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := RouteTable(m.Functions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range tbl.Routes() {
+		got = append(got, r.Key.String()+" -> "+r.Target)
+	}
+	want := []string{"POST /orders -> orders-create", "GET /orders/{id} -> orders-create"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("routes (-want +got):\n%s", diff)
+	}
+	target, _, params, ok := tbl.Match("GET", "/orders/42")
+	if !ok || target != "orders-create" || params["id"] != "42" {
+		t.Errorf("Match(GET /orders/42) = %q, %v, %v", target, params, ok)
+	}
+	if _, err := RouteTable([]Function{{Name: "a", HTTP: HTTP{Routes: []string{"GET /x"}}}, {Name: "b", HTTP: HTTP{Routes: []string{"GET /x"}}}}); err == nil {
+		t.Error("RouteTable with one route twice: no error")
 	}
 }

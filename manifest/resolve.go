@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/lambctl/lamb/internal/fsutil"
 	"github.com/lambctl/lamb/internal/lambdaspec"
+	"github.com/lambctl/lamb/internal/route"
 )
 
 // resolver turns a validated rawManifest into Functions, checking what needs
@@ -170,12 +172,13 @@ type candidate struct {
 	files  []string
 	pos    Pos
 	layers []*rawSettings // lowest precedence first, after defaults
+	http   *rawHTTP       // explicit functions only
 }
 
 func (r *resolver) explicit(m *rawManifest) []candidate {
 	var out []candidate
 	for _, f := range m.Functions {
-		c := candidate{key: f.Key.Value, pos: f.Key.Pos, layers: []*rawSettings{&f.rawSettings}}
+		c := candidate{key: f.Key.Value, pos: f.Key.Pos, layers: []*rawSettings{&f.rawSettings}, http: &f.HTTP}
 		if f.Package.Value != "" {
 			if dir, ok := r.relPath(f.Package, "package"); ok && r.checkMain(f.Package.Pos, f.Package.Value, dir) {
 				c.dir = dir
@@ -193,14 +196,8 @@ func (r *resolver) explicit(m *rawManifest) []candidate {
 				continue
 			}
 			first[clean] = s.Pos
-			fi, err := os.Stat(filepath.Join(r.root, filepath.FromSlash(clean)))
 			switch {
-			case err != nil:
-				r.errorf(s.Pos, "files: %q: %v", s.Value, pathless(err))
-			case fi.IsDir():
-				r.errorf(s.Pos, "files: %q is a directory: list the files", s.Value)
-			case !fi.Mode().IsRegular():
-				r.errorf(s.Pos, "files: %q is a %s: files: lists regular files only", s.Value, fsutil.Kind(fi.Mode()))
+			case !r.regular(s, clean, "files:"):
 			case clean == "bootstrap":
 				r.errorf(s.Pos, "files: %q would replace the function's executable in the zip", s.Value)
 			default:
@@ -210,6 +207,82 @@ func (r *resolver) explicit(m *rawManifest) []candidate {
 		out = append(out, c)
 	}
 	return out
+}
+
+// regular reports whether the repo-relative path clean, written as s, is
+// a regular file (following symbolic links), reporting why not. It never
+// opens the file.
+func (r *resolver) regular(s str, clean, what string) bool {
+	fi, err := os.Stat(filepath.Join(r.root, filepath.FromSlash(clean)))
+	switch {
+	case err != nil:
+		r.errorf(s.Pos, "%s %q: %v", what, s.Value, pathless(err))
+	case fi.IsDir():
+		r.errorf(s.Pos, "%s %q is a directory: list the files", what, s.Value)
+	case !fi.Mode().IsRegular():
+		r.errorf(s.Pos, "%s %q is a %s: %s lists regular files only", what, s.Value, fsutil.Kind(fi.Mode()), what)
+	default:
+		return true
+	}
+	return false
+}
+
+// checkSmoke checks the smoke events of a rollout layer: regular files in
+// the repo, JSON of at most Lambda's synchronous payload, each listed
+// once; r.smoke gets the valid ones, cleaned.
+func (r *resolver) checkSmoke(ro *rawRollout) {
+	first := map[string]Pos{}
+	for _, s := range ro.Smoke.Items {
+		clean, ok := r.relPath(s, "rollout.smoke:")
+		if !ok || !r.regular(s, clean, "rollout.smoke:") {
+			continue
+		}
+		if p, dup := first[clean]; dup {
+			r.errorf(s.Pos, "rollout.smoke: %q is listed twice (first at %s)", s.Value, p)
+			continue
+		}
+		first[clean] = s.Pos
+		data, err := fsutil.ReadRegular(filepath.Join(r.root, filepath.FromSlash(clean)), maxSmokeEvent)
+		switch {
+		case errors.Is(err, fsutil.ErrTooLarge):
+			r.errorf(s.Pos, "rollout.smoke: %q is more than Lambda's %d-byte invoke payload", s.Value, maxSmokeEvent)
+		case err != nil:
+			r.errorf(s.Pos, "rollout.smoke: %q: %v", s.Value, pathless(err))
+		case !json.Valid(data):
+			r.errorf(s.Pos, "rollout.smoke: %q is not JSON (an event is the JSON payload of an invoke)", s.Value)
+		default:
+			ro.smoke = append(ro.smoke, clean)
+		}
+	}
+}
+
+// checkRoutes reports routes of different functions (or one function)
+// that match the same requests, at both positions.
+func (r *resolver) checkRoutes(m *rawManifest) {
+	type at struct {
+		fn  string
+		pos Pos
+	}
+	var t route.Table
+	where := map[string]at{} // route key → where it was added
+	for _, f := range m.Functions {
+		for _, rt := range f.HTTP.Routes.Items {
+			k, err := route.Parse(rt.Value)
+			if err != nil {
+				continue // reported by validateHTTP
+			}
+			err = t.Add(k, f.Key.Value)
+			var ce *route.ConflictError
+			if !errors.As(err, &ce) {
+				where[k.String()] = at{f.Key.Value, rt.Pos}
+				continue
+			}
+			prev := where[ce.Existing.Key.String()]
+			r.errorf(rt.Pos, "http.routes: %v (at %s)", ce, prev.pos)
+			mirror := &route.ConflictError{Key: ce.Existing.Key, Target: ce.Existing.Target, Existing: route.Route{Key: k, Target: f.Key.Value}}
+			r.errorf(prev.pos, "http.routes: %v (at %s)", mirror, rt.Pos)
+		}
+	}
 }
 
 // templateData are the fields of a discover name template.
@@ -349,8 +422,9 @@ func function(c candidate, defaults *rawSettings, st *rawStage) Function {
 	f := Function{
 		Name: c.key, Key: c.key, Package: "./" + c.dir, Dir: c.dir, Files: c.files,
 		Runtime: DefaultRuntime, Architecture: DefaultArchitecture,
-		Memory: DefaultMemory, Timeout: DefaultTimeout, Pos: c.pos,
+		Memory: DefaultMemory, Timeout: DefaultTimeout, Manage: ManageAll, Pos: c.pos,
 	}
+	var ro rolloutAcc
 	if c.dir == "." {
 		f.Package = "."
 	}
@@ -365,7 +439,8 @@ func function(c candidate, defaults *rawSettings, st *rawStage) Function {
 		}
 		pickStr(&f.Role, s.Role)
 		pickStr(&f.Alias, s.Alias)
-		f.Environment = mergeInto(f.Environment, s.Environment)
+		pickStr(&f.Manage, s.Manage)
+		mergeEnv(&f.Environment, &f.EnvRefs, s.Environment)
 		f.Tags = mergeInto(f.Tags, s.Tags)
 		if s.Build.Tags.Set {
 			f.Build.Tags = nil
@@ -376,23 +451,148 @@ func function(c candidate, defaults *rawSettings, st *rawStage) Function {
 		pickStr(&f.Build.LDFlags, s.Build.LDFlags)
 		pickStr(&f.Build.GCFlags, s.Build.GCFlags)
 		f.Build.Env = mergeInto(f.Build.Env, s.Build.Env)
+		ro.merge(&s.Rollout)
+		mergeBudget(&f.Budget, &s.Budget)
+	}
+	if c.http != nil {
+		f.HTTP = httpOf(c.http)
 	}
 	if st != nil {
 		f.Name = st.Prefix.Value + c.key
 		pickStr(&f.Role, st.Role)
 		pickStr(&f.Alias, st.Alias)
-		f.Environment = mergeInto(f.Environment, st.Environment)
+		pickStr(&f.Manage, st.Manage)
+		mergeEnv(&f.Environment, &f.EnvRefs, st.Environment)
 		f.Tags = mergeInto(f.Tags, st.Tags)
+		ro.merge(&st.Rollout)
 	}
+	f.Rollout = ro.rollout()
 	return f
 }
 
-// envSize is the size Lambda counts: the variables as compact JSON.
-func envSize[M map[string]string | []entry](env M) int {
+// mergeEnv applies an environment layer: a key set to a literal value
+// drops an earlier reference, and the other way round.
+func mergeEnv(env *map[string]string, refs *map[string]EnvRef, m strMap) {
+	for _, e := range m.Entries {
+		if e.Ref != nil {
+			delete(*env, e.Key)
+			if *refs == nil {
+				*refs = map[string]EnvRef{}
+			}
+			(*refs)[e.Key] = EnvRef{SSM: e.Ref.SSM.Value, Secret: e.Ref.Secret.Value, Key: e.Ref.Key.Value}
+			continue
+		}
+		delete(*refs, e.Key)
+		if *env == nil {
+			*env = map[string]string{}
+		}
+		(*env)[e.Key] = e.Value
+	}
+}
+
+// rolloutAcc merges rollout layers: fields merge as everywhere (later
+// wins, lists replaced as a whole); none/false turns the rollout off, and
+// a later layer that sets steps turns it on again.
+type rolloutAcc struct {
+	r           Rollout
+	on          bool
+	intervalSet bool
+}
+
+func (a *rolloutAcc) merge(r *rawRollout) {
+	switch {
+	case !r.Set:
+		return
+	case r.Off:
+		a.on = false
+		return
+	}
+	if r.Steps.Set {
+		a.on = true
+		a.r.Steps = nil
+		for _, s := range r.Steps.Items {
+			a.r.Steps = append(a.r.Steps, s.Value)
+		}
+	}
+	if r.Interval.Set {
+		a.r.Interval, a.intervalSet = r.interval, true
+	}
+	if r.Smoke.Set {
+		a.r.Smoke = append([]string(nil), r.smoke...)
+	}
+	if r.Alarms.Set {
+		a.r.Alarms = nil
+		for _, al := range r.Alarms.Items {
+			a.r.Alarms = append(a.r.Alarms, al.Value)
+		}
+	}
+	if r.MaxErrors.Set {
+		a.r.MaxErrors = r.MaxErrors.Value
+	}
+}
+
+// rollout is the merged rollout, nil when off.
+func (a *rolloutAcc) rollout() *Rollout {
+	if !a.on {
+		return nil
+	}
+	r := a.r
+	if !a.intervalSet {
+		r.Interval = DefaultRolloutInterval
+	}
+	return &r
+}
+
+// mergeBudget applies a budget layer field by field.
+func mergeBudget(dst *Budget, b *rawBudget) {
+	if b.Zip.Set {
+		dst.Zip = b.zip
+	}
+	if b.Growth.Set && b.growth != nil {
+		g := *b.growth
+		dst.Growth = &g
+	}
+	if b.Init.Set {
+		dst.Init = b.init
+	}
+}
+
+// httpOf is a function's http: setting, route keys as route.Key.String
+// writes them.
+func httpOf(h *rawHTTP) HTTP {
+	var out HTTP
+	for _, r := range h.Routes.Items {
+		if k, err := route.Parse(r.Value); err == nil {
+			out.Routes = append(out.Routes, k.String())
+		}
+	}
+	if h.URL.Set && h.URL.Enabled {
+		auth := URLAuthIAM
+		if h.URL.Auth.Set {
+			auth = h.URL.Auth.Value
+		}
+		out.URL = &FunctionURL{Auth: auth}
+	}
+	return out
+}
+
+// envSize is the size Lambda counts: the variables as compact JSON. A
+// reference counts as an empty value: its value is only known at deploy
+// time, where the deployer checks the limit again.
+func envSize[M map[string]string | []entry](env M, refs ...map[string]EnvRef) int {
 	m := map[string]string{}
 	switch env := any(env).(type) {
 	case map[string]string:
 		m = env
+		if len(refs) > 0 && len(refs[0]) > 0 {
+			m = maps.Clone(env)
+			if m == nil {
+				m = map[string]string{}
+			}
+			for k := range refs[0] {
+				m[k] = ""
+			}
+		}
 	case []entry:
 		for _, e := range env {
 			m[e.Key] = e.Value
@@ -408,6 +608,16 @@ func envSize[M map[string]string | []entry](env M) int {
 // resolve returns the functions with stage sel applied (nil for none),
 // checking the resolved functions under every stage.
 func (r *resolver) resolve(m *rawManifest, sel *rawStage) []Function {
+	r.checkSmoke(&m.Defaults.Rollout)
+	for _, f := range m.Functions {
+		r.checkSmoke(&f.Rollout)
+	}
+	for _, e := range m.Discover {
+		r.checkSmoke(&e.Rollout)
+	}
+	for _, s := range m.Stages {
+		r.checkSmoke(&s.Rollout)
+	}
 	cands := r.explicit(m)
 	claimed := map[string]bool{}
 	for _, c := range cands {
@@ -426,6 +636,7 @@ func (r *resolver) resolve(m *rawManifest, sel *rawStage) []Function {
 		first[c.key] = c
 	}
 
+	r.checkRoutes(m)
 	stages := append([]*rawStage{nil}, m.Stages...)
 	var out []Function
 	for _, c := range cands {
@@ -439,11 +650,11 @@ func (r *resolver) resolve(m *rawManifest, sel *rawStage) []Function {
 					r.errorf(c.pos, "function name %q%s is %d characters, more than %d", f.Name, in, len(f.Name), maxNameLen)
 				}
 			}
-			if n := envSize(f.Environment); n > lambdaspec.EnvironmentLimit && !envReported && !partOver(m, c, st, envField) {
+			if n := envSize(f.Environment, f.EnvRefs); n > lambdaspec.EnvironmentLimit && !envReported && !partOver(m, c, st, envField) {
 				envReported = true
 				r.errorf(c.pos, "function %q%s: environment is %d bytes as JSON, more than Lambda's 4 KB limit (%d)", c.key, in, n, lambdaspec.EnvironmentLimit)
 			}
-			if n := len(f.Tags); n > tagsLeft && !tagsReported && !partOver(m, c, st, tagsField) {
+			if n := len(f.Tags); n > MaxUserTags && !tagsReported && !partOver(m, c, st, tagsField) {
 				tagsReported = true
 				r.errorf(c.pos, "function %q%s: %s", c.key, in, tagCountMsg(n))
 			}

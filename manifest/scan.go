@@ -68,7 +68,7 @@ func StageNames(file string) ([]string, error) {
 	d := &decoder{file: file}
 	raw := d.parse(data)
 	if raw == nil {
-		return nil, d.errs
+		return nil, d.errs.sorted()
 	}
 	var names []string
 	for _, s := range raw.Stages {

@@ -40,21 +40,22 @@ var (
 	buildTagRE    = regexp.MustCompile(`^!?[a-zA-Z0-9_.]+$`)
 )
 
-// TagPrefix starts the keys of the tags lamb writes itself on every
-// function it deploys (lamb:fingerprint, lamb:code-sha256): a manifest may
-// not set tags with it.
+// TagPrefix starts the keys of the tags lamb writes itself on the
+// functions it deploys (lamb:fingerprint, lamb:code-sha256, lamb:project):
+// a manifest may not set tags with it.
 const TagPrefix = "lamb:"
 
-// lambTags is how many tags lamb writes on every function.
-const lambTags = 2
+// LambTags is how many tags lamb writes on a function: they count against
+// Lambda's lambdaspec.MaxTags.
+const LambTags = 3
 
-// tagsLeft is how many tags a function may set in the manifest: Lambda's
+// MaxUserTags is how many tags the manifest may give a function: Lambda's
 // limit less lamb's own.
-const tagsLeft = lambdaspec.MaxTags - lambTags
+const MaxUserTags = lambdaspec.MaxTags - LambTags
 
-// tagCountMsg words a tag count over tagsLeft.
+// tagCountMsg words a tag count over MaxUserTags.
 func tagCountMsg(n int) string {
-	return fmt.Sprintf("%d tags: lamb writes %d of Lambda's %d, so at most %d are left", n, lambTags, lambdaspec.MaxTags, tagsLeft)
+	return fmt.Sprintf("%d tags: lamb writes %d of Lambda's %d, so at most %d are left", n, LambTags, lambdaspec.MaxTags, MaxUserTags)
 }
 
 // reservedEnv are the environment keys Lambda sets itself and refuses in a
@@ -80,6 +81,7 @@ func (d *decoder) validateManifest(m *rawManifest) {
 	case m.Version.Value != 1:
 		d.errorf(m.Version.Pos, "version: unsupported version %d (this lamb reads version 1)", m.Version.Value)
 	}
+	d.validateProject(m)
 	if m.Cache.Set && !cacheRE.MatchString(m.Cache.Value) {
 		d.errorf(m.Cache.Pos, "cache: %q is not an s3://bucket/prefix URL", m.Cache.Value)
 	}
@@ -90,6 +92,7 @@ func (d *decoder) validateManifest(m *rawManifest) {
 			d.errorf(f.Key.Pos, "function %q: missing package (package: ./path/to/main/package)", f.Key.Value)
 		}
 		d.validateSettings(&f.rawSettings)
+		d.validateHTTP(&f.HTTP)
 	}
 	for _, e := range m.Discover {
 		if (!e.Packages.Set || e.Packages.Value == "") && !d.syntax {
@@ -119,6 +122,7 @@ func (d *decoder) validateManifest(m *rawManifest) {
 		if s.ArtifactBucket.Set && !bucketRE.MatchString(s.ArtifactBucket.Value) {
 			d.errorf(s.ArtifactBucket.Pos, "artifact_bucket: %q is not an S3 bucket name (3-63 of [a-z0-9.-])", s.ArtifactBucket.Value)
 		}
+		d.validateStageExtras(s)
 	}
 }
 
@@ -163,6 +167,9 @@ func (d *decoder) validateSettings(s *rawSettings) {
 	d.validateEnv(&s.Environment)
 	d.validateTags(&s.Tags)
 	d.validateAlias(s.Alias)
+	d.validateManage(s.Manage)
+	d.validateRollout(&s.Rollout)
+	d.validateBudget(&s.Budget)
 	for _, t := range s.Build.Tags.Items {
 		if !buildTagRE.MatchString(t.Value) {
 			d.errorf(t.Pos, "build.tags: %q is not a build tag", t.Value)
@@ -215,6 +222,8 @@ func (d *decoder) validateEnv(m *strMap) {
 			// Accepted by Lambda's API, but no process can be given it:
 			// every invoke would fail.
 			d.errorf(e.KeyPos, "environment: value of %q contains NUL", e.Key)
+		case e.Ref != nil:
+			d.validateRef(e.Key, e.Ref)
 		}
 	}
 	if n := envSize(m.Entries); n > lambdaspec.EnvironmentLimit {
@@ -241,7 +250,7 @@ func (d *decoder) validateTags(m *strMap) {
 			d.errorf(e.KeyPos, "tags: value of %q is %d characters, more than %d", e.Key, len(e.Value), maxTagValLen)
 		}
 	}
-	if len(m.Entries) > tagsLeft {
+	if len(m.Entries) > MaxUserTags {
 		m.over = true
 		d.errorf(m.Pos, "tags: %s", tagCountMsg(len(m.Entries)))
 	}

@@ -31,14 +31,15 @@ const (
 // node is a YAML value with its position, reduced to what the manifest
 // needs: anchors and aliases resolved, merge keys applied.
 type node struct {
-	kind  nodeKind
-	pos   Pos
-	tag   string // scalars: tagStr, tagInt, ...
-	text  string // scalars: the value (strings unquoted)
-	int   int64  // tagInt
-	keys  []*node
-	vals  []*node
-	items []*node
+	kind   nodeKind
+	pos    Pos
+	tag    string // scalars: tagStr, tagInt, ...
+	text   string // scalars: the value (strings unquoted)
+	quoted bool   // a string written in quotes (pos is the quote's)
+	int    int64  // tagInt
+	keys   []*node
+	vals   []*node
+	items  []*node
 	// size is how many values the node stands for with aliases expanded:
 	// what decoding it costs.
 	size int
@@ -120,7 +121,8 @@ func (c *converter) convertNode(n ast.Node, depth int) (*node, *Error) {
 	case *ast.NullNode:
 		return &node{kind: nullNode, pos: c.pos(n.Token), tag: tagNull}, nil
 	case *ast.StringNode:
-		return &node{kind: scalarNode, pos: c.pos(n.Token), tag: tagStr, text: n.Value}, nil
+		q := n.Token != nil && (n.Token.Type == token.DoubleQuoteType || n.Token.Type == token.SingleQuoteType)
+		return &node{kind: scalarNode, pos: c.pos(n.Token), tag: tagStr, text: n.Value, quoted: q}, nil
 	case *ast.LiteralNode:
 		return &node{kind: scalarNode, pos: c.pos(n.Start), tag: tagStr, text: n.Value.Value}, nil
 	case *ast.IntegerNode:
