@@ -919,6 +919,10 @@ func TestSuggest(t *testing.T) {
 	}
 }
 
+// FuzzLoad: load never panics, hangs on a special file or returns an
+// error that is not one positioned line. The seeds are large, so
+// minimizing a new input takes the default -fuzzminimizetime (60 s) with
+// no execs shown: fuzz with -fuzzminimizetime=5s.
 func FuzzLoad(f *testing.F) {
 	for _, s := range []string{
 		fullManifest,
