@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,6 +49,8 @@ type FunctionResult struct {
 	CodeSha256 string  `json:"codeSha256,omitempty"`
 	Pruned     int     `json:"pruned,omitempty"` // versions deleted by KeepVersions
 	Error      string  `json:"error,omitempty"`
+	// Rollout is what the rollout did, for functions with one.
+	Rollout *RolloutResult `json:"rollout,omitempty"`
 }
 
 // Result is the outcome of a deploy, in plan order.
@@ -106,6 +109,7 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 	errs := make([][]error, len(plan.Functions))
 	var g errgroup.Group
 	g.SetLimit(d.opts.Concurrency)
+	var rollouts sync.WaitGroup // rollouts wait outside the limit
 	for i := range plan.Functions {
 		fp := &plan.Functions[i]
 		r := &res.Functions[i]
@@ -133,22 +137,35 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			if d.opts.OnStart != nil {
 				d.opts.OnStart(fp.Name)
 			}
+			done := func() {
+				if d.opts.OnDone != nil {
+					done := *r
+					if len(errs[i]) > 0 {
+						done.Error = errs[i][0].Error()
+					}
+					d.opts.OnDone(done)
+				}
+			}
 			if fp.Action == ActionOrphan {
 				errs[i] = d.deleteOrphan(ctx, fp, r)
-			} else {
-				errs[i] = d.deployOne(ctx, fp, arts, r)
+				done()
+				return nil
 			}
-			if d.opts.OnDone != nil {
-				done := *r
-				if len(errs[i]) > 0 {
-					done.Error = errs[i][0].Error()
-				}
-				d.opts.OnDone(done)
+			var later func() []error
+			errs[i], later = d.deployOne(ctx, fp, arts, r)
+			if later == nil {
+				done()
+				return nil
 			}
+			rollouts.Go(func() {
+				errs[i] = later()
+				done()
+			})
 			return nil
 		})
 	}
 	_ = g.Wait()
+	rollouts.Wait()
 	var merr *multierror.Error
 	for i, fr := range res.Functions {
 		switch fr.Outcome {
@@ -175,8 +192,11 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 }
 
 // deployOne deploys one function and fills r. It returns the function's
-// errors: the deploy's, or pruning's after a successful deploy.
-func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[string]Artifact, r *FunctionResult) []error {
+// errors: the deploy's, or pruning's after a successful deploy. When the
+// function rolls out with waits between steps, it returns later instead:
+// the rest of the deploy, which Deploy runs outside the concurrency limit
+// (a rollout mostly waits).
+func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[string]Artifact, r *FunctionResult) (errs []error, later func() []error) {
 	r.Outcome = Failed
 	fail := func(op string, err error) []error {
 		return []error{fp.fail(op, err)}
@@ -186,21 +206,21 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 	if fp.Code {
 		art, ok := arts[fp.Name]
 		if !ok {
-			return fail("deploy", errors.New("no artifact was built for it"))
+			return fail("deploy", errors.New("no artifact was built for it")), nil
 		}
 		if art.Fingerprint != "" && art.Fingerprint != fp.desired.Fingerprint {
-			return fail("deploy", fmt.Errorf("artifact built from fingerprint %s, the plan wants %s: the source changed during the deploy; run it again", short(art.Fingerprint), short(fp.desired.Fingerprint)))
+			return fail("deploy", fmt.Errorf("artifact built from fingerprint %s, the plan wants %s: the source changed during the deploy; run it again", short(art.Fingerprint), short(fp.desired.Fingerprint))), nil
 		}
 		via := fp.Upload
 		if via == "" { // a plan not made by Plan
 			via = d.upload()
 		}
 		if err := checkUpload(via, art.Size); err != nil {
-			return fail("upload", err)
+			return fail("upload", err), nil
 		}
 		var err error
 		if code, err = d.prepareCode(ctx, art, via); err != nil {
-			return fail("upload", err)
+			return fail("upload", err), nil
 		}
 	}
 	start := time.Now()
@@ -212,7 +232,7 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 	if fp.recreate {
 		_, err := d.lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(fp.Name)})
 		if err != nil && !isNotFound(err) {
-			return fail("delete failed function", err)
+			return fail("delete failed function", err), nil
 		}
 	}
 	if fp.live == nil {
@@ -223,17 +243,17 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 			// created meanwhile: update it instead.
 			live, gerr := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fp.Name)})
 			if gerr != nil {
-				return fail("create", fmt.Errorf("%w; then: %w", err, gerr))
+				return fail("create", fmt.Errorf("%w; then: %w", err, gerr)), nil
 			}
 			fp.live = live
 			fp.configUpdate = true
 		case err != nil:
-			return fail("create", err)
+			return fail("create", err), nil
 		default:
 			created = true
 			got, err := d.waitActive(ctx, fp.Name)
 			if err != nil {
-				return fail("wait for active", err)
+				return fail("wait for active", err), nil
 			}
 			cfg = got.Configuration
 			tags = got.Tags
@@ -250,11 +270,11 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 				return err
 			})
 			if err != nil {
-				return fail("update configuration", err)
+				return fail("update configuration", err), nil
 			}
 			got, err := d.waitUpdated(ctx, fp.Name)
 			if err != nil {
-				return fail("wait for configuration update", err)
+				return fail("wait for configuration update", err), nil
 			}
 			cfg, tags = got.Configuration, got.Tags
 		}
@@ -268,11 +288,11 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 				return err
 			})
 			if err != nil {
-				return fail("update code", err)
+				return fail("update code", err), nil
 			}
 			got, err := d.waitUpdated(ctx, fp.Name)
 			if err != nil {
-				return fail("wait for code update", err)
+				return fail("wait for code update", err), nil
 			}
 			cfg, tags = got.Configuration, got.Tags
 		}
@@ -284,58 +304,72 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 		wantSha = aws.ToString(fp.live.Configuration.CodeSha256)
 	}
 	if got := aws.ToString(cfg.CodeSha256); got != wantSha {
-		return fail("deploy", fmt.Errorf("live code %s is not %s: changed by someone else meanwhile", got, wantSha))
+		return fail("deploy", fmt.Errorf("live code %s is not %s: changed by someone else meanwhile", got, wantSha)), nil
 	}
 
 	// From here on, finish even if ctx is cancelled: the code is in place
 	// and the publish precondition guarantees the version's code.
 	if err := ctx.Err(); err != nil {
-		return fail("interrupted before publishing (alias untouched)", context.Cause(ctx))
+		return fail("interrupted before publishing (alias untouched)", context.Cause(ctx)), nil
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.WaitTimeout)
-	defer cancel()
 	// Only tags changed: no new version, the alias stays.
 	tagsOnly := !created && !fp.Code && !fp.configUpdate && !fp.publish
+	var ro *rollout
 	if fn.Alias != "" && !tagsOnly {
 		v, err := d.publish(pctx, fp.Name, wantSha, aws.ToString(cfg.RevisionId))
 		if err != nil {
-			return fail("publish version", err)
-		}
-		if err := d.pointAlias(pctx, fp.Name, fn.Alias, v, created || fp.aliasMissing); err != nil {
-			return fail("alias "+fn.Alias, err)
+			cancel()
+			return fail("publish version", err), nil
 		}
 		r.Version = v
-	}
-	want := maps.Clone(fn.Tags)
-	if want == nil {
-		want = map[string]string{}
-	}
-	if owner := d.owner(); owner != "" {
-		want[TagProject] = owner
-	}
-	want[TagFingerprint] = fp.desired.Fingerprint
-	want[TagCodeSha256] = wantSha
-	if !containsAll(tags, want) {
-		_, err := d.lambda.TagResource(pctx, &lambda.TagResourceInput{Resource: cfg.FunctionArn, Tags: want})
-		if err != nil {
-			return fail("tag", err)
+		if ro, err = d.startRollout(pctx, fp, v, created || fp.aliasMissing, r); err != nil {
+			cancel()
+			return fail("rollout", err), nil
 		}
 	}
-	r.CodeSha256 = wantSha
-	if created {
-		r.Outcome = Created
-	} else {
-		r.Outcome = Updated
-	}
-	d.log.Info("deployed", "function", fp.Name, "outcome", r.Outcome, "version", r.Version, "elapsed", time.Since(start).Round(time.Millisecond))
-	if d.opts.KeepVersions > 0 && fn.Alias != "" {
-		n, err := d.prune(pctx, fp.Name, d.opts.KeepVersions)
-		r.Pruned = n
-		if err != nil {
-			return fail("prune versions", err)
+	finish := func() []error {
+		defer cancel()
+		if ro != nil {
+			if err := d.runRollout(ctx, ro); err != nil {
+				return fail("rollout", err)
+			}
 		}
+		want := maps.Clone(fn.Tags)
+		if want == nil {
+			want = map[string]string{}
+		}
+		if owner := d.owner(); owner != "" {
+			want[TagProject] = owner
+		}
+		want[TagFingerprint] = fp.desired.Fingerprint
+		want[TagCodeSha256] = wantSha
+		if !containsAll(tags, want) {
+			_, err := d.lambda.TagResource(pctx, &lambda.TagResourceInput{Resource: cfg.FunctionArn, Tags: want})
+			if err != nil {
+				return fail("tag", err)
+			}
+		}
+		r.CodeSha256 = wantSha
+		if created {
+			r.Outcome = Created
+		} else {
+			r.Outcome = Updated
+		}
+		d.log.Info("deployed", "function", fp.Name, "outcome", r.Outcome, "version", r.Version, "elapsed", time.Since(start).Round(time.Millisecond))
+		if d.opts.KeepVersions > 0 && fn.Alias != "" {
+			n, err := d.prune(pctx, fp.Name, d.opts.KeepVersions)
+			r.Pruned = n
+			if err != nil {
+				return fail("prune versions", err)
+			}
+		}
+		return nil
 	}
-	return nil
+	if ro != nil && ro.waits() {
+		return nil, finish
+	}
+	return finish(), nil
 }
 
 func containsAll(have, want map[string]string) bool {

@@ -69,6 +69,10 @@ type Artifact struct {
 type Desired struct {
 	Function    manifest.Function
 	Fingerprint string
+	// Rollout, when set, shifts the alias's traffic to the new version
+	// gradually with gates (smoke events, alarms, errors); nil moves it at
+	// once.
+	Rollout *Rollout
 }
 
 // LambdaAPI is the part of the Lambda API the deployer uses.
@@ -88,6 +92,7 @@ type LambdaAPI interface {
 	ListFunctions(context.Context, *lambda.ListFunctionsInput, ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error)
 	ListTags(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error)
 	UntagResource(context.Context, *lambda.UntagResourceInput, ...func(*lambda.Options)) (*lambda.UntagResourceOutput, error)
+	Invoke(context.Context, *lambda.InvokeInput, ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
 }
 
 var _ LambdaAPI = (*lambda.Client)(nil)
@@ -141,6 +146,20 @@ type Options struct {
 	// when they do not.
 	Account string
 	STS     STSAPI
+	// CloudWatch reads a rollout's gates (DescribeAlarms, GetMetricData);
+	// required by functions with a Rollout.
+	CloudWatch CloudWatchAPI
+	// NoRollout moves aliases at once even for functions with a Rollout
+	// (smoke events still run); the result says so.
+	NoRollout bool
+	// Sleep waits between rollout steps (default: a timer that ends with
+	// ctx); Now is the clock (default time.Now). Tests make waits instant.
+	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
+	// OnRollout, when set, is called at each rollout event (smoke passed,
+	// shifted, gates passed, done, rolled back). It may be called
+	// concurrently.
+	OnRollout func(RolloutEvent)
 	// KeepVersions, when positive, prunes published versions beyond the
 	// newest KeepVersions that no alias references.
 	KeepVersions int

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/emulatortest"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -34,31 +34,24 @@ type testEnv struct {
 
 func newTestEnv(t testing.TB, opts emulator.Options) *testEnv {
 	t.Helper()
-	srv, err := emulator.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close()
-	})
-	return &testEnv{srv: srv, url: hs.URL, client: newClient(hs.URL), dir: t.TempDir()}
+	return newKitEnv(t, emulatortest.WithOptions(opts))
 }
 
 // newTestEnvHandler serves the emulator through wrap.
 func newTestEnvHandler(t testing.TB, opts emulator.Options, wrap func(http.Handler) http.Handler) *testEnv {
 	t.Helper()
-	srv, err := emulator.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(wrap(srv))
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close()
-	})
-	return &testEnv{srv: srv, url: hs.URL, client: newClient(hs.URL), dir: t.TempDir()}
+	return newKitEnv(t, emulatortest.WithOptions(opts), emulatortest.WithHandler(wrap))
+}
+
+// newKitEnv starts the local Lambda with emulatortest; its client retries
+// as lamb's does (NewRetryer).
+func newKitEnv(t testing.TB, opts ...emulatortest.Option) *testEnv {
+	t.Helper()
+	opts = append(opts, emulatortest.WithAWSConfig(func(c *aws.Config) {
+		c.Retryer, c.RetryMaxAttempts = deployer.NewRetryer, 0
+	}))
+	k := emulatortest.New(t, opts...)
+	return &testEnv{srv: k.Server, url: k.URL, client: k.Lambda, dir: t.TempDir()}
 }
 
 func newClient(url string) *lambda.Client {

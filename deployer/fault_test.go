@@ -36,6 +36,8 @@ type childSpec struct {
 	URL       string
 	Desired   []deployer.Desired
 	Artifacts []deployer.Artifact
+	// CloudWatch is the local CloudWatch's URL, for rollouts.
+	CloudWatch string
 }
 
 // child deploys the spec in the file named spec; the test kills it midway.
@@ -50,7 +52,11 @@ func child(spec string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
-	d := deployer.New(deployer.Options{Lambda: newClient(s.URL), Rate: -1, ReadRate: -1, WaitMinDelay: 5 * time.Millisecond, Concurrency: 2})
+	opts := deployer.Options{Lambda: newClient(s.URL), Rate: -1, ReadRate: -1, WaitMinDelay: 5 * time.Millisecond, Concurrency: 2}
+	if s.CloudWatch != "" {
+		opts.CloudWatch = cwClient(s.CloudWatch)
+	}
+	d := deployer.New(opts)
 	ctx := context.Background()
 	plan, err := d.Plan(ctx, s.Desired)
 	if err != nil {

@@ -121,8 +121,8 @@ func TestOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err = d.Deploy(ctx, plan, nil)
-	if err == nil || !strings.Contains(err.Error(), `c: delete orphan: its lamb:project tag is now "", not "shop/prod": left alone`) {
-		t.Errorf("deploy --prune of an untagged function: %v", err)
+	if err == nil || !strings.Contains(err.Error(), `c: delete orphan: its lamb:project tag is now "", not "shop/prod": left alone`) || res.Failed != 1 {
+		t.Errorf("deploy --prune of an untagged function: %v (%s)", err, res.Summary())
 	}
 	if _, err := e.client.TagResource(ctx, &lambda.TagResourceInput{Resource: got.Configuration.FunctionArn, Tags: map[string]string{deployer.TagProject: "shop/prod"}}); err != nil {
 		t.Fatal(err)

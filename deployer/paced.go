@@ -139,6 +139,11 @@ func (p *paced) UntagResource(ctx context.Context, in *lambda.UntagResourceInput
 	return p.api.UntagResource(ctx, in, with(o, p.write)...)
 }
 
+// Invoke is not a control-plane call: it is not paced.
+func (p *paced) Invoke(ctx context.Context, in *lambda.InvokeInput, o ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	return p.api.Invoke(ctx, in, o...)
+}
+
 // with returns o followed by f without touching o's backing array, which
 // belongs to the caller and may be shared between goroutines.
 func with(o []func(*lambda.Options), f func(*lambda.Options)) []func(*lambda.Options) {

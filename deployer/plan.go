@@ -343,6 +343,27 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		p.Config = append(p.Config, tc...)
 	}
 
+	// A rollout that was interrupted (kill -9) leaves the alias split
+	// between two versions: the deploy resumes it (or moves the alias at
+	// once with NoRollout).
+	if fn.Alias != "" && want.Rollout != nil {
+		al, err := d.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(fn.Name), Name: aws.String(fn.Alias)})
+		switch {
+		case isNotFound(err):
+		case err != nil:
+			return p, p.fail("get alias "+fn.Alias, err)
+		default:
+			if split := splitAlias(fn.Alias, al); split != "" {
+				p.publish = true
+				next := "the deploy resumes the rollout"
+				if d.opts.NoRollout {
+					next = "the deploy moves it at once (--no-rollout)"
+				}
+				p.Reasons = append(p.Reasons, split+" (an interrupted rollout): "+next)
+			}
+		}
+	}
+
 	// The alias must point to a version holding the desired code and
 	// configuration. When the code or configuration changes it moves anyway.
 	if fn.Alias != "" && !p.Code && !p.configUpdate {

@@ -143,7 +143,7 @@ func (r *Result) WriteText(w io.Writer) error {
 		case f.Outcome == Deleted:
 			detail = "not in the manifest: deleted with its versions and aliases"
 		case f.Version != "":
-			detail = "version " + f.Version
+			detail = "version " + f.Version + f.Rollout.note()
 		}
 		if f.Pruned > 0 {
 			detail += fmt.Sprintf(" (%d old versions deleted)", f.Pruned)
@@ -164,4 +164,27 @@ func (r *Result) WriteText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintln(w, r.Summary())
 	return err
+}
+
+// note is what a successful rollout adds to its function's result line:
+// " (rolled out 10% → 50% → 100%)", " (--no-rollout: all traffic at
+// once)"; "" for none.
+func (r *RolloutResult) note() string {
+	switch {
+	case r == nil || r.Gate != "":
+		return ""
+	case r.Skipped == "alias already on the version":
+		return ""
+	case r.Skipped != "":
+		return " (" + r.Skipped + ": all traffic at once)"
+	}
+	steps := make([]string, len(r.Steps))
+	for i, s := range r.Steps {
+		steps[i] = fmt.Sprintf("%d%%", s.Percent)
+	}
+	resumed := ""
+	if r.Resumed > 0 {
+		resumed = fmt.Sprintf("resumed at %d%%, ", r.Resumed)
+	}
+	return " (" + resumed + "rolled out " + strings.Join(steps, " → ") + ")"
 }

@@ -90,12 +90,17 @@ type Rollback struct {
 	Alias string `json:"alias"`
 	From  string `json:"from"`
 	To    string `json:"to"`
+	// Split describes the weights cleared ("alias live is split: 90%
+	// version 4, 10% version 5"), "" when the alias was not split.
+	Split string `json:"split,omitempty"`
 }
 
 // Rollback moves fn's alias to version to, or when to is empty to the
 // previous version: the highest published version below the one the alias
-// points to. The next deploy moves it forward again if the repository
-// still wants the newer code.
+// points to — or, when the alias is split between versions (a rollout in
+// progress or interrupted), its primary version. The alias is left with no
+// weights. The next deploy moves it forward again if the repository still
+// wants the newer code.
 func (d *Deployer) Rollback(ctx context.Context, fn manifest.Function, to string) (Rollback, error) {
 	rb := Rollback{Name: fn.Name, Alias: fn.Alias}
 	fail := func(err error) (Rollback, error) {
@@ -109,9 +114,13 @@ func (d *Deployer) Rollback(ctx context.Context, fn manifest.Function, to string
 		return fail(err)
 	}
 	rb.From = aws.ToString(cur.FunctionVersion)
+	rb.Split = splitAlias(fn.Alias, cur)
 	vs, err := d.versions(ctx, fn.Name)
 	if err != nil {
 		return fail(err)
+	}
+	if to == "" && rb.Split != "" {
+		to = rb.From
 	}
 	if to == "" {
 		from, err := strconv.Atoi(rb.From)
@@ -130,7 +139,7 @@ func (d *Deployer) Rollback(ctx context.Context, fn manifest.Function, to string
 		return fail(fmt.Errorf("version %s does not exist", to))
 	}
 	rb.To = to
-	if to == rb.From {
+	if to == rb.From && rb.Split == "" {
 		return rb, nil
 	}
 	_, err = d.lambda.UpdateAlias(ctx, &lambda.UpdateAliasInput{
