@@ -405,7 +405,7 @@ func loadErrorCases() []loadErrorCase {
 			yaml: "version: 1\ndefaults:\n  build:\n    tags: [\"a b\"]\n    env: {GOOS: windows, 1X: y}\n    ldflag: -s\n",
 			want: []string{
 				`lamb.yaml:4:12: build.tags: "a b" is not a build tag`,
-				`lamb.yaml:5:11: build.env: GOOS cannot be set in build.env: every function is built for linux`,
+				`lamb.yaml:5:11: build.env: GOOS cannot be set: every function is built for linux`,
 				`lamb.yaml:5:26: build.env: "1X" is not an environment variable name`,
 				`lamb.yaml:6:5: unknown field "ldflag" (did you mean "ldflags"?)`,
 			},
@@ -415,7 +415,7 @@ func loadErrorCases() []loadErrorCase {
 			yaml: "version: 1\ndefaults:\n  build:\n    env:\n      CGO_ENABLED: \"2\"\n      GOWORK: \"off\"\n      GOFLAGS: -mod=mod -tags=x\n      GOEXPERIMENT: \"a\\0b\"\n      GOAMD64: v3\n",
 			want: []string{
 				`lamb.yaml:5:7: build.env: CGO_ENABLED "2": want "0" or "1"`,
-				`lamb.yaml:6:7: build.env: GOWORK cannot be set in build.env: lamb builds with the repository's go.work, if any`,
+				`lamb.yaml:6:7: build.env: GOWORK cannot be set: lamb builds with the repository's go.work, if any`,
 				`lamb.yaml:7:7: build.env: GOFLAGS -tags: lamb sets it itself; use build.tags, build.ldflags or build.gcflags`,
 				`lamb.yaml:8:7: build.env: GOEXPERIMENT: value contains NUL`,
 			},

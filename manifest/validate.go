@@ -29,15 +29,14 @@ const (
 )
 
 var (
-	nameRE        = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
-	roleRE        = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
-	envKeyRE      = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9_])+$`)
-	buildEnvKeyRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
-	digitsRE      = regexp.MustCompile(`^[0-9]+$`)
-	regionRE      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	bucketRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	cacheRE       = regexp.MustCompile(`^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$`)
-	buildTagRE    = regexp.MustCompile(`^!?[a-zA-Z0-9_.]+$`)
+	nameRE     = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+	roleRE     = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
+	envKeyRE   = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9_])+$`)
+	digitsRE   = regexp.MustCompile(`^[0-9]+$`)
+	regionRE   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	bucketRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	cacheRE    = regexp.MustCompile(`^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$`)
+	buildTagRE = regexp.MustCompile(`^!?[a-zA-Z0-9_.]+$`)
 )
 
 // TagPrefix starts the keys of the tags lamb writes itself on the
@@ -56,18 +55,6 @@ const MaxUserTags = lambdaspec.MaxTags - LambTags
 // tagCountMsg words a tag count over MaxUserTags.
 func tagCountMsg(n int) string {
 	return fmt.Sprintf("%d tags: lamb writes %d of Lambda's %d, so at most %d are left", n, LambTags, lambdaspec.MaxTags, MaxUserTags)
-}
-
-// reservedEnv are the environment keys Lambda sets itself and refuses in a
-// function's configuration.
-var reservedEnv = map[string]bool{
-	"AWS_REGION": true, "AWS_DEFAULT_REGION": true, "AWS_EXECUTION_ENV": true,
-	"AWS_LAMBDA_FUNCTION_NAME": true, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": true,
-	"AWS_LAMBDA_FUNCTION_VERSION": true, "AWS_LAMBDA_INITIALIZATION_TYPE": true,
-	"AWS_LAMBDA_LOG_GROUP_NAME": true, "AWS_LAMBDA_LOG_STREAM_NAME": true,
-	"AWS_ACCESS_KEY": true, "AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true,
-	"AWS_SESSION_TOKEN": true, "AWS_LAMBDA_RUNTIME_API": true,
-	"LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
 }
 
 // validateManifest checks every value where it is written, so that each
@@ -176,12 +163,9 @@ func (d *decoder) validateSettings(s *rawSettings) {
 		}
 	}
 	for _, e := range s.Build.Env.Entries {
-		// buildcfg.CheckEnv is the rule for what a build env may set; the
-		// name syntax is checked after it.
+		// buildcfg.CheckEnv is the one rule for what a build env may set.
 		if err := buildcfg.CheckEnv(e.Key, e.Value); err != nil {
 			d.errorf(e.KeyPos, "build.env: %v", err)
-		} else if !buildEnvKeyRE.MatchString(e.Key) {
-			d.errorf(e.KeyPos, "build.env: %q is not an environment variable name", e.Key)
 		}
 	}
 }
@@ -216,7 +200,7 @@ func (d *decoder) validateEnv(m *strMap) {
 		switch {
 		case !envKeyRE.MatchString(e.Key):
 			d.errorf(e.KeyPos, "environment: key %q must match [a-zA-Z][a-zA-Z0-9_]+", e.Key)
-		case reservedEnv[e.Key]:
+		case slices.Contains(lambdaspec.ReservedEnv, e.Key):
 			d.errorf(e.KeyPos, "environment: key %q is reserved by Lambda", e.Key)
 		case strings.Contains(e.Value, "\x00"):
 			// Accepted by Lambda's API, but no process can be given it:

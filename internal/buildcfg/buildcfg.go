@@ -9,8 +9,8 @@
 package buildcfg
 
 import (
-	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -197,17 +197,21 @@ var reserved = map[string]string{
 // be overridden or would fight lamb's.
 var goflagsReserved = []string{"tags", "ldflags", "gcflags", "trimpath", "buildvcs", "o", "buildmode", "linkshared", "race", "msan", "asan", "cover", "coverpkg", "covermode", "json", "toolexec", "overlay"}
 
+// envNameRE is what the go command and a shell accept as a variable name.
+var envNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
 // CheckEnv reports whether a manifest's build env may set key to value:
 // reserved keys, a CGO_ENABLED other than 0 or 1, and GOFLAGS naming a
 // flag lamb sets itself are refused with the reason. Every other key is
 // passed to the go command and fingerprinted as written.
 func CheckEnv(key, value string) error {
 	if why, ok := reserved[key]; ok {
-		return fmt.Errorf("%s cannot be set in build.env: %s", key, why)
+		return fmt.Errorf("%s cannot be set: %s", key, why)
+	}
+	if !envNameRE.MatchString(key) {
+		return fmt.Errorf("%q is not an environment variable name", key)
 	}
 	switch key {
-	case "":
-		return errors.New("empty variable name")
 	case "CGO_ENABLED":
 		if value != "0" && value != "1" {
 			return fmt.Errorf("CGO_ENABLED %q: want \"0\" or \"1\"", value)
@@ -219,9 +223,6 @@ func CheckEnv(key, value string) error {
 				return fmt.Errorf("GOFLAGS -%s: lamb sets it itself; use build.tags, build.ldflags or build.gcflags", name)
 			}
 		}
-	}
-	if strings.ContainsAny(key, "=\x00") {
-		return fmt.Errorf("variable name %q: no = or NUL", key)
 	}
 	if strings.Contains(value, "\x00") {
 		return fmt.Errorf("%s: value contains NUL", key)

@@ -78,3 +78,14 @@ const (
 	// MinTimeout and MaxTimeout bound Timeout, in seconds.
 	MinTimeout, MaxTimeout = 1, 900
 )
+
+// ReservedEnv are the environment variables Lambda sets itself and refuses
+// in a function's configuration (AWS Lambda Developer Guide, "Defined
+// runtime environment variables": the reserved ones).
+var ReservedEnv = []string{
+	"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+	"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+	"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+}
