@@ -219,6 +219,7 @@ functions:
     package: ./functions/a
     environment:
       TABLE: orders-secret-1
+      DB_URL: {ssm: /orders-secret/db/url}
   ldflags:
     package: ./functions/a
   arch:
@@ -249,6 +250,7 @@ functions:
       team: core
     environment:
       TABLE: orders-secret-2
+      DB_URL: {ssm: /orders-secret/db/url-v2}
   ldflags:
     package: ./functions/a
     build:
@@ -300,6 +302,7 @@ functions:
 		"cgo":   {true, []string{`build environment CGO_ENABLED "0" → "1"`}},
 		"conf": {false, []string{
 			"config: alias (none) → live",
+			"config: environment DB_URL changed (value hidden)",
 			"config: environment TABLE changed (value hidden)",
 			"config: memory 128 → 512",
 			"config: role (none) → arn:aws:iam::123456789012:role/x",

@@ -33,6 +33,10 @@ func hiddenField(field string) bool {
 	return false
 }
 
+// fieldNames are the names people write in lamb.yaml for fields whose JSON
+// name differs: environment references are written under environment.
+var fieldNames = map[string]string{"env_refs": "environment"}
+
 // hiddenPrefix marks a value that is a digest of a hidden one.
 const hiddenPrefix = "\x00hidden:"
 
@@ -61,6 +65,9 @@ func configEntryJSON(b []byte) map[string]string {
 			continue
 		}
 		hide := hiddenField(field)
+		if name, ok := fieldNames[field]; ok {
+			field = name // a key is in one of them, never both
+		}
 		put := func(k string, v json.RawMessage) {
 			s := jsonText(v)
 			if hide {

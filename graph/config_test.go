@@ -15,7 +15,7 @@ func TestConfigReasons(t *testing.T) {
 	t.Parallel()
 	before := `{"name": "a", "key": "a", "package": "./functions/a", "dir": "functions/a", "runtime": "provided.al2023",
 		"architecture": "arm64", "memory": 128, "timeout": 3,
-		"environment": {"TABLE": "orders-secret", "GONE": "x"},
+		"environment": {"TABLE": "orders-secret", "GONE": "x", "MOVED": "literal"},
 		"env_refs": {"DB": {"ssm": "/prod/db/url-secret"}},
 		"tags": {"team": "core"},
 		"build": {"ldflags": "-X a=1"}, "files": ["a.json"],
@@ -25,7 +25,7 @@ func TestConfigReasons(t *testing.T) {
 	after := `{"name": "a", "key": "a", "package": "./functions/b", "dir": "functions/b", "runtime": "provided.al2",
 		"architecture": "x86_64", "memory": 512, "timeout": 3,
 		"environment": {"TABLE": "orders-secret-2", "NEW": "y"},
-		"env_refs": {"DB": {"ssm": "/prod/db/url-secret-2"}},
+		"env_refs": {"DB": {"ssm": "/prod/db/url-secret-2"}, "MOVED": {"secret": "s"}},
 		"tags": {"team": "payments", "cost": "c1"},
 		"build": {"ldflags": "-X a=2"}, "files": ["b.json"],
 		"rollout": {"steps": [25, 100], "max_errors": 1},
@@ -34,8 +34,9 @@ func TestConfigReasons(t *testing.T) {
 		"manage": "code"}`
 	got := configReasons(configEntryJSON([]byte(before)), configEntryJSON([]byte(after)))
 	want := []string{
-		"config: env_refs DB changed (value hidden)",
+		"config: environment DB changed (value hidden)",
 		"config: environment GONE removed (value hidden)",
+		"config: environment MOVED changed (value hidden)",
 		"config: environment NEW added (value hidden)",
 		"config: environment TABLE changed (value hidden)",
 		"config: manage (none) → code",

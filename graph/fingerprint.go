@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
@@ -100,12 +99,6 @@ type PackageInputs struct {
 
 // ErrPackageNotFound reports that a function's package directory does not exist.
 var ErrPackageNotFound = errors.New("package not found")
-
-// FunctionError is the failure of one function: a *failure.Error with Op
-// "fingerprint". Use failure.FunctionOf.
-//
-// Deprecated: kept as an alias until cmd/lamb moves to failure.FunctionOf.
-type FunctionError = failure.Error
 
 // sum returns the fingerprint of in.
 func (in *Inputs) sum() string {

@@ -352,6 +352,7 @@ func TestFingerprintGOFLAGS(t *testing.T) {
 // edit of mode_cgo.go must change its fingerprint.
 func TestFingerprintCgoBuildEnv(t *testing.T) {
 	t.Parallel()
+	needCC(t)
 	files := map[string]string{
 		"functions/pricing/main.go":       "package main\n\nfunc main() { println(mode) }\n",
 		"functions/pricing/mode_cgo.go":   "//go:build cgo\n\npackage main\n\nconst mode = \"cgo\"\n",
@@ -376,6 +377,7 @@ func TestFingerprintCgoBuildEnv(t *testing.T) {
 // sources and headers of the package.
 func TestFingerprintCompilerInputs(t *testing.T) {
 	t.Parallel()
+	needCC(t)
 	cgoPkg := map[string]string{
 		"internal/shared/c.go":     "package shared\n\n// #include \"helper.h\"\nimport \"C\"\n\nfunc Answer() int { return int(C.answer()) }\n",
 		"internal/shared/helper.h": "int answer(void);\n",

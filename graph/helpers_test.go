@@ -75,3 +75,11 @@ func isolateCache(t *testing.T) {
 	}
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 }
+
+// needCC skips a test that builds with cgo when there is no C compiler.
+func needCC(t *testing.T) {
+	t.Helper()
+	if !haveCC() {
+		t.Skip("no C compiler")
+	}
+}

@@ -94,6 +94,7 @@ func TestFingerprintFollowsBuild(t *testing.T) {
 		f     func(*manifest.Function) // the change
 		files map[string]string        // written before the after side
 		want  bool                     // the build changes
+		cgo   bool                     // builds with cgo
 	}
 	env := func(kv ...string) func(*manifest.Function) {
 		return func(f *manifest.Function) {
@@ -117,7 +118,7 @@ func TestFingerprintFollowsBuild(t *testing.T) {
 			f: func(f *manifest.Function) { f.Build.Tags = []string{"b", "a", "a"} }},
 		{name: "ldflags", f: func(f *manifest.Function) { f.Build.LDFlags = "-X main.version=2" }, want: true},
 		{name: "gcflags", f: func(f *manifest.Function) { f.Build.GCFlags = "all=-l" }, want: true},
-		{name: "CGO_ENABLED=1", f: withCgo, want: true},
+		{name: "CGO_ENABLED=1", f: withCgo, want: true, cgo: true},
 		{name: "CGO_ENABLED=0 written out", f: env("CGO_ENABLED", "0")},
 		{name: "GOAMD64", f: env("GOAMD64", "v3"), want: true},
 		{name: "GOAMD64 written out as the default", f: env("GOAMD64", "v1"), want: true},
@@ -126,8 +127,8 @@ func TestFingerprintFollowsBuild(t *testing.T) {
 		{name: "GOFIPS140", f: env("GOFIPS140", "latest"), want: true},
 		{name: "GOFLAGS", f: env("GOFLAGS", "-mod=mod"), want: true},
 		{name: "GOFLAGS without effect on the binary", f: env("GOFLAGS", "-p=1"), want: true}, // set: lamb passes it
-		{name: "CC with cgo", base: withCgo, f: env("CC", "cc"), want: true},
-		{name: "CGO_CFLAGS with cgo", base: withCgo, f: env("CGO_CFLAGS", "-O1"), want: true},
+		{name: "CC with cgo", base: withCgo, f: env("CC", "cc"), want: true, cgo: true},
+		{name: "CGO_CFLAGS with cgo", base: withCgo, f: env("CGO_CFLAGS", "-O1"), want: true, cgo: true},
 		{name: "C compiler flags without cgo", f: env("CGO_CFLAGS", "-O1"), want: true}, // set: lamb passes it
 		{name: "unrelated build env", f: env("MY_VAR", "x"), want: true},                // set: lamb passes it
 		{name: "files added", f: withFiles, want: true},
@@ -140,6 +141,9 @@ func TestFingerprintFollowsBuild(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.ReplaceAll(tt.name, " ", "_"), func(t *testing.T) {
 			t.Parallel()
+			if tt.cgo {
+				needCC(t)
+			}
 			before := fn("a")
 			before.Architecture = "x86_64"
 			if tt.base != nil {
