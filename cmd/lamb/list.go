@@ -33,9 +33,15 @@ type listFunction struct {
 	Role         string            `json:"role"`  // "" when none
 	Alias        string            `json:"alias"` // "" when none
 	Environment  map[string]string `json:"environment"`
-	Tags         map[string]string `json:"tags"`
-	Files        []string          `json:"files"`
-	Build        manifest.Build    `json:"build"`
+	// EnvRefs name where secret values come from (never the values).
+	EnvRefs map[string]manifest.EnvRef `json:"env_refs"`
+	Tags    map[string]string          `json:"tags"`
+	Files   []string                   `json:"files"`
+	Build   manifest.Build             `json:"build"`
+	Manage  string                     `json:"manage"`
+	Rollout *manifest.Rollout          `json:"rollout"`
+	Budget  manifest.Budget            `json:"budget"`
+	HTTP    manifest.HTTP              `json:"http"`
 }
 
 type listResult struct {
@@ -98,8 +104,12 @@ func writeListJSON(g *globalOptions, m *manifest.Manifest, fns []manifest.Functi
 			Name: f.Name, Key: f.Key, Package: f.Package, Dir: f.Dir,
 			Runtime: f.Runtime, Architecture: f.Architecture, Memory: f.Memory, Timeout: f.Timeout,
 			Role: f.Role, Alias: f.Alias, Environment: redact(f.Environment, show),
-			Tags: orEmpty(f.Tags), Files: files, Build: b,
+			EnvRefs: f.EnvRefs, Tags: orEmpty(f.Tags), Files: files, Build: b,
+			Manage: f.Manage, Rollout: f.Rollout, Budget: f.Budget, HTTP: f.HTTP,
 		})
+		if res.Functions[len(res.Functions)-1].EnvRefs == nil {
+			res.Functions[len(res.Functions)-1].EnvRefs = map[string]manifest.EnvRef{}
+		}
 	}
 	enc := json.NewEncoder(g.stdout)
 	enc.SetIndent("", "  ")
