@@ -22,6 +22,9 @@ const FileName = "lamb.yaml"
 type LoadOptions struct {
 	// Stage is the stage to overlay; empty for none.
 	Stage string
+	// WorkDir is the directory a relative file is read from and positions
+	// are shown relative to; "" is the process's working directory.
+	WorkDir string
 }
 
 // Find returns the path of the lamb.yaml in dir or its nearest parent.
@@ -45,15 +48,27 @@ func Find(dir string) (string, error) {
 	}
 }
 
-// Load reads, validates and resolves the manifest at file. Problems in the
-// manifest are returned together as Errors, each with its position; the
-// file is named as given, or relative to the working directory.
+// Load reads, validates and resolves the manifest at file (relative to
+// opts.WorkDir). Problems in the manifest are returned together as Errors,
+// each with its position; the file is named as given, or relative to the
+// working directory.
 func Load(file string, opts LoadOptions) (*Manifest, error) {
-	abs, err := filepath.Abs(file)
-	if err != nil {
-		return nil, fmt.Errorf("load manifest: %w", err)
+	abs := file
+	if !filepath.IsAbs(file) {
+		wd := opts.WorkDir
+		if wd == "" {
+			var err error
+			if wd, err = os.Getwd(); err != nil {
+				return nil, fmt.Errorf("load manifest: %w", err)
+			}
+		}
+		abs = filepath.Join(wd, file)
 	}
-	name := displayName(file, abs)
+	abs = filepath.Clean(abs)
+	name := file
+	if filepath.IsAbs(file) {
+		name = ShortPathFrom(opts.WorkDir, abs)
+	}
 	data, err := readFile(abs, name)
 	if err != nil {
 		return nil, err
@@ -82,19 +97,17 @@ func readFile(abs, name string) ([]byte, error) {
 	return nil, fmt.Errorf("load manifest: %w", err)
 }
 
-// displayName is how positions name the manifest: as given when relative,
-// else relative to the working directory when that is shorter.
-func displayName(file, abs string) string {
-	if !filepath.IsAbs(file) {
-		return file
-	}
-	return ShortPath(abs)
-}
-
 // ShortPath returns path relative to the working directory when that is
 // shorter, like the go command names files.
-func ShortPath(path string) string {
-	if wd, err := os.Getwd(); err == nil {
+func ShortPath(path string) string { return ShortPathFrom("", path) }
+
+// ShortPathFrom is ShortPath with wd as the working directory ("" for the
+// process's).
+func ShortPathFrom(wd, path string) string {
+	if wd == "" {
+		wd, _ = os.Getwd()
+	}
+	if wd != "" {
 		if rel, err := filepath.Rel(wd, path); err == nil && len(rel) < len(path) {
 			return rel
 		}

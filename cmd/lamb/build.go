@@ -65,9 +65,7 @@ go command; a compile error fails only the functions it breaks.`,
 				bo.Remote = remote
 			}
 			if o.Out != "" {
-				if bo.OutDir, err = filepath.Abs(o.Out); err != nil {
-					return usageError(err)
-				}
+				bo.OutDir = g.path(o.Out)
 			}
 			rep := newProgress(g, g.Quiet)
 			rep.Add(sel.Names()...)

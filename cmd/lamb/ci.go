@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -207,7 +206,7 @@ func annotateError(g *globalOptions, m *manifest.Manifest, err error) {
 	if err == nil || !env.Enabled {
 		return
 	}
-	ghactions.WriteAnnotations(g.stderr, errorAnnotations(m, err, env.Workspace))
+	ghactions.WriteAnnotations(g.stderr, errorAnnotations(m, err, env.Workspace, g.wd))
 }
 
 // annotateManifestErrors writes error annotations for the manifest
@@ -220,7 +219,7 @@ func annotateManifestErrors(g *globalOptions, err error) {
 		return
 	}
 	var as []ghactions.Annotation
-	for _, a := range errorAnnotations(nil, err, env.Workspace) {
+	for _, a := range errorAnnotations(nil, err, env.Workspace, g.wd) {
 		if a.Title == "" { // compile errors carry a title
 			as = append(as, a)
 		}
@@ -229,21 +228,21 @@ func annotateManifestErrors(g *globalOptions, err error) {
 }
 
 // errorAnnotations collects the annotations of every error in err's tree.
-func errorAnnotations(m *manifest.Manifest, err error, workspace string) []ghactions.Annotation {
+func errorAnnotations(m *manifest.Manifest, err error, workspace, wd string) []ghactions.Annotation {
 	var as []ghactions.Annotation
 	walkErrors(err, func(e error) bool {
 		switch e := e.(type) {
 		case manifest.Errors:
 			for _, me := range e {
 				as = append(as, ghactions.Annotation{
-					Level: ghactions.Error, File: annotationPath(me.Pos.File, workspace),
+					Level: ghactions.Error, File: annotationPath(me.Pos.File, workspace, wd),
 					Line: me.Pos.Line, Col: me.Pos.Col, Message: me.Msg,
 				})
 			}
 			return false
 		case *manifest.Error:
 			as = append(as, ghactions.Annotation{
-				Level: ghactions.Error, File: annotationPath(e.Pos.File, workspace),
+				Level: ghactions.Error, File: annotationPath(e.Pos.File, workspace, wd),
 				Line: e.Pos.Line, Col: e.Pos.Col, Message: e.Msg,
 			})
 			return false
@@ -256,7 +255,7 @@ func errorAnnotations(m *manifest.Manifest, err error, workspace string) []ghact
 			if !errors.As(e, &ce) {
 				return true
 			}
-			as = append(as, compileAnnotations(m, fn, ce, workspace)...)
+			as = append(as, compileAnnotations(m, fn, ce, workspace, wd)...)
 			return false
 		}
 		return true
@@ -267,7 +266,7 @@ func errorAnnotations(m *manifest.Manifest, err error, workspace string) []ghact
 // compileAnnotations are the annotations of function fn's compile error:
 // one per compiler line, at its file and line (file names in the output
 // are relative to the function's module directory).
-func compileAnnotations(m *manifest.Manifest, fn string, ce *builder.CompileError, workspace string) []ghactions.Annotation {
+func compileAnnotations(m *manifest.Manifest, fn string, ce *builder.CompileError, workspace, wd string) []ghactions.Annotation {
 	modDir := ""
 	if m != nil {
 		if f, ok := m.Lookup(fn); ok {
@@ -282,7 +281,7 @@ func compileAnnotations(m *manifest.Manifest, fn string, ce *builder.CompileErro
 	cas := ghactions.CompilerAnnotations(ce.Output, modDir, "")
 	for i := range cas {
 		cas[i].Title = title
-		cas[i].File = annotationPath(cas[i].File, workspace)
+		cas[i].File = annotationPath(cas[i].File, workspace, wd)
 	}
 	if len(cas) == 0 {
 		cas = append(cas, ghactions.Annotation{Level: ghactions.Error, Title: title, Message: ce.Output})
@@ -314,14 +313,14 @@ func walkErrors(err error, f func(error) bool) {
 // directory) relative to the workspace, slash-separated; GitHub places
 // annotations by workspace-relative path. Outside the workspace, or
 // without one, it is relative to the working directory when possible.
-func annotationPath(file, workspace string) string {
+func annotationPath(file, workspace, wd string) string {
 	if file == "" {
 		return ""
 	}
 	if !filepath.IsAbs(file) {
-		file = filepath.Join(cwd(), file)
+		file = filepath.Join(wd, file)
 	}
-	for _, base := range []string{workspace, cwd()} {
+	for _, base := range []string{workspace, wd} {
 		if base == "" {
 			continue
 		}
@@ -330,11 +329,6 @@ func annotationPath(file, workspace string) string {
 		}
 	}
 	return filepath.ToSlash(file)
-}
-
-func cwd() string {
-	wd, _ := os.Getwd()
-	return wd
 }
 
 // newArtifactCache opens the shared artifact cache at url (s3://bucket/prefix;

@@ -192,7 +192,7 @@ func TestErrorAnnotations(t *testing.T) {
 	)
 	err := errors.Join(merr, fmt.Errorf("build: %w", build))
 
-	got := errorAnnotations(m, err, ws)
+	got := errorAnnotations(m, err, ws, ws)
 	want := []ghactions.Annotation{
 		{Level: ghactions.Error, File: "repo/lamb.yaml", Line: 3, Col: 5, Message: `unknown field "memroy"`},
 		{Level: ghactions.Error, File: "repo/lamb.yaml", Line: 9, Message: "timeout: must be 1-900, got 0"},

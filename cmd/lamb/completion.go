@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,19 +52,13 @@ func registerCompletions(root *cobra.Command, g *globalOptions) {
 // completionManifest returns the manifest path for completions, which run
 // without PersistentPreRunE: -C is applied here.
 func (g *globalOptions) completionManifest() (string, error) {
-	if g.Dir != "" {
-		if err := os.Chdir(g.Dir); err != nil {
-			return "", err
-		}
-	}
-	if g.File != "" {
-		return g.File, nil
-	}
-	wd, err := os.Getwd()
-	if err != nil {
+	if err := g.applyDir(); err != nil {
 		return "", err
 	}
-	return manifest.Find(wd)
+	if g.File != "" {
+		return g.path(g.File), nil
+	}
+	return manifest.Find(g.wd)
 }
 
 // completeFunctions completes function names from the manifest; commands

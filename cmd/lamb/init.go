@@ -28,10 +28,7 @@ package when none does). It never overwrites an existing manifest.`,
 			if err := g.checkOutput("text"); err != nil {
 				return err
 			}
-			wd, err := os.Getwd()
-			if err != nil {
-				return err
-			}
+			wd := g.wd
 			mod, err := buildcfg.FindModule(wd)
 			if err != nil {
 				if errors.Is(err, buildcfg.ErrNoModule) {
@@ -41,10 +38,10 @@ package when none does). It never overwrites an existing manifest.`,
 			}
 			file := filepath.Join(mod.Dir, manifest.FileName)
 			if g.File != "" {
-				file, _ = filepath.Abs(g.File)
+				file = g.path(g.File)
 			}
 			if _, err := os.Lstat(file); err == nil {
-				return usageError(fmt.Errorf("%s already exists; not overwriting it", relToWD(file)))
+				return usageError(fmt.Errorf("%s already exists; not overwriting it", g.rel(file)))
 			} else if !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
@@ -54,15 +51,15 @@ package when none does). It never overwrites an existing manifest.`,
 				return err
 			}
 			data, n := starterManifest(pkgs)
-			if err := writeNew(file, data); err != nil {
+			if err := writeNew(g, file, data); err != nil {
 				return err
 			}
 			// The starter must load; a failure here is a bug in init.
 			if _, err := manifest.Load(file, manifest.LoadOptions{}); err != nil {
 				os.Remove(file)
-				return fmt.Errorf("%s: the written manifest does not validate:\n%w", relToWD(file), err)
+				return fmt.Errorf("%s: the written manifest does not validate:\n%w", g.rel(file), err)
 			}
-			if _, err := fmt.Fprintf(g.stdout, "wrote %s: %d functions\n", relToWD(file), n); err != nil {
+			if _, err := fmt.Fprintf(g.stdout, "wrote %s: %d functions\n", g.rel(file), n); err != nil {
 				return err
 			}
 			ignore, added, err := ignoreLambDir(root)
@@ -70,7 +67,7 @@ package when none does). It never overwrites an existing manifest.`,
 			case err != nil:
 				fmt.Fprintf(g.stderr, "lamb: warning: add .lamb/ to your .gitignore (builds and the local Lambda live there): %v\n", err)
 			case added:
-				fmt.Fprintf(g.stdout, "added .lamb/ to %s\n", relToWD(ignore))
+				fmt.Fprintf(g.stdout, "added .lamb/ to %s\n", g.rel(ignore))
 			}
 			if !g.Quiet {
 				fmt.Fprintln(g.stderr, "lamb: next: lamb deploy --local (no AWS needed); set defaults.role before deploying to AWS")
@@ -112,11 +109,11 @@ func ignoreLambDir(root string) (string, bool, error) {
 }
 
 // writeNew creates file with data, failing if it exists.
-func writeNew(file string, data []byte) error {
+func writeNew(g *globalOptions, file string, data []byte) error {
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return usageError(fmt.Errorf("%s already exists; not overwriting it", relToWD(file)))
+			return usageError(fmt.Errorf("%s already exists; not overwriting it", g.rel(file)))
 		}
 		return err
 	}

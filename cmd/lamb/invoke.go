@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lambctl/lamb/emulator/rapi"
+	"github.com/lambctl/lamb/internal/fsutil"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/internal/pipeline"
 )
@@ -61,7 +62,7 @@ The exit status is 1 when the function returned an error (the error payload is s
 			if o.Qualifier != "" && !o.Target.Local && o.Target.Endpoint == "" {
 				return usageError(errors.New("--qualifier needs --local or --endpoint: a direct invoke runs the code in your checkout"))
 			}
-			event, err := readEvent(o.Event, cmd.InOrStdin())
+			event, err := readEvent(o.Event, g.wd, cmd.InOrStdin())
 			if err != nil {
 				return usageError(err)
 			}
@@ -88,7 +89,7 @@ The exit status is 1 when the function returned an error (the error payload is s
 // readEvent returns the event named by spec: "" is {}, "-" reads r, text
 // starting with {, [ or " is inline JSON, anything else a file. The event
 // must be JSON, as Lambda requires.
-func readEvent(spec string, r io.Reader) ([]byte, error) {
+func readEvent(spec, wd string, r io.Reader) ([]byte, error) {
 	var b []byte
 	var err error
 	switch t := strings.TrimSpace(spec); {
@@ -102,7 +103,11 @@ func readEvent(spec string, r io.Reader) ([]byte, error) {
 	case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") || strings.HasPrefix(t, `"`):
 		b, spec = []byte(spec), "inline event"
 	default:
-		if b, err = os.ReadFile(spec); err != nil {
+		name := spec
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(wd, name)
+		}
+		if b, err = fsutil.ReadRegular(name, lambdaspec.SyncPayloadLimit+1); err != nil && !errors.Is(err, fsutil.ErrTooLarge) {
 			return nil, fmt.Errorf("--event: %w", err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 // TestInvokeUsageExitCodes: bad arguments exit 2 before any build (the
 // testscript cannot assert exit codes).
 func TestInvokeUsageExitCodes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "bad.json"), []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
@@ -33,11 +34,12 @@ func TestInvokeUsageExitCodes(t *testing.T) {
 		{"bad output", []string{"invoke", "f", "-o", "yaml"}, `unknown output format "yaml"`},
 		{"no manifest", []string{"invoke", "f"}, "no lamb.yaml"},
 	}
-	t.Chdir(dir) // no lamb.yaml here or above (in a temp dir)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), tt.args, proc{Stdout: &stdout, Stderr: &stderr})
+			// -C: no lamb.yaml there or above (a temp dir).
+			code := run(context.Background(), append([]string{"-C", dir}, tt.args...), proc{Stdout: &stdout, Stderr: &stderr})
 			if code != exitUsage {
 				t.Errorf("exit %d, want %d; stderr: %s", code, exitUsage, stderr.String())
 			}
@@ -52,7 +54,9 @@ func TestInvokeUsageExitCodes(t *testing.T) {
 }
 
 func TestReadEvent(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "e.json")
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "e.json")
 	if err := os.WriteFile(file, []byte(`{"from":"file"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -65,9 +69,10 @@ func TestReadEvent(t *testing.T) {
 		{`"s"`, "", `"s"`},
 		{"-", `{"from":"stdin"}`, `{"from":"stdin"}`},
 		{file, "", `{"from":"file"}`},
+		{"e.json", "", `{"from":"file"}`}, // relative to the working directory (-C)
 	}
 	for _, tt := range tests {
-		got, err := readEvent(tt.spec, strings.NewReader(tt.stdin))
+		got, err := readEvent(tt.spec, dir, strings.NewReader(tt.stdin))
 		if err != nil || string(got) != tt.want {
 			t.Errorf("readEvent(%q) = %q, %v; want %q", tt.spec, got, err, tt.want)
 		}
@@ -82,7 +87,7 @@ func FuzzReadEvent(f *testing.F) {
 		if spec != "-" && !strings.HasPrefix(strings.TrimSpace(spec), "{") && !strings.HasPrefix(strings.TrimSpace(spec), "[") && !strings.HasPrefix(strings.TrimSpace(spec), `"`) && strings.TrimSpace(spec) != "" {
 			return // a file name: not fuzzed
 		}
-		b, err := readEvent(spec, strings.NewReader(spec))
+		b, err := readEvent(spec, t.TempDir(), strings.NewReader(spec))
 		if err == nil && !json.Valid(b) {
 			t.Errorf("readEvent(%q) accepted invalid JSON %q", spec, b)
 		}

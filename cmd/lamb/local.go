@@ -58,16 +58,12 @@ network without any authentication.`,
 // to the manifest, as deploy --local does.
 func localDir(g *globalOptions) string {
 	if g.File != "" {
-		if abs, err := filepath.Abs(g.File); err == nil {
-			return filepath.Join(filepath.Dir(abs), ".lamb", "local")
-		}
+		return filepath.Join(filepath.Dir(g.path(g.File)), ".lamb", "local")
 	}
-	if wd, err := os.Getwd(); err == nil {
-		if p, err := manifest.Find(wd); err == nil {
-			return filepath.Join(filepath.Dir(p), ".lamb", "local")
-		}
+	if p, err := manifest.Find(g.wd); err == nil {
+		return filepath.Join(filepath.Dir(p), ".lamb", "local")
 	}
-	return filepath.Join(".lamb", "local")
+	return filepath.Join(g.wd, ".lamb", "local")
 }
 
 func runLocal(ctx context.Context, g *globalOptions, o localOptions) error {
@@ -77,7 +73,7 @@ func runLocal(ctx context.Context, g *globalOptions, o localOptions) error {
 	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
 		return usageError(fmt.Errorf("--addr %q: %w", o.Addr, err))
 	}
-	dir := o.State
+	dir := g.path(o.State)
 	if dir == "" {
 		dir = localDir(g)
 	}
@@ -94,7 +90,7 @@ func runLocal(ctx context.Context, g *globalOptions, o localOptions) error {
 		return err
 	}
 	defer l.Close()
-	fmt.Fprintf(g.stderr, "lamb local: Lambda API on %s (state %s)\n", l.URL, dir)
+	fmt.Fprintf(g.stderr, "lamb local: Lambda API on %s (state %s)\n", l.URL, g.rel(dir))
 	if ip := l.Addr.(*net.TCPAddr).IP; !ip.IsLoopback() {
 		fmt.Fprintf(g.stderr, "lamb local: warning: %s is not a loopback address: anyone who can reach it can deploy and run code\n", l.Addr)
 	}
@@ -102,7 +98,7 @@ func runLocal(ctx context.Context, g *globalOptions, o localOptions) error {
 	fmt.Fprintf(g.stderr, "  export AWS_ENDPOINT_URL_LAMBDA=%s   # SDKs and AWS CLI >= 2.13\n", l.URL)
 	fmt.Fprintf(g.stderr, "  lamb deploy --endpoint %s\n", l.URL)
 	if o.AddrFile != "" {
-		if err := writeAddrFile(o.AddrFile, []byte(l.Addr.String()+"\n")); err != nil {
+		if err := writeAddrFile(g.path(o.AddrFile), []byte(l.Addr.String()+"\n")); err != nil {
 			return fmt.Errorf("local: --addr-file: %w", err)
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/lambctl/lamb/internal/pipeline"
 	"github.com/lambctl/lamb/manifest"
@@ -14,15 +13,12 @@ import (
 func (g *globalOptions) loadManifest() (*manifest.Manifest, error) {
 	file := g.File
 	if file == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, usageError(err)
-		}
-		if file, err = manifest.Find(wd); err != nil {
+		var err error
+		if file, err = manifest.Find(g.wd); err != nil {
 			return nil, usageError(err)
 		}
 	}
-	m, err := manifest.Load(file, manifest.LoadOptions{Stage: g.Stage})
+	m, err := manifest.Load(file, manifest.LoadOptions{Stage: g.Stage, WorkDir: g.wd})
 	if err != nil {
 		return nil, usageError(err)
 	}

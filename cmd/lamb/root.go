@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +45,10 @@ type globalOptions struct {
 	Verbose bool   // -v
 	Quiet   bool   // -q: errors only on stderr
 
+	// wd is the working directory of this run: -C, else the process's.
+	// lamb never changes the process's directory.
+	wd string
+
 	stdin  io.Reader
 	stdout io.Writer
 	// stderr is shared by the command, its progress display and
@@ -51,6 +56,43 @@ type globalOptions struct {
 	stderr io.Writer
 	getenv func(string) string
 }
+
+// applyDir makes -C the run's working directory (relative to the
+// process's). Completions call it too: they run without PersistentPreRunE.
+func (g *globalOptions) applyDir() error {
+	wd, err := os.Getwd()
+	if err != nil {
+		return usageError(err)
+	}
+	if g.Dir != "" {
+		d := g.Dir
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(wd, d)
+		}
+		fi, err := os.Stat(d)
+		if err != nil {
+			return usageError(fmt.Errorf("-C: %w", err))
+		}
+		if !fi.IsDir() {
+			return usageError(fmt.Errorf("-C %s: not a directory", g.Dir))
+		}
+		wd = filepath.Clean(d)
+	}
+	g.wd = wd
+	return nil
+}
+
+// path returns p (a flag's path) relative to the run's working directory.
+func (g *globalOptions) path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(g.wd, p)
+}
+
+// rel names an absolute path relative to the run's working directory when
+// that is shorter, as the go command names files.
+func (g *globalOptions) rel(p string) string { return manifest.ShortPathFrom(g.wd, p) }
 
 // usageError marks err as bad input or configuration: exit 2.
 func usageError(err error) error { return failure.Usage(err) }
@@ -110,15 +152,8 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 			}
 			return usageError(errors.New(msg))
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if g.Dir != "" {
-				if err := os.Chdir(g.Dir); err != nil {
-					return usageError(fmt.Errorf("-C: %w", err))
-				}
-			}
-			return nil
-		},
+		RunE:              func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return g.applyDir() },
 	}
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.Dir, "dir", "C", "", "run as if lamb was started in `DIR`")

@@ -49,7 +49,7 @@ applied too. Exit 0 when the manifest is valid, 2 when it is not.`,
 			if m.Stage != nil {
 				stage = fmt.Sprintf(" (stage %s)", m.Stage.Name)
 			}
-			_, err = fmt.Fprintf(g.stdout, "%s: ok, %d functions%s\n", relToWD(m.Path), len(m.Functions), stage)
+			_, err = fmt.Fprintf(g.stdout, "%s: ok, %d functions%s\n", g.rel(m.Path), len(m.Functions), stage)
 			return err
 		},
 	}
@@ -58,7 +58,7 @@ applied too. Exit 0 when the manifest is valid, 2 when it is not.`,
 func writeValidateJSON(g *globalOptions, m *manifest.Manifest, loadErr error) error {
 	res := validateResult{File: g.File, Stage: g.Stage, OK: loadErr == nil}
 	if m != nil {
-		res.File, res.Functions = relToWD(m.Path), len(m.Functions)
+		res.File, res.Functions = g.rel(m.Path), len(m.Functions)
 	}
 	var errs manifest.Errors
 	switch {
@@ -83,6 +83,3 @@ func writeValidateJSON(g *globalOptions, m *manifest.Manifest, loadErr error) er
 	}
 	return nil
 }
-
-// relToWD names path relative to the working directory when that is shorter.
-func relToWD(path string) string { return manifest.ShortPath(path) }

@@ -25,9 +25,15 @@ const GOOS = "linux"
 // leaves out its RPC mode, unused by the provided runtimes.
 const DefaultTag = "lambda.norpc"
 
-// DefaultLDFlags strip the symbol table and DWARF: smaller zips, faster
-// cold starts. The line table stays (stack traces keep file:line).
-const DefaultLDFlags = "-s -w"
+// DefaultLDFlags strip the symbol table and DWARF (smaller zips, faster
+// cold starts; the line table stays, so stack traces keep file:line) and
+// the build IDs: the Go build ID hashes the main package's source bytes,
+// comments included, so without -buildid= a comment edit would change the
+// zip's bytes and nothing else.
+const DefaultLDFlags = "-s -w -buildid="
+
+// stripFlags are the part of DefaultLDFlags a debug build drops.
+const stripFlags = "-s -w"
 
 // Config is how one function is built. Functions with equal Keys in one
 // module are built by one go invocation and share one package load.
@@ -74,10 +80,11 @@ func New(arch string, tags []string, ldflags, gcflags string, env map[string]str
 }
 
 // WithDebug returns c built for a debugger: -gcflags=all=-N -l (plus c's
-// gcflags), and the linker keeps symbols and DWARF (no -s -w).
+// gcflags), and the linker keeps symbols and DWARF (no -s -w; -buildid=
+// stays).
 func (c Config) WithDebug() Config {
 	c.Debug = true
-	c.LDFlags = strings.TrimSpace(strings.TrimPrefix(c.LDFlags, DefaultLDFlags))
+	c.LDFlags = strings.TrimSpace(strings.TrimPrefix(c.LDFlags, stripFlags))
 	gc := "all=-N -l"
 	if c.GCFlags != "" {
 		gc += " " + c.GCFlags

@@ -25,7 +25,7 @@ func TestBuildArgs(t *testing.T) {
 			jobs:   2,
 			pkgs:   []string{"./functions/a", "./functions/b"},
 			want: []string{"build", "-json", "-p", "2", "-trimpath", "-buildvcs=false",
-				"-ldflags=-s -w", "-tags=lambda.norpc", "-o", "/r/.lamb/build/x/0/",
+				"-ldflags=-s -w -buildid=", "-tags=lambda.norpc", "-o", "/r/.lamb/build/x/0/",
 				"./functions/a", "./functions/b"},
 		},
 		{
@@ -37,7 +37,7 @@ func TestBuildArgs(t *testing.T) {
 			outDir: "/o/",
 			pkgs:   []string{"."},
 			want: []string{"build", "-json", "-trimpath", "-buildvcs=false",
-				"-ldflags=-s -w -X main.version=1", "-gcflags=all=-l", "-tags=fast,lambda.norpc,prod",
+				"-ldflags=-s -w -buildid= -X main.version=1", "-gcflags=all=-l", "-tags=fast,lambda.norpc,prod",
 				"-o", "/o/", "."},
 		},
 		{
@@ -46,7 +46,7 @@ func TestBuildArgs(t *testing.T) {
 			outDir: "/o",
 			pkgs:   []string{"."},
 			want: []string{"build", "-json", "-trimpath", "-buildvcs=false",
-				"-ldflags=-X a=b", "-gcflags=all=-N -l", "-tags=lambda.norpc", "-o", "/o/", "."},
+				"-ldflags=-buildid= -X a=b", "-gcflags=all=-N -l", "-tags=lambda.norpc", "-o", "/o/", "."},
 		},
 	}
 	for _, tt := range tests {
