@@ -42,7 +42,21 @@ type Options struct {
 	// from; "" fetches them from the server's own S3 (S3Path).
 	S3Endpoint string
 	// Runtime runs Invoke; nil answers Invoke with a ServiceException.
+	// A runtime that keeps warm environments and implements Retirer
+	// (rapi.Runner does) is told when a function's code or configuration
+	// changes: running invocations finish on the old code, idle
+	// environments of it are shut down.
 	Runtime Invoker
+	// Logs, when set, gets every line of every invocation's logs —
+	// synchronous, Event and in-process (Server.Invoke) — as the function
+	// writes it, with START, END and REPORT: lamb local prints them, a
+	// logs store keeps them. Called from the runtime's goroutines, in
+	// order for one invocation; it must not block (queue, or drop).
+	Logs func(LogLine)
+	// OnInvoke, when set, gets a record of every invocation once it has
+	// ended (and of invokes throttled by a fault): the metrics store's
+	// feed. Called from the invoking goroutine; it must not block.
+	OnInvoke func(InvokeRecord)
 	// Logger receives the server's events; default discards.
 	Logger *slog.Logger
 	// CodeStorageLimit bounds the total size of stored code (all versions);
@@ -457,6 +471,9 @@ func (s *Server) operation(rt route) http.Handler {
 					}
 				}
 				panic(http.ErrAbortHandler)
+			}
+			if req.op == "Invoke" && f.Status == http.StatusTooManyRequests {
+				s.recordThrottle(req)
 			}
 			faultError(f).write(rec)
 			return
