@@ -274,6 +274,11 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, error) {
 	fn := want.Function
 	p := FunctionPlan{Name: fn.Name, desired: want, red: redactorOf(fn), Config: []Change{}, Reasons: []string{}}
+	ro, err := d.rolloutOf(want)
+	if err != nil {
+		return p, p.fail("rollout", err)
+	}
+	p.desired.Rollout = ro
 	codeOnly := p.codeOnly()
 	if codeOnly {
 		p.Manage = manifest.ManageCode
@@ -376,7 +381,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	// A rollout that was interrupted (kill -9) leaves the alias split
 	// between two versions: the deploy resumes it (or moves the alias at
 	// once with NoRollout).
-	if fn.Alias != "" && want.Rollout != nil {
+	if fn.Alias != "" && p.desired.Rollout != nil {
 		al, err := d.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(fn.Name), Name: aws.String(fn.Alias)})
 		switch {
 		case isNotFound(err):
