@@ -198,6 +198,10 @@ type Server struct {
 	s3  *s3mem.Backend // the server's own S3 (s3.go)
 }
 
+// ErrStateInUse is returned (wrapped) by New when another server holds
+// the state directory.
+var ErrStateInUse = errors.New("in use by another process")
+
 // New returns a Server. With a StateDir it locks the directory (one server
 // per directory) and reloads what an earlier server left there; transitions
 // that were pending complete after reload.
@@ -226,18 +230,18 @@ func New(opts Options) (*Server, error) {
 		}
 		s.tmpDir, s.codeDir = dir, dir
 	} else {
+		shown := displayPath(opts.StateDir)
 		s.codeDir = filepath.Join(opts.StateDir, "code")
 		if err := os.MkdirAll(s.codeDir, 0o700); err != nil {
-			return nil, fmt.Errorf("emulator: state dir: %w", err)
+			return nil, fmt.Errorf("emulator: state dir %s: %w", shown, pathless(err))
 		}
-		lockPath := filepath.Join(opts.StateDir, "lock")
-		f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+		f, err := os.OpenFile(filepath.Join(opts.StateDir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("emulator: state dir: %w", err)
+			return nil, fmt.Errorf("emulator: state dir %s: %w", shown, pathless(err))
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("emulator: state dir %s is in use by another process (lock %s is held; with lamb local running, use --endpoint): %w", opts.StateDir, lockPath, err)
+			return nil, fmt.Errorf("emulator: state dir %s is %w (its lock is held; with lamb local running, use --endpoint)", shown, ErrStateInUse)
 		}
 		s.lock = f
 		st, err := loadState(opts.StateDir)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -290,11 +291,15 @@ func (r *Runner) codeFor(req InvokeRequest) (*code, error) {
 	c.once.Do(func() {
 		root, err := os.MkdirTemp(r.workDir, safeName(req.FunctionName)+"-")
 		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the work directory is the host's business
+			}
 			c.err = fmt.Errorf("code dir: %w", err)
 			return
 		}
 		c.dir = filepath.Join(root, "task")
-		if c.err = ExtractZip(req.ZipPath, c.dir, r.opts.MaxUnzipped); c.err != nil {
+		if c.err = extractZip(req.ZipPath, c.dir, r.opts.MaxUnzipped, "the deployment package"); c.err != nil {
 			os.RemoveAll(root)
 		}
 	})
