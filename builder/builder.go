@@ -14,7 +14,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,18 +26,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
-	"golang.org/x/mod/modfile"
 
+	"github.com/lambctl/lamb/internal/buildcfg"
+	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/manifest"
-)
-
-// Lambda's limits on a deployment package.
-const (
-	// DirectUploadLimit is the largest zip Lambda accepts inline; larger
-	// zips go through S3.
-	DirectUploadLimit = 52_428_800
-	// UnzippedLimit is the size, unzipped, a function's code must stay below.
-	UnzippedLimit = 262_144_000
 )
 
 // Target is a function to build, with its fingerprint (graph.Fingerprints).
@@ -76,7 +68,7 @@ type Options struct {
 	// relative to it. The go command runs in each function's module.
 	Root string
 	// OutDir receives <function>.zip and artifacts.json; default
-	// Root/.lamb/dist.
+	// Root/.lamb/dist, or Root/.lamb/dist-debug with Debug.
 	OutDir string
 	// CacheDir is the artifact cache; default os.UserCacheDir()/lamb/artifacts.
 	CacheDir string
@@ -98,6 +90,12 @@ type Options struct {
 	// OnState, when set, is told as each target moves through the build;
 	// it is called from several goroutines.
 	OnState func(function string, s State)
+
+	// Debug builds for a debugger (buildcfg.Config.WithDebug: no -s -w,
+	// -gcflags=all=-N -l), for lamb invoke --debug and lamb dev --debug.
+	// Debug zips have their own cache keys and default dist directory, so
+	// they never stand in for release zips, nor these for them.
+	Debug bool
 
 	// Remote is a shared artifact cache (internal/s3cache), consulted after
 	// the local one; nil for none.
@@ -158,6 +156,9 @@ type Builder struct {
 func New(o Options) *Builder {
 	if o.OutDir == "" {
 		o.OutDir = filepath.Join(o.Root, ".lamb", "dist")
+		if o.Debug {
+			o.OutDir += "-debug"
+		}
 	}
 	if o.NoCache {
 		o.CacheDir = ""
@@ -181,47 +182,49 @@ func New(o Options) *Builder {
 	return &Builder{o: o, buildDir: filepath.Join(o.Root, ".lamb", "build")}
 }
 
-// FunctionError is the failure to build one function.
+// Op is the step Build's failures name (failure.Error.Op).
+const Op = "build"
+
+// FunctionError was the failure to build one function.
+//
+// Deprecated: Build reports *failure.Error (Op "build") and never this.
+// It stays, a type of its own (an alias would collide with
+// *failure.Error in type switches), until cmd/lamb, internal/pipeline and
+// internal/devloop stop naming it.
 type FunctionError struct {
 	Function string
 	Err      error
 }
 
-func (e *FunctionError) Error() string { return fmt.Sprintf("function %s: %v", e.Function, e.Err) }
+func (e *FunctionError) Error() string { return e.Function + ": " + Op + ": " + e.Err.Error() }
 func (e *FunctionError) Unwrap() error { return e.Err }
 
 // CompileError is the go command's report of a function that did not
 // compile; Output is what the compiler said (file:line: message lines,
-// relative to the module directory).
+// relative to the module directory). Its message is a first line and then
+// the compiler's lines as they are: failure.Error indents them as
+// continuation lines.
 type CompileError struct {
 	Package string
 	Output  string
 }
 
 func (e *CompileError) Error() string {
-	return fmt.Sprintf("go build %s failed:\n%s", e.Package, indent(e.Output))
-}
-
-func indent(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = "    " + l
-	}
-	return strings.Join(lines, "\n")
+	return fmt.Sprintf("go build %s failed:\n%s", e.Package, strings.TrimRight(e.Output, "\n"))
 }
 
 // job is a target that needs the go command.
 type job struct {
-	ctx      context.Context
-	i        int
-	t        Target
-	key      string
-	settings Settings
-	modDir   string
-	pkg      string // package argument relative to modDir: ./functions/x
-	imp      string // import path
-	files    []ZipFile
-	binary   string // output path of the go command
+	ctx    context.Context
+	i      int
+	t      Target
+	key    string
+	cfg    buildcfg.Config
+	modDir string
+	pkg    string // package argument relative to modDir: ./functions/x
+	imp    string // import path
+	files  []ZipFile
+	binary string // output path of the go command
 
 	art Artifact
 	err error
@@ -244,8 +247,9 @@ func (b *Builder) getenv(k string) string {
 }
 
 // Build builds every target, returning their artifacts in targets order.
-// Per-function failures are aggregated into a *multierror.Error of
-// *FunctionError, one per failed function, in targets order; the
+// Per-function failures are aggregated (failure.Append) into a
+// *multierror.Error of *failure.Error with Op "build", one per failed
+// function, in targets order; the
 // artifacts of the successes are returned regardless (a failed function's
 // slot is the zero Artifact). Build also updates OutDir/artifacts.json.
 func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, error) {
@@ -274,6 +278,7 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 	arts := make([]Artifact, len(targets))
 	errs := make([]error, len(targets))
 	keys := make([]string, len(targets))
+	cfgs := make([]buildcfg.Config, len(targets))
 	seen := map[string]bool{}
 	for i, t := range targets {
 		if seen[t.Function.Name] {
@@ -281,9 +286,18 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 			continue
 		}
 		seen[t.Function.Name] = true
+		cfg, err := t.Function.BuildConfig()
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if b.o.Debug {
+			cfg = cfg.WithDebug()
+		}
+		cfgs[i] = cfg
 		// Without a fingerprint nothing can be reused or cached.
 		if t.Fingerprint != "" {
-			keys[i] = cacheKey(t.Fingerprint, mtime.Unix())
+			keys[i] = cacheKey(t.Fingerprint, mtime.Unix(), b.o.Debug)
 		}
 	}
 	// What the dist directory or the artifact cache already holds, checked
@@ -295,23 +309,23 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 				return
 			}
 			dist := b.distPath(t.Function.Name)
-			if a, ok := b.fromDist(st, t, key, dist); ok {
+			if a, ok := b.fromDist(st, t, cfgs[i], key, dist); ok {
 				arts[i] = a
 				return
 			}
 			if m, ok := b.cacheGet(ctx, key, dist); ok {
-				arts[i] = artifactOf(t, dist, m, true)
+				arts[i] = artifactOf(t, cfgs[i], dist, m, true)
 				b.record(st, t, key, arts[i], "")
 			}
 		})
 	}
 	var todo []*job
-	mods := map[string][2]string{}
+	mods := map[string]buildcfg.Module{}
 	for i, t := range targets {
 		if errs[i] != nil || arts[i].Path != "" {
 			continue
 		}
-		j, err := b.newJob(ctx, i, t, keys[i], mods)
+		j, err := b.newJob(ctx, i, t, cfgs[i], keys[i], mods)
 		if err != nil {
 			errs[i] = err
 			continue
@@ -368,21 +382,14 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 		}
 		if err != nil {
 			b.state(targets[i].Function.Name, Failed)
-			var fe *FunctionError
-			if !errors.As(err, &fe) {
-				err = &FunctionError{Function: targets[i].Function.Name, Err: err}
-			}
-			result = multierror.Append(result, err)
+			result = failure.Append(result, failure.New(targets[i].Function.Name, Op, err))
 		}
 	}
 	if err := st.save(stPath); err != nil {
-		result = multierror.Append(result, fmt.Errorf("save build state: %w", err))
+		result = failure.Append(result, fmt.Errorf("save build state: %w", err))
 	}
 	if err := b.updateManifest(targets, arts); err != nil {
-		result = multierror.Append(result, fmt.Errorf("write artifacts.json: %w", err))
-	}
-	if result != nil {
-		result.ErrorFormat = ListErrors
+		result = failure.Append(result, fmt.Errorf("write artifacts.json: %w", err))
 	}
 	return arts, result.ErrorOrNil()
 }
@@ -403,24 +410,15 @@ func (b *Builder) parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// ListErrors formats errors one a line (a multierror.ErrorFormatFunc).
-func ListErrors(errs []error) string {
-	lines := make([]string, len(errs))
-	for i, err := range errs {
-		lines[i] = err.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
 func (b *Builder) distPath(name string) string {
 	return filepath.Join(b.o.OutDir, name+".zip")
 }
 
-func artifactOf(t Target, zipPath string, m cacheMeta, cached bool) Artifact {
+func artifactOf(t Target, cfg buildcfg.Config, zipPath string, m cacheMeta, cached bool) Artifact {
 	return Artifact{
 		Function:     t.Function.Name,
 		Fingerprint:  t.Fingerprint,
-		Architecture: architecture(t.Function),
+		Architecture: cfg.Arch(),
 		Path:         zipPath,
 		Size:         m.Size,
 		BinarySize:   m.BinarySize,
@@ -429,18 +427,11 @@ func artifactOf(t Target, zipPath string, m cacheMeta, cached bool) Artifact {
 	}
 }
 
-func architecture(fn manifest.Function) string {
-	if fn.GOARCH() == "amd64" {
-		return "x86_64"
-	}
-	return "arm64"
-}
-
 // fromDist returns the artifact already in the dist directory for t: the
 // zip recorded for key, if its bytes still have the recorded SHA-256. A zip
 // that does not (corrupted or replaced, whatever its size and mtime) is
 // dropped.
-func (b *Builder) fromDist(st *state, t Target, key, dist string) (Artifact, bool) {
+func (b *Builder) fromDist(st *state, t Target, cfg buildcfg.Config, key, dist string) (Artifact, bool) {
 	b.mu.Lock()
 	s, ok := st.Zips[dist]
 	b.mu.Unlock()
@@ -450,7 +441,7 @@ func (b *Builder) fromDist(st *state, t Target, key, dist string) (Artifact, boo
 	if !b.distIntact(st, dist, s) {
 		return Artifact{}, false
 	}
-	return artifactOf(t, dist, cacheMeta{Size: s.Size, BinarySize: s.BinarySize, CodeSha256: s.CodeSha256}, true), true
+	return artifactOf(t, cfg, dist, cacheMeta{Size: s.Size, BinarySize: s.BinarySize, CodeSha256: s.CodeSha256}, true), true
 }
 
 // distIntact reports whether the zip at dist still has the SHA-256 of its
@@ -484,8 +475,9 @@ func (b *Builder) record(st *state, t Target, key string, a Artifact, inputs str
 	b.mu.Unlock()
 }
 
-// newJob resolves what the go command needs to build t.
-func (b *Builder) newJob(ctx context.Context, i int, t Target, key string, mods map[string][2]string) (*job, error) {
+// newJob resolves what the go command needs to build t with cfg. mods
+// caches the module of each directory.
+func (b *Builder) newJob(ctx context.Context, i int, t Target, cfg buildcfg.Config, key string, mods map[string]buildcfg.Module) (*job, error) {
 	fn := t.Function
 	dir := filepath.Join(b.o.Root, filepath.FromSlash(fn.Dir))
 	if !filepath.IsLocal(filepath.FromSlash(fn.Dir)) && fn.Dir != "." {
@@ -498,53 +490,33 @@ func (b *Builder) newJob(ctx context.Context, i int, t Target, key string, mods 
 	if err != nil {
 		return nil, err
 	}
-	modDir, modPath, err := findModule(dir, mods)
-	if err != nil {
-		return nil, fmt.Errorf("package %s: %w", fn.Package, err)
+	mod, ok := mods[dir]
+	if !ok {
+		if mod, err = buildcfg.FindModule(dir); err != nil {
+			return nil, fmt.Errorf("package %s: %w", fn.Package, err)
+		}
+		mods[dir] = mod
 	}
-	rel, err := filepath.Rel(modDir, dir)
+	rel, err := filepath.Rel(mod.Dir, dir)
 	if err != nil {
 		return nil, err
 	}
 	rel = filepath.ToSlash(rel)
-	j := &job{ctx: ctx, i: i, t: t, key: key, settings: SettingsOf(fn), modDir: modDir, files: files}
+	j := &job{ctx: ctx, i: i, t: t, key: key, cfg: cfg, modDir: mod.Dir, files: files}
 	if rel == "." {
-		j.pkg, j.imp = ".", modPath
+		j.pkg, j.imp = ".", mod.Path
 	} else {
-		j.pkg, j.imp = "./"+rel, modPath+"/"+rel
+		j.pkg, j.imp = "./"+rel, mod.Path+"/"+rel
 	}
 	return j, nil
 }
 
-// findModule returns the directory and path of the module holding dir.
-func findModule(dir string, mods map[string][2]string) (string, string, error) {
-	for d := dir; ; {
-		if m, ok := mods[d]; ok {
-			return m[0], m[1], nil
-		}
-		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		if err == nil {
-			p := modfile.ModulePath(data)
-			if p == "" {
-				return "", "", fmt.Errorf("%s: no module directive", filepath.Join(d, "go.mod"))
-			}
-			mods[dir] = [2]string{d, p}
-			return d, p, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", "", errors.New("not in a Go module (no go.mod)")
-		}
-		d = parent
-	}
-}
-
 // invocation is one run of the go command.
 type invocation struct {
-	modDir   string
-	settings Settings
-	outDir   string
-	jobs     []*job
+	modDir string
+	cfg    buildcfg.Config
+	outDir string
+	jobs   []*job
 }
 
 // planInvocations groups jobs by module and settings, one go invocation per
@@ -553,11 +525,11 @@ type invocation struct {
 // functions/users/get are both "get") go to further invocations with their
 // own directories: slot n holds the n-th package of a name, by import path.
 func planInvocations(buildDir, root string, jobs []*job) []*invocation {
-	type groupKey struct{ mod, settings string }
+	type groupKey struct{ mod, cfg string }
 	groups := map[groupKey][]*job{}
 	var keys []groupKey
 	for _, j := range jobs {
-		k := groupKey{j.modDir, j.settings.key()}
+		k := groupKey{j.modDir, j.cfg.Key()}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -567,7 +539,7 @@ func planInvocations(buildDir, root string, jobs []*job) []*invocation {
 		if keys[a].mod != keys[b].mod {
 			return keys[a].mod < keys[b].mod
 		}
-		return keys[a].settings < keys[b].settings
+		return keys[a].cfg < keys[b].cfg
 	})
 	var invs []*invocation
 	for _, k := range keys {
@@ -577,7 +549,7 @@ func planInvocations(buildDir, root string, jobs []*job) []*invocation {
 		if err != nil {
 			modRel = k.mod
 		}
-		base := filepath.Join(buildDir, shortHash(filepath.ToSlash(modRel)+"\n"+k.settings))
+		base := filepath.Join(buildDir, shortHash(filepath.ToSlash(modRel)+"\n"+k.cfg))
 		slots := map[string]int{}
 		slotOf := map[string]int{} // import path → slot: functions sharing a package share its binary
 		var bySlot []*invocation
@@ -594,9 +566,9 @@ func planInvocations(buildDir, root string, jobs []*job) []*invocation {
 			slots[name] = n + 1
 			if n == len(bySlot) {
 				bySlot = append(bySlot, &invocation{
-					modDir:   k.mod,
-					settings: j.settings,
-					outDir:   filepath.Join(base, strconv.Itoa(n)),
+					modDir: k.mod,
+					cfg:    j.cfg,
+					outDir: filepath.Join(base, strconv.Itoa(n)),
 				})
 			}
 			inv := bySlot[n]
@@ -620,7 +592,7 @@ func (b *Builder) runInvocation(ctx context.Context, inv *invocation, zipc chan<
 		}
 		return
 	}
-	env := GoEnv(b.o.Env, inv.settings)
+	env := inv.cfg.Environ(b.o.Env)
 	pending := inv.jobs
 	var deps map[string][]string
 	for len(pending) > 0 {
@@ -633,9 +605,9 @@ func (b *Builder) runInvocation(ctx context.Context, inv *invocation, zipc chan<
 		for _, j := range pending {
 			b.state(j.t.Function.Name, Building)
 		}
-		b.progress("go build (linux/%s): %s", inv.settings.GOARCH, strings.Join(pkgs, " "))
+		b.progress("go build (%s/%s%s): %s", buildcfg.GOOS, inv.cfg.GOARCH, debugNote(inv.cfg), strings.Join(pkgs, " "))
 		var stdout, stderr strings.Builder
-		err := b.o.run(ctx, inv.modDir, env, GoBuildArgs(inv.settings, inv.outDir, b.o.Jobs, pkgs), &stdout, &stderr)
+		err := b.o.run(ctx, inv.modDir, env, inv.cfg.BuildArgs(inv.outDir, b.o.Jobs, pkgs), &stdout, &stderr)
 		if ctx.Err() != nil {
 			for _, j := range pending {
 				j.err = fmt.Errorf("go build %s: %w", j.pkg, context.Cause(ctx))
@@ -651,7 +623,7 @@ func (b *Builder) runInvocation(ctx context.Context, inv *invocation, zipc chan<
 		rep := parseBuildJSON([]byte(stdout.String()), []byte(stderr.String()))
 		if deps == nil {
 			var out strings.Builder
-			_ = b.o.run(ctx, inv.modDir, env, GoListDepsArgs(inv.settings, pkgs), &out, io.Discard)
+			_ = b.o.run(ctx, inv.modDir, env, listDepsArgs(inv.cfg, pkgs), &out, io.Discard)
 			deps = parseDeps([]byte(out.String()))
 		}
 		var rest []*job
@@ -723,8 +695,8 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 			binSize = e.size
 		}
 	}
-	if total >= UnzippedLimit {
-		j.err = fmt.Errorf("unzipped size %d bytes reaches Lambda's limit of %d bytes", total, UnzippedLimit)
+	if total >= lambdaspec.UnzippedLimit {
+		j.err = fmt.Errorf("unzipped size %d bytes reaches Lambda's limit of %d bytes", total, lambdaspec.UnzippedLimit)
 		return
 	}
 	// A cache entry holds only the content its fingerprint covers.
@@ -739,7 +711,7 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 	b.mu.Unlock()
 	if ok && prev.Inputs == digest && b.distIntact(st, dist, prev) {
 		// The same content, and the zip is the one made of it.
-		j.art = artifactOf(j.t, dist, cacheMeta{Size: prev.Size, BinarySize: prev.BinarySize, CodeSha256: prev.CodeSha256}, false)
+		j.art = artifactOf(j.t, j.cfg, dist, cacheMeta{Size: prev.Size, BinarySize: prev.BinarySize, CodeSha256: prev.CodeSha256}, false)
 		b.record(st, j.t, j.key, j.art, digest)
 		b.store(j)
 		return
@@ -755,10 +727,10 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 		j.err = fmt.Errorf("files: %s changed while it was being zipped: run lamb again", name)
 		return
 	}
-	if size > DirectUploadLimit {
-		b.progress("warning: %s: zip is %d bytes, over the %d-byte direct upload limit: it will be uploaded through S3", fn.Name, size, DirectUploadLimit)
+	if size > lambdaspec.DirectUploadLimit {
+		b.progress("warning: %s: zip is %d bytes, over the %d-byte direct upload limit: it will be uploaded through S3", fn.Name, size, lambdaspec.DirectUploadLimit)
 	}
-	j.art = artifactOf(j.t, dist, cacheMeta{Size: size, BinarySize: binSize, CodeSha256: sum}, false)
+	j.art = artifactOf(j.t, j.cfg, dist, cacheMeta{Size: size, BinarySize: binSize, CodeSha256: sum}, false)
 	b.record(st, j.t, j.key, j.art, digest)
 	b.store(j)
 }
@@ -861,7 +833,7 @@ func (b *Builder) fromRemote(ctx context.Context, st *state, todo []*job, arts [
 				b.progress("warning: %s: shared artifact cache: not a valid zip, building it: %v", j.t.Function.Name, err)
 				return
 			}
-			arts[j.i] = artifactOf(j.t, dist, m, true)
+			arts[j.i] = artifactOf(j.t, j.cfg, dist, m, true)
 			b.record(st, j.t, j.key, arts[j.i], "")
 			if err := b.cachePut(ctx, j.key, dist, m); err != nil {
 				b.progress("warning: %s: artifact cache: %v", j.t.Function.Name, err)

@@ -29,6 +29,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/internal/s3cache"
 	"github.com/lambctl/lamb/manifest"
 )
@@ -309,7 +310,7 @@ func TestBootstrapAsksForRuntimeAPI(t *testing.T) {
 	m := monorepo(t)
 	var fn string
 	for _, f := range m.Functions {
-		if f.GOARCH() == runtime.GOARCH && len(f.Files) > 0 {
+		if c, err := f.BuildConfig(); err == nil && c.GOARCH == runtime.GOARCH && len(f.Files) > 0 {
 			fn = f.Name
 		}
 	}
@@ -390,11 +391,18 @@ func TestCompileErrors(t *testing.T) {
 		{"users-get", "internal/auth/broken.go:3:28: cannot use \"x\""},
 	}
 	for i, w := range wants {
-		var fe *FunctionError
+		var fe *failure.Error
 		var ce *CompileError
-		if !errors.As(merr.Errors[i], &fe) || fe.Function != w.fn || !errors.As(fe, &ce) || !strings.Contains(ce.Output, w.msg) {
+		if !errors.As(merr.Errors[i], &fe) || fe.Function != w.fn || fe.Op != "build" || !errors.As(fe, &ce) || !strings.Contains(ce.Output, w.msg) {
 			t.Errorf("error %d = %v, want function %s with %q", i, merr.Errors[i], w.fn, w.msg)
 		}
+	}
+	// One failure a function; the compiler's lines are continuation lines.
+	wantMsg := "mailer: build: go build ./functions/mailer failed:\n" +
+		"    # example.com/shop/functions/mailer\n" +
+		"    functions/mailer/extra.go:3:17: declared and not used: x"
+	if got := merr.Errors[0].Error(); got != wantMsg {
+		t.Errorf("message:\n%s\nwant:\n%s", got, wantMsg)
 	}
 	if strings.Contains(merr.Errors[0].Error(), "auth") || strings.Contains(merr.Errors[1].Error(), "mailer") {
 		t.Errorf("one function's error carries the other's output:\n%v", err)
@@ -430,7 +438,7 @@ func TestLoadErrorRetries(t *testing.T) {
 	})
 	c := &counter{}
 	arts, err := New(Options{Root: m.Root, NoCache: true, run: c.run}).Build(context.Background(), targets(t, m, "mailer", "worker"))
-	if err == nil || !strings.Contains(err.Error(), "function mailer") || !strings.Contains(err.Error(), "internal/nope") {
+	if err == nil || !strings.Contains(err.Error(), "mailer: build: go build ./functions/mailer failed:") || !strings.Contains(err.Error(), "internal/nope") {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), "worker") {
@@ -517,17 +525,20 @@ func TestBuildBadTargets(t *testing.T) {
 	writeTestFiles(t, root, map[string]string{"go.mod": "module example.com/x\n", "fn/main.go": "package main\nfunc main() {}\n"})
 	c := &counter{}
 	ts := []Target{
-		{Function: manifest.Function{Name: "gone", Dir: "nope", Package: "./nope"}, Fingerprint: "a"},
-		{Function: manifest.Function{Name: "leak", Dir: "fn", Package: "./fn", Files: []string{"../x"}}, Fingerprint: "b"},
+		{Function: manifest.Function{Name: "gone", Dir: "nope", Package: "./nope", Architecture: "arm64"}, Fingerprint: "a"},
+		{Function: manifest.Function{Name: "leak", Dir: "fn", Package: "./fn", Architecture: "arm64", Files: []string{"../x"}}, Fingerprint: "b"},
+		{Function: manifest.Function{Name: "arch", Dir: "fn", Package: "./fn", Architecture: "amd64"}, Fingerprint: "c"},
 	}
 	_, err := New(Options{Root: root, NoCache: true, run: c.run}).Build(context.Background(), ts)
 	var merr *multierror.Error
-	if !errors.As(err, &merr) || len(merr.Errors) != 2 {
-		t.Fatalf("err = %v, want 2 errors", err)
+	if !errors.As(err, &merr) || len(merr.Errors) != 3 {
+		t.Fatalf("err = %v, want 3 errors", err)
 	}
-	if !strings.Contains(merr.Errors[0].Error(), "function gone: package ./nope: no such directory") ||
-		!errors.Is(merr.Errors[1], ErrEscape) {
-		t.Errorf("errors:\n%v", err)
+	want := "gone: build: package ./nope: no such directory\n" +
+		"leak: build: files: ../x: resolves outside the repository\n" +
+		`arch: build: architecture "amd64": want x86_64 or arm64`
+	if diff := cmp.Diff(want, err.Error()); diff != "" || !errors.Is(merr.Errors[1], ErrEscape) {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 	if len(c.calls) != 0 {
 		t.Errorf("go ran for invalid targets: %q", c.calls)

@@ -173,7 +173,7 @@ func TestFilesMustMatchFingerprint(t *testing.T) {
 	ts := targets(t, m, "pricing")
 	ts[0].Files = map[string]string{"config/rates.json": strings.Repeat("0", 64)}
 	_, err := New(Options{Root: m.Root, CacheDir: cacheDir}).Build(context.Background(), ts)
-	if err == nil || !strings.Contains(err.Error(), "files: config/rates.json changed since it was fingerprinted") {
+	if err == nil || !strings.Contains(err.Error(), "pricing: build: files: config/rates.json changed since it was fingerprinted") {
 		t.Fatalf("err = %v", err)
 	}
 	if entries, _ := os.ReadDir(cacheDir); len(entries) != 0 {
@@ -259,7 +259,7 @@ func TestCorruptZipRebuilt(t *testing.T) {
 			if tt.dist {
 				corruptInPlace(t, first[0].Path)
 			}
-			zipPath, _ := b.cachePaths(cacheKey(ts[0].Fingerprint, defaultEpoch.Unix()))
+			zipPath, _ := b.cachePaths(cacheKey(ts[0].Fingerprint, defaultEpoch.Unix(), false))
 			if tt.cache {
 				corruptInPlace(t, zipPath)
 			}
@@ -308,7 +308,7 @@ func TestCorruptSharedEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum, _ := fileSha256(bad)
-	if err := remote.Put(context.Background(), cacheKey(ts[0].Fingerprint, defaultEpoch.Unix()), bad, sum); err != nil {
+	if err := remote.Put(context.Background(), cacheKey(ts[0].Fingerprint, defaultEpoch.Unix(), false), bad, sum); err != nil {
 		t.Fatal(err)
 	}
 	o.CacheDir, o.OutDir = t.TempDir(), t.TempDir()

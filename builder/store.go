@@ -19,10 +19,15 @@ import (
 )
 
 // cacheKey is the artifact cache key of a fingerprint: the zip of a
-// function is a function of its fingerprint, the zip layout and the entries'
-// timestamp.
-func cacheKey(fingerprint string, epoch int64) string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%s\n", zipFormat, epoch, fingerprint))
+// function is a function of its fingerprint, the zip layout, the entries'
+// timestamp and whether it is a debug build (which the fingerprint, a
+// property of the manifest's function, does not cover).
+func cacheKey(fingerprint string, epoch int64, debug bool) string {
+	variant := ""
+	if debug {
+		variant = "debug\n"
+	}
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%s%s\n", zipFormat, epoch, variant, fingerprint))
 	return hex.EncodeToString(h[:])
 }
 

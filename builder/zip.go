@@ -17,6 +17,7 @@ import (
 	"github.com/klauspost/compress/flate"
 
 	"github.com/lambctl/lamb/internal/fsutil"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
 // zipLevel is the deflate level of artifact zips. klauspost/compress level
@@ -166,7 +167,7 @@ type compressed struct {
 // compressFile deflates the file src into buf, falling back to storing it
 // when deflate does not make it smaller.
 func compressFile(buf *bytes.Buffer, src string) (compressed, error) {
-	data, err := fsutil.ReadRegular(src, UnzippedLimit)
+	data, err := fsutil.ReadRegular(src, lambdaspec.UnzippedLimit)
 	if err != nil {
 		return compressed{}, err
 	}

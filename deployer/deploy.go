@@ -264,7 +264,7 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 		failed := cfg.LastUpdateStatus == types.LastUpdateStatusFailed
 		// A failed last update is redone: by the code update when there
 		// is one, else by applying the configuration again.
-		if fp.configUpdate || (failed && !fp.Code) {
+		if fp.configUpdate || (failed && !fp.Code && !fp.codeOnly()) {
 			err := d.onConflictWait(ctx, fp.Name, func() error {
 				_, err := d.lambda.UpdateFunctionConfiguration(ctx, configInput(fp))
 				return err
@@ -284,7 +284,11 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 			(fn.Architecture != "" && liveArchitecture(cfg) != fn.Architecture) ||
 			cfg.LastUpdateStatus != types.LastUpdateStatusSuccessful) {
 			err := d.onConflictWait(ctx, fp.Name, func() error {
-				_, err := d.lambda.UpdateFunctionCode(ctx, code.updateInput(fp.Name, fn.Architecture))
+				arch := fn.Architecture
+				if fp.codeOnly() { // the architecture is configuration: leave it
+					arch = ""
+				}
+				_, err := d.lambda.UpdateFunctionCode(ctx, code.updateInput(fp.Name, arch))
 				return err
 			})
 			if err != nil {
@@ -335,12 +339,12 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 				return fail("rollout", err)
 			}
 		}
-		want := maps.Clone(fn.Tags)
-		if want == nil {
-			want = map[string]string{}
-		}
-		if owner := d.owner(); owner != "" {
-			want[TagProject] = owner
+		want := map[string]string{}
+		if !fp.codeOnly() { // a code-only function's tags are another tool's, but lamb's own
+			maps.Copy(want, fn.Tags)
+			if owner := d.owner(); owner != "" {
+				want[TagProject] = owner
+			}
 		}
 		want[TagFingerprint] = fp.desired.Fingerprint
 		want[TagCodeSha256] = wantSha
@@ -348,6 +352,12 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 			_, err := d.lambda.TagResource(pctx, &lambda.TagResourceInput{Resource: cfg.FunctionArn, Tags: want})
 			if err != nil {
 				return fail("tag", err)
+			}
+		}
+		if len(fp.untag) > 0 {
+			_, err := d.lambda.UntagResource(pctx, &lambda.UntagResourceInput{Resource: cfg.FunctionArn, TagKeys: fp.untag})
+			if err != nil {
+				return fail("untag", err)
 			}
 		}
 		r.CodeSha256 = wantSha

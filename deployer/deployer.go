@@ -70,8 +70,9 @@ type Desired struct {
 	Function    manifest.Function
 	Fingerprint string
 	// Rollout, when set, shifts the alias's traffic to the new version
-	// gradually with gates (smoke events, alarms, errors); nil moves it at
-	// once.
+	// gradually with gates (smoke events, alarms, errors). nil takes the
+	// manifest's (Function.Rollout, smoke files read from Options.Root);
+	// none there moves the alias at once.
 	Rollout *Rollout
 }
 
@@ -146,6 +147,9 @@ type Options struct {
 	// when they do not.
 	Account string
 	STS     STSAPI
+	// Root is the manifest's directory (manifest.Manifest.Root): rollout
+	// smoke event files are read relative to it.
+	Root string
 	// CloudWatch reads a rollout's gates (DescribeAlarms, GetMetricData);
 	// required by functions with a Rollout.
 	CloudWatch CloudWatchAPI

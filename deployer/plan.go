@@ -60,6 +60,10 @@ type FunctionPlan struct {
 	Code    bool     `json:"code"`
 	Config  []Change `json:"config"`
 	Reasons []string `json:"reasons"`
+	// Manage is "code" for a function whose configuration another tool
+	// owns (manage: code): its configuration is never read, diffed or
+	// written; "" when lamb manages everything.
+	Manage string `json:"manage,omitempty"`
 	// Upload says how the code goes to Lambda when Code is set: "direct"
 	// (inline, up to MaxDirectUpload) or "s3://BUCKET".
 	Upload string `json:"upload,omitempty"`
@@ -75,7 +79,11 @@ type FunctionPlan struct {
 	publish      bool                      // the alias must move to a new version
 	aliasMissing bool                      // the alias does not exist
 	recreate     bool                      // delete the (Failed) function before creating it
+	untag        []string                  // lamb's tags to remove
 }
+
+// codeOnly reports whether lamb manages only the function's code.
+func (p *FunctionPlan) codeOnly() bool { return p.desired.Function.Manage == manifest.ManageCode }
 
 // fail returns the failure of the function in op: the variables Lambda
 // echoes dropped and the function's values hidden in err (never in its
@@ -266,7 +274,19 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, error) {
 	fn := want.Function
 	p := FunctionPlan{Name: fn.Name, desired: want, red: redactorOf(fn), Config: []Change{}, Reasons: []string{}}
+	ro, err := d.rolloutOf(want)
+	if err != nil {
+		return p, p.fail("rollout", err)
+	}
+	p.desired.Rollout = ro
+	codeOnly := p.codeOnly()
+	if codeOnly {
+		p.Manage = manifest.ManageCode
+	}
 	live, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name)})
+	if isNotFound(err) && codeOnly {
+		return p, p.fail("plan", errors.New("the function does not exist, and lamb manages only its code (manage: code): create it with the tool that owns its configuration (Terraform, CDK, CloudFormation), then deploy"))
+	}
 	if isNotFound(err) {
 		p.Action = ActionCreate
 		p.Code = true
@@ -280,6 +300,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		return p, p.fail("get function", errors.New("response has no configuration"))
 	}
 	cfg := live.Configuration
+	if cfg.State == types.StateFailed && codeOnly {
+		return p, p.fail("plan", fmt.Errorf("the function is in state Failed (%s): fix it with the tool that owns its configuration (manage: code)", p.red.String(aws.ToString(cfg.StateReason))))
+	}
 	if cfg.State == types.StateFailed && live.Tags[TagFingerprint] == "" {
 		if owner := d.owner(); owner != "" && live.Tags[TagProject] != owner {
 			return p, p.fail("plan", fmt.Errorf("the function is in state Failed (%s) and lamb did not create it (no %s=%s tag): fix or delete it with the tool that created it", p.red.String(aws.ToString(cfg.StateReason)), TagProject, owner))
@@ -293,7 +316,14 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		return p, nil
 	}
 	p.live = live
-	if owner := d.owner(); owner != "" {
+	if got := live.Tags[TagProject]; codeOnly && got != "" {
+		// lamb does not own a code-only function: it must never be
+		// pruned as an orphan.
+		p.untag = []string{TagProject}
+		p.tagUpdate = true
+		p.Config = append(p.Config, Change{Field: "tags." + TagProject, From: got})
+	}
+	if owner := d.owner(); owner != "" && !codeOnly {
 		switch got := live.Tags[TagProject]; {
 		case got == owner:
 		case got != "":
@@ -327,26 +357,31 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		p.Code = true
 		p.Reasons = append(p.Reasons, "the last update failed: "+p.red.String(aws.ToString(cfg.LastUpdateStatusReason)))
 	}
+	if a := liveArchitecture(cfg); codeOnly && fn.Architecture != "" && a != fn.Architecture {
+		return p, p.fail("plan", fmt.Errorf("the function runs on %s and the manifest builds for %s: set architecture: %s (lamb does not change the configuration of a manage: code function)", a, fn.Architecture, a))
+	}
 	if a := liveArchitecture(cfg); fn.Architecture != "" && a != fn.Architecture {
 		p.Code = true
 		p.Config = append(p.Config, Change{Field: "architecture", From: a, To: fn.Architecture})
 		p.Reasons = append(p.Reasons, "architecture changed: the code is rebuilt")
 	}
 
-	changes := configChanges(fn, cfg, d.opts.ShowValues)
-	if len(changes) > 0 {
-		p.configUpdate = true
-		p.Config = append(p.Config, changes...)
-	}
-	if tc := tagChanges(fn.Tags, live.Tags); len(tc) > 0 {
-		p.tagUpdate = true
-		p.Config = append(p.Config, tc...)
+	if !codeOnly {
+		changes := configChanges(fn, cfg, d.opts.ShowValues)
+		if len(changes) > 0 {
+			p.configUpdate = true
+			p.Config = append(p.Config, changes...)
+		}
+		if tc := tagChanges(fn.Tags, live.Tags); len(tc) > 0 {
+			p.tagUpdate = true
+			p.Config = append(p.Config, tc...)
+		}
 	}
 
 	// A rollout that was interrupted (kill -9) leaves the alias split
 	// between two versions: the deploy resumes it (or moves the alias at
 	// once with NoRollout).
-	if fn.Alias != "" && want.Rollout != nil {
+	if fn.Alias != "" && p.desired.Rollout != nil {
 		al, err := d.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(fn.Name), Name: aws.String(fn.Alias)})
 		switch {
 		case isNotFound(err):
@@ -405,6 +440,9 @@ func (d *Deployer) aliasStale(ctx context.Context, p *FunctionPlan, sha string) 
 	v := aws.ToString(cfg.Version)
 	if aws.ToString(cfg.CodeSha256) != sha {
 		return fmt.Sprintf("alias %s points to version %s, which does not hold the deployed code", fn.Alias, v), false, nil
+	}
+	if p.codeOnly() { // the configuration is another tool's
+		return "", false, nil
 	}
 	if len(configChanges(fn, cfg, false)) > 0 || (fn.Architecture != "" && liveArchitecture(cfg) != fn.Architecture) {
 		return fmt.Sprintf("alias %s points to version %s, which has an outdated configuration", fn.Alias, v), false, nil

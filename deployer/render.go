@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/lambctl/lamb/manifest"
 )
 
 // WriteText writes the plan as a table: one line per function with its
@@ -42,6 +44,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 			details = append(details, c.String())
 		}
 		details = append(details, f.Reasons...)
+		if f.Manage == manifest.ManageCode {
+			details = append(details, "configuration managed elsewhere (manage: code)")
+		}
 		if strings.HasPrefix(f.Upload, "s3://") {
 			details = append(details, "code uploaded through "+f.Upload)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,9 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/lambctl/lamb/internal/fsutil"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 )
 
 // CloudWatchAPI is the part of the CloudWatch API a rollout's gates read.
@@ -97,6 +101,28 @@ type RolloutEvent struct {
 	// "rolled back".
 	What   string
 	Detail string
+}
+
+// rolloutOf returns want's rollout: Desired.Rollout when set, else the
+// manifest's (Function.Rollout) with its smoke events read from files
+// relative to Options.Root (regular files, at most Lambda's 6 MB payload).
+func (d *Deployer) rolloutOf(want Desired) (*Rollout, error) {
+	if want.Rollout != nil || want.Function.Rollout == nil {
+		return want.Rollout, nil
+	}
+	m := want.Function.Rollout
+	ro := &Rollout{Steps: slices.Clone(m.Steps), Interval: m.Interval, Alarms: slices.Clone(m.Alarms), MaxErrors: m.MaxErrors}
+	for _, name := range m.Smoke {
+		if d.opts.Root == "" {
+			return nil, fmt.Errorf("smoke event %s: no manifest root to read it from (Options.Root)", name)
+		}
+		payload, err := fsutil.ReadRegular(filepath.Join(d.opts.Root, filepath.FromSlash(name)), lambdaspec.SyncPayloadLimit)
+		if err != nil {
+			return nil, fmt.Errorf("smoke event %s: %w", name, err)
+		}
+		ro.Smoke = append(ro.Smoke, SmokeEvent{Name: name, Payload: payload})
+	}
+	return ro, nil
 }
 
 // rollout is a function's rollout in progress.

@@ -36,6 +36,7 @@ import (
 	"github.com/lambctl/lamb/emulator/emulatortest"
 	"github.com/lambctl/lamb/emulator/rapi"
 	"github.com/lambctl/lamb/internal/lambdaspec"
+	"github.com/lambctl/lamb/manifest"
 )
 
 // metered runs invokes with a real runtime and records each one's
@@ -391,7 +392,7 @@ func TestRollout(t *testing.T) {
 }
 
 // TestNoRollout moves the alias at once and says so; the smoke event still
-// runs.
+// runs. The rollout is the manifest's, its smoke event a file under Root.
 func TestNoRollout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a real function")
@@ -401,7 +402,20 @@ func TestNoRollout(t *testing.T) {
 	ctx := context.Background()
 	e.putAlarm(t, "errors-alarm", cwtypes.StateValueOk)
 	w := e.world(t, map[string]string{"a": "ok"}, "v1")
+	w.desired[0].Rollout = nil
+	w.desired[0].Function.Rollout = &manifest.Rollout{Steps: []int{10, 100}, Interval: time.Minute, Smoke: []string{"events/smoke.json"}, Alarms: []string{"errors-alarm"}}
 	opts, events := e.rolloutOptions(nil)
+	opts.Root = t.TempDir()
+	plan, err := deployer.New(opts).Plan(ctx, w.desired)
+	if err == nil || !strings.HasPrefix(plan.Functions[0].Error, "a: rollout: smoke event events/smoke.json: open ") {
+		t.Errorf("plan without the smoke file: %v, %q", err, plan.Functions[0].Error)
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Root, "events"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(opts.Root, "events", "smoke.json"), smokeEvent.Payload, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := e.deploy(ctx, t, w, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +443,9 @@ func TestNoRollout(t *testing.T) {
 	if v, weights := e.alias(t, "a"); v != "2" || weights != nil {
 		t.Errorf("alias on %s %v, want 2 alone", v, weights)
 	}
-	e.checkConverged(t, w)
+	if plan, err := deployer.New(opts).Plan(ctx, w.desired); err != nil || plan.Changes() != 0 {
+		t.Errorf("plan after the deploy: %v, %d changes", err, plan.Changes())
+	}
 }
 
 // TestRolloutInterrupted cancels the deploy (Ctrl-C) while a step waits:

@@ -92,6 +92,7 @@ func (s *Server) createAlias(q request) error {
 		fn.Aliases = map[string]*alias{}
 	}
 	fn.Aliases[a.Name] = a
+	s.retireLocked(fn.Name, fn)
 	if err := s.saveLocked(); err != nil {
 		return err
 	}
@@ -148,6 +149,7 @@ func (s *Server) deleteAlias(q request) error {
 		return err
 	}
 	delete(fn.Aliases, a.Name)
+	s.retireLocked(fn.Name, fn)
 	if err := s.saveLocked(); err != nil {
 		return err
 	}
@@ -190,6 +192,7 @@ func (s *Server) updateAlias(q request) error {
 	}
 	next.RevisionID = newUUID()
 	fn.Aliases[a.Name] = &next
+	s.retireLocked(fn.Name, fn)
 	if err := s.saveLocked(); err != nil {
 		return err
 	}

@@ -65,11 +65,17 @@ func (s *Server) parseName(in string) (name, qual string, err *apiError) {
 // target resolves the function of a request, and its qualifier from the
 // name or the Qualifier query parameter. s.mu is held.
 func (s *Server) targetLocked(q request) (*function, string, error) {
-	name, qual, err := s.parseName(q.function)
+	return s.lookupLocked(q.function, q.r.URL.Query().Get("Qualifier"))
+}
+
+// lookupLocked resolves a FunctionName and a Qualifier parameter to the
+// function and the qualifier to use. s.mu is held.
+func (s *Server) lookupLocked(function, qualifier string) (*function, string, error) {
+	name, qual, err := s.parseName(function)
 	if err != nil {
 		return nil, "", err
 	}
-	if p := q.r.URL.Query().Get("Qualifier"); p != "" {
+	if p := qualifier; p != "" {
 		if qual != "" && qual != p {
 			return nil, "", invalidParam("The derived qualifier from the function name does not match the specified qualifier.")
 		}
@@ -422,6 +428,7 @@ func (s *Server) deleteFunction(q request) error {
 			t.Stop()
 			delete(s.timers, fn.Name)
 		}
+		s.retireLocked(fn.Name, nil)
 	case qual == "$LATEST":
 		return invalidParam("$LATEST version cannot be deleted without deleting the function.")
 	case fn.Aliases[qual] != nil:
@@ -442,6 +449,7 @@ func (s *Server) deleteFunction(q request) error {
 			return errf(http.StatusConflict, "ResourceConflictException", "Unable to delete version because the following aliases reference it: [%s]", strings.Join(refs, ", "))
 		}
 		fn.Versions = slices.Delete(fn.Versions, i, i+1)
+		s.retireLocked(fn.Name, fn)
 	}
 	s.gcCodeLocked()
 	if err := s.saveLocked(); err != nil {
@@ -486,6 +494,7 @@ func (s *Server) finishUpdateLocked(q request, fn *function, publish bool) error
 	c := fn.Latest
 	c.LastModified = lastModified(time.Now())
 	c.RevisionID = newUUID()
+	s.retireLocked(fn.Name, fn)
 	s.startTransitionLocked(fn, "update", q.op)
 	out := c
 	if publish {

@@ -42,7 +42,21 @@ type Options struct {
 	// from; "" fetches them from the server's own S3 (S3Path).
 	S3Endpoint string
 	// Runtime runs Invoke; nil answers Invoke with a ServiceException.
+	// A runtime that keeps warm environments and implements Retirer
+	// (rapi.Runner does) is told when a function's code or configuration
+	// changes: running invocations finish on the old code, idle
+	// environments of it are shut down.
 	Runtime Invoker
+	// Logs, when set, gets every line of every invocation's logs —
+	// synchronous, Event and in-process (Server.Invoke) — as the function
+	// writes it, with START, END and REPORT: lamb local prints them, a
+	// logs store keeps them. Called from the runtime's goroutines, in
+	// order for one invocation; it must not block (queue, or drop).
+	Logs func(LogLine)
+	// OnInvoke, when set, gets a record of every invocation once it has
+	// ended (and of invokes throttled by a fault): the metrics store's
+	// feed. Called from the invoking goroutine; it must not block.
+	OnInvoke func(InvokeRecord)
 	// Logger receives the server's events; default discards.
 	Logger *slog.Logger
 	// CodeStorageLimit bounds the total size of stored code (all versions);
@@ -184,6 +198,10 @@ type Server struct {
 	s3  *s3mem.Backend // the server's own S3 (s3.go)
 }
 
+// ErrStateInUse is returned (wrapped) by New when another server holds
+// the state directory.
+var ErrStateInUse = errors.New("in use by another process")
+
 // New returns a Server. With a StateDir it locks the directory (one server
 // per directory) and reloads what an earlier server left there; transitions
 // that were pending complete after reload.
@@ -212,18 +230,18 @@ func New(opts Options) (*Server, error) {
 		}
 		s.tmpDir, s.codeDir = dir, dir
 	} else {
+		shown := displayPath(opts.StateDir)
 		s.codeDir = filepath.Join(opts.StateDir, "code")
 		if err := os.MkdirAll(s.codeDir, 0o700); err != nil {
-			return nil, fmt.Errorf("emulator: state dir: %w", err)
+			return nil, fmt.Errorf("emulator: state dir %s: %w", shown, pathless(err))
 		}
-		lockPath := filepath.Join(opts.StateDir, "lock")
-		f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+		f, err := os.OpenFile(filepath.Join(opts.StateDir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("emulator: state dir: %w", err)
+			return nil, fmt.Errorf("emulator: state dir %s: %w", shown, pathless(err))
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("emulator: state dir %s is in use by another process (lock %s is held; with lamb local running, use --endpoint): %w", opts.StateDir, lockPath, err)
+			return nil, fmt.Errorf("emulator: state dir %s is %w (its lock is held; with lamb local running, use --endpoint)", shown, ErrStateInUse)
 		}
 		s.lock = f
 		st, err := loadState(opts.StateDir)
@@ -457,6 +475,9 @@ func (s *Server) operation(rt route) http.Handler {
 					}
 				}
 				panic(http.ErrAbortHandler)
+			}
+			if req.op == "Invoke" && f.Status == http.StatusTooManyRequests {
+				s.recordThrottle(req)
 			}
 			faultError(f).write(rec)
 			return

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -20,10 +21,10 @@ func loadState(dir string) (*state, error) {
 		return st, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("emulator: load state: %w", err)
+		return nil, fmt.Errorf("emulator: load state %s: %w", displayPath(filepath.Join(dir, stateFile)), pathless(err))
 	}
 	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("emulator: load state %s: %w", filepath.Join(dir, stateFile), err)
+		return nil, fmt.Errorf("emulator: load state %s: %w", displayPath(filepath.Join(dir, stateFile)), err)
 	}
 	if st.Functions == nil {
 		st.Functions = map[string]*function{}
@@ -51,7 +52,7 @@ func writeAtomic(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
-		return fmt.Errorf("emulator: %w", err)
+		return fmt.Errorf("emulator: write %s: %w", displayPath(path), pathless(err))
 	}
 	tmp := f.Name()
 	_, err = f.Write(b)
@@ -66,13 +67,41 @@ func writeAtomic(path string, b []byte) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("emulator: write %s: %w", path, err)
+		return fmt.Errorf("emulator: write %s: %w", displayPath(path), pathless(err))
 	}
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}
 	return nil
+}
+
+// displayPath is how errors name a path of the state directory: relative
+// to the working directory when it is inside it, so that what lamb prints
+// does not spell out the user's home (issue 11).
+func displayPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	rel, err := filepath.Rel(wd, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return rel
+}
+
+// pathless drops the path an os error carries (the caller names it).
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
 // codePath is where the zip with the given hex SHA-256 is stored.

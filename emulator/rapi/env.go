@@ -46,6 +46,7 @@ var logSyncMarker = []byte("\x00lamb-rapi-log-sync\x00")
 type environment struct {
 	r    *Runner
 	key  string
+	fn   string // the function's name
 	dir  string // LAMBDA_TASK_ROOT, shared by environments of the same code
 	code *code  // the extracted package, released on discard
 
@@ -56,6 +57,8 @@ type environment struct {
 	serveDone    chan struct{}
 	initDuration time.Duration
 	idleTimer    *time.Timer // guarded by r.mu
+	retired      bool        // guarded by r.mu: shut down when released
+	stream       string      // the log stream name, set before logs flow
 
 	nextCh    chan *invocation // hands an event to the runtime's /next
 	backCh    chan struct{}    // the runtime called /next again after an invoke
@@ -75,6 +78,9 @@ type environment struct {
 	logMu    sync.Mutex
 	logBuf   []byte
 	logTrunc bool
+	sink     func(LogLine) // guarded by logMu: the current invocation's Logs
+	sinkID   string        // its request ID
+	carry    []byte        // a partial line not yet given to sink
 	logR     *os.File
 	logWMu   sync.Mutex
 	logW     *os.File // the runner's copy of the write end, for sync markers
@@ -115,9 +121,9 @@ type failure struct {
 	initDuration time.Duration
 }
 
-func newEnvironment(r *Runner, key string) *environment {
+func newEnvironment(r *Runner, key, fn string) *environment {
 	return &environment{
-		r: r, key: key, busy: true,
+		r: r, key: key, fn: fn, busy: true,
 		nextCh:    make(chan *invocation),
 		backCh:    make(chan struct{}, 1),
 		readyCh:   make(chan struct{}, 1),
@@ -187,6 +193,7 @@ func (e *environment) launch(req InvokeRequest, id, bootstrap string) (time.Time
 	if err != nil {
 		return time.Time{}, nil, fmt.Errorf("log pipe: %w", err)
 	}
+	e.stream = time.Now().UTC().Format("2006/01/02") + "/[" + req.Version + "]" + randomHex(32)
 	go e.readLogs()
 
 	cmd := exec.Command(bootstrap)
@@ -278,14 +285,13 @@ func (e *environment) environ(req InvokeRequest, addr string) []string {
 	for k, v := range req.Environment {
 		vars[k] = v
 	}
-	now := time.Now().UTC()
 	reserved := map[string]string{
 		"AWS_LAMBDA_RUNTIME_API":          addr,
 		"AWS_LAMBDA_FUNCTION_NAME":        req.FunctionName,
 		"AWS_LAMBDA_FUNCTION_VERSION":     req.Version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(req.MemoryMB),
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + req.FunctionName,
-		"AWS_LAMBDA_LOG_STREAM_NAME":      now.Format("2006/01/02") + "/[" + req.Version + "]" + randomHex(32),
+		"AWS_LAMBDA_LOG_STREAM_NAME":      e.stream,
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
 		"AWS_REGION":                      req.Region,
 		"AWS_DEFAULT_REGION":              req.Region,
@@ -718,6 +724,9 @@ func (e *environment) appendLog(b []byte) {
 	}
 	e.logMu.Lock()
 	defer e.logMu.Unlock()
+	if e.sink != nil {
+		e.feedLocked(b)
+	}
 	if len(e.logBuf)+len(b) > maxLogBytes {
 		if !e.logTrunc {
 			e.logTrunc = true
@@ -726,6 +735,46 @@ func (e *environment) appendLog(b []byte) {
 		return
 	}
 	e.logBuf = append(e.logBuf, b...)
+}
+
+// setSink gives the log lines from now on to sink, as request id's; what
+// the buffer holds already (written since the last invocation ended) goes
+// first.
+func (e *environment) setSink(sink func(LogLine), id string) {
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	e.sink, e.sinkID, e.carry = sink, id, nil
+	if sink != nil {
+		e.feedLocked(e.logBuf)
+	}
+}
+
+// clearSink ends setSink, giving sink the last partial line, and returns
+// the log stream's name.
+func (e *environment) clearSink() string {
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	if e.sink != nil && len(e.carry) > 0 {
+		e.sink(LogLine{RequestID: e.sinkID, Stream: e.stream, Time: time.Now(), Line: e.carry})
+	}
+	e.sink, e.sinkID, e.carry = nil, "", nil
+	return e.stream
+}
+
+// feedLocked gives sink the complete lines of carry+b. e.logMu is held.
+func (e *environment) feedLocked(b []byte) {
+	now := time.Now()
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			e.carry = append(e.carry, b...)
+			return
+		}
+		line := append(e.carry, b[:i]...)
+		e.carry = nil
+		e.sink(LogLine{RequestID: e.sinkID, Stream: e.stream, Time: now, Line: line})
+		b = b[i+1:]
+	}
 }
 
 // takeLogs returns and clears the buffered logs.

@@ -27,20 +27,34 @@ var ErrUnsafePath = errors.New("unsafe path in zip")
 // actually written, not the sizes headers claim), and keeps exec bits:
 // files are 0755 when any exec bit is set in the zip, else 0644.
 func ExtractZip(zipPath, dir string, maxBytes int64) error {
+	return extractZip(zipPath, dir, maxBytes, zipPath)
+}
+
+// extractZip is ExtractZip naming the package label in errors. With a
+// label other than the path, no error carries a path of the host: the
+// runner's errors reach API clients.
+func extractZip(zipPath, dir string, maxBytes int64, label string) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxUnzipped
 	}
+	hide := func(err error) error {
+		var pe *fs.PathError
+		if label != zipPath && errors.As(err, &pe) {
+			return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+		}
+		return err
+	}
 	zr, err := zip.OpenReader(zipPath)
 	if err != nil {
-		return fmt.Errorf("extract %s: %w", zipPath, err)
+		return fmt.Errorf("extract %s: %w", label, hide(err))
 	}
 	defer zr.Close()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("extract %s: %w", zipPath, err)
+		return fmt.Errorf("extract %s: %w", label, hide(err))
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return fmt.Errorf("extract %s: %w", zipPath, err)
+		return fmt.Errorf("extract %s: %w", label, hide(err))
 	}
 	defer root.Close()
 
@@ -48,13 +62,13 @@ func ExtractZip(zipPath, dir string, maxBytes int64) error {
 	for _, f := range zr.File {
 		name, err := entryName(f.Name)
 		if err != nil {
-			return fmt.Errorf("extract %s: %q: %w", zipPath, f.Name, err)
+			return fmt.Errorf("extract %s: %q: %w", label, f.Name, err)
 		}
 		if name == "" {
 			continue // the root itself
 		}
 		if err := extractEntry(root, f, name, &budget); err != nil {
-			return fmt.Errorf("extract %s: %s: %w", zipPath, name, err)
+			return fmt.Errorf("extract %s: %s: %w", label, name, hide(err))
 		}
 	}
 	return nil

@@ -14,7 +14,7 @@ import (
 // an Origin or a cross-site Sec-Fetch-Site are refused.
 func TestRuntimeAPIRefusesBrowsers(t *testing.T) {
 	t.Parallel()
-	e := newEnvironment(nil, "k")
+	e := newEnvironment(nil, "k", "fn")
 	e.addr = "127.0.0.1:4321"
 	close(e.dead) // a /next that got through would return at once
 	h := e.handler()

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -43,6 +44,7 @@ type Runner struct {
 	idle   map[string][]*environment // by environment key, most recently used last
 	all    map[*environment]struct{}
 	code   map[string]*code // extracted packages by code identity
+	bg     sync.WaitGroup   // shutdowns of retired environments
 
 	testHookReaped func() // called after an idle environment was reaped
 }
@@ -101,7 +103,10 @@ var ErrClosed = errors.New("runner closed")
 func (r *Runner) Invoke(ctx context.Context, req InvokeRequest) (*InvokeResult, error) {
 	req = withDefaults(req)
 	key := envKey(req)
-	id := newRequestID()
+	id := req.RequestID
+	if id == "" {
+		id = newRequestID()
+	}
 
 	for attempt := 0; ; attempt++ {
 		res, err := r.invokeOnce(ctx, key, id, req)
@@ -120,10 +125,13 @@ func (r *Runner) invokeOnce(ctx context.Context, key, id string, req InvokeReque
 	if err != nil {
 		return nil, fmt.Errorf("invoke %s: %w", req.FunctionName, err)
 	}
+	// The environment's log lines go to req.Logs until it is released.
+	e.setSink(req.Logs, id)
 	res := &InvokeResult{RequestID: id, ColdStart: cold}
 	if cold {
 		f, err := e.start(ctx, req, id)
 		if err != nil {
+			e.clearSink()
 			r.discard(e)
 			return nil, fmt.Errorf("invoke %s: %w", req.FunctionName, err)
 		}
@@ -135,14 +143,17 @@ func (r *Runner) invokeOnce(ctx context.Context, key, id string, req InvokeReque
 			res.InitDuration = f.initDuration
 			res.FunctionError = "Unhandled"
 			res.Payload = f.payload
+			res.TimedOut = failureType(f.payload) == "Sandbox.Timedout"
 			res.Logs = e.takeLogs()
-			r.finish(res, req, e, "error", failureType(f.payload))
+			stream := e.clearSink()
+			r.finish(res, req, e, stream, "error", failureType(f.payload))
 			return res, nil
 		}
 		res.InitDuration = e.initDuration
 	}
 	out, err := e.invoke(ctx, req, id)
 	if err != nil {
+		e.clearSink()
 		r.discard(e)
 		if errors.Is(err, errEnvLost) {
 			e.takeLogs()
@@ -153,10 +164,12 @@ func (r *Runner) invokeOnce(ctx context.Context, key, id string, req InvokeReque
 	res.Duration = out.duration
 	res.MaxMemoryMB = out.maxMemMB
 	res.Payload = out.payload
+	res.TimedOut = out.status == "timeout"
 	if out.isError {
 		res.FunctionError = "Unhandled"
 	}
 	res.Logs = e.takeLogs()
+	stream := e.clearSink()
 	if out.fatal {
 		// Timeout, crash or oversized response: the environment is gone
 		// and the next invoke is a cold start.
@@ -164,12 +177,13 @@ func (r *Runner) invokeOnce(ctx context.Context, key, id string, req InvokeReque
 	} else {
 		e.finishInvoke()
 	}
-	r.finish(res, req, e, out.status, out.errorType)
+	r.finish(res, req, e, stream, out.status, out.errorType)
 	return res, nil
 }
 
-// finish writes the END and REPORT lines and the billed duration.
-func (r *Runner) finish(res *InvokeResult, req InvokeRequest, e *environment, status, errorType string) {
+// finish writes the END and REPORT lines (to the logs and to req.Logs)
+// and the billed duration.
+func (r *Runner) finish(res *InvokeResult, req InvokeRequest, e *environment, stream, status, errorType string) {
 	res.BilledDuration = res.Duration.Truncate(time.Millisecond)
 	if res.BilledDuration < res.Duration || res.BilledDuration == 0 {
 		res.BilledDuration += time.Millisecond
@@ -190,6 +204,12 @@ func (r *Runner) finish(res *InvokeResult, req InvokeRequest, e *environment, st
 	}
 	b.WriteString("\n")
 	res.Logs = append(res.Logs, b.String()...)
+	if req.Logs != nil {
+		now := time.Now()
+		for line := range strings.Lines(b.String()) {
+			req.Logs(LogLine{RequestID: res.RequestID, Stream: stream, Time: now, Line: []byte(strings.TrimSuffix(line, "\n"))})
+		}
+	}
 	r.log.Debug("invoke", "function", req.FunctionName, "version", req.Version, "requestId", res.RequestID,
 		"cold", res.ColdStart, "error", res.FunctionError, "duration", res.Duration, "pid", e.pid)
 }
@@ -228,7 +248,7 @@ func (r *Runner) acquire(key string, req InvokeRequest) (*environment, bool, err
 		r.mu.Unlock()
 		return e, false, nil
 	}
-	e := newEnvironment(r, key)
+	e := newEnvironment(r, key, req.FunctionName)
 	r.all[e] = struct{}{}
 	r.mu.Unlock()
 
@@ -271,11 +291,15 @@ func (r *Runner) codeFor(req InvokeRequest) (*code, error) {
 	c.once.Do(func() {
 		root, err := os.MkdirTemp(r.workDir, safeName(req.FunctionName)+"-")
 		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the work directory is the host's business
+			}
 			c.err = fmt.Errorf("code dir: %w", err)
 			return
 		}
 		c.dir = filepath.Join(root, "task")
-		if c.err = ExtractZip(req.ZipPath, c.dir, r.opts.MaxUnzipped); c.err != nil {
+		if c.err = extractZip(req.ZipPath, c.dir, r.opts.MaxUnzipped, "the deployment package"); c.err != nil {
 			os.RemoveAll(root)
 		}
 	})
@@ -300,15 +324,60 @@ func (r *Runner) releaseCode(c *code) {
 }
 
 // release puts e back into the idle pool: its runtime is waiting on /next.
+// A retired environment is shut down instead.
 func (r *Runner) release(e *environment) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if e.retired && !r.closed {
+		r.bg.Go(func() { r.discard(e) })
+		return
+	}
 	if r.closed || e.isDead() {
 		return
 	}
 	r.idle[e.key] = append(r.idle[e.key], e)
 	if r.opts.IdleTimeout > 0 {
 		e.idleTimer = time.AfterFunc(r.opts.IdleTimeout, func() { r.reap(e) })
+	}
+}
+
+// Retire shuts down the environments of function that run none of
+// current — the function's versions as they are now, with their code and
+// configuration (the requests Invoke would get): idle ones at once, busy
+// ones when their invocation ends, so running invocations finish on the
+// code they started with and the next ones start on the current code.
+// Without current, every environment of function goes (it was deleted).
+// It does not wait for the processes to exit; Close does.
+func (r *Runner) Retire(function string, current ...InvokeRequest) {
+	keep := map[string]bool{}
+	for _, req := range current {
+		keep[envKey(withDefaults(req))] = true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	for e := range r.all {
+		if e.fn != function || keep[e.key] || e.retired {
+			continue
+		}
+		e.retired = true
+		pool := r.idle[e.key]
+		i := slices.Index(pool, e)
+		if i < 0 {
+			continue // busy: release retires it
+		}
+		r.idle[e.key] = slices.Delete(pool, i, i+1)
+		if len(r.idle[e.key]) == 0 {
+			delete(r.idle, e.key)
+		}
+		if e.idleTimer != nil {
+			e.idleTimer.Stop()
+			e.idleTimer = nil
+		}
+		r.log.Debug("retiring environment", "function", function, "key", e.key, "pid", e.pid)
+		r.bg.Go(func() { r.discard(e) })
 	}
 }
 
@@ -379,6 +448,7 @@ func (r *Runner) Close() error {
 		wg.Go(e.shutdown)
 	}
 	wg.Wait()
+	r.bg.Wait()
 	var errs []error
 	for _, c := range codes {
 		if c.dir != "" {

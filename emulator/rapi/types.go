@@ -52,6 +52,26 @@ type InvokeRequest struct {
 	Payload []byte
 	// ClientContext is passed as Lambda-Runtime-Client-Context when set.
 	ClientContext string
+	// RequestID is the invocation's request ID; "" makes a new one.
+	RequestID string
+	// Logs, when set, gets each line of the invocation's logs as it is
+	// written: output of the init a cold start runs for this invocation,
+	// START, the function's stdout and stderr, then END and REPORT —
+	// everything InvokeResult.Logs holds, in the same order, but live.
+	// It is called from the runner's goroutines, one line at a time, and
+	// must not block; it must not call the Runner.
+	Logs func(LogLine)
+}
+
+// LogLine is one line of an invocation's logs.
+type LogLine struct {
+	RequestID string
+	// Stream is the environment's log stream name
+	// (AWS_LAMBDA_LOG_STREAM_NAME, "2006/01/02/[$LATEST]<hex>").
+	Stream string
+	Time   time.Time
+	// Line is the line without its newline.
+	Line []byte
 }
 
 // InvokeResult is the outcome of an invocation. A function error, a timeout
@@ -70,6 +90,10 @@ type InvokeResult struct {
 	BilledDuration time.Duration // Duration rounded up to 1 ms
 	MaxMemoryMB    int           // peak RSS of the process where available
 	RequestID      string
+	// TimedOut reports that the function ran out of its Timeout (or of
+	// the init limit): FunctionError is "Unhandled", the errorType
+	// Sandbox.Timedout.
+	TimedOut bool
 }
 
 // RunnerOptions configure a Runner.
