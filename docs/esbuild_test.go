@@ -1,15 +1,11 @@
-//go:build esbuild
-
-// Built with -tags esbuild once go.mod requires github.com/evanw/esbuild
-// (go get github.com/evanw/esbuild@v0.28.2): the TypeScript blocks of the
-// guides are then transformed by esbuild, which reports syntax errors.
-
 package docs_test
 
 import "github.com/evanw/esbuild/pkg/api"
 
-func init() {
-	tsSyntax = func(src string) []lineMessage {
+// tsSyntax transforms TypeScript source with esbuild and returns its
+// errors and warnings as (line, message), lines 1-based.
+func tsSyntax(src string) []lineMessage {
+	{
 		res := api.Transform(src, api.TransformOptions{
 			Loader:     api.LoaderTS,
 			Sourcefile: "snippet.ts",

@@ -118,11 +118,6 @@ func bashSyntax(file string, start int, script string) []string {
 	return problems
 }
 
-// tsSyntax checks TypeScript source and returns its errors as (line,
-// message), lines 1-based; nil when esbuild is not built in (it is set by
-// esbuild_test.go, built with -tags esbuild).
-var tsSyntax func(src string) []lineMessage
-
 type lineMessage struct {
 	Line int
 	Msg  string
@@ -132,10 +127,6 @@ type lineMessage struct {
 // warning is a problem.
 func checkTypeScript(_ *testing.T, b block) result {
 	r := result{kind: "ts"}
-	if tsSyntax == nil {
-		r.skip = "TypeScript is checked with esbuild, which go.mod does not require yet: go get github.com/evanw/esbuild@v0.28.2, then go test -tags esbuild ./docs/"
-		return r
-	}
 	for _, m := range tsSyntax(b.Text) {
 		r.problems = append(r.problems, fmt.Sprintf("%s: TypeScript: %s", b.at(m.Line), m.Msg))
 	}
