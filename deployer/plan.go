@@ -316,6 +316,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 		return p, p.fail("get function", errors.New("response has no configuration"))
 	}
 	cfg := live.Configuration
+	p.red.Keep(aws.ToString(cfg.FunctionArn)) // a value like "us-east-1" stays in ARNs
 	if cfg.State == types.StateFailed && codeOnly {
 		return p, p.fail("plan", fmt.Errorf("the function is in state Failed (%s): fix it with the tool that owns its configuration (manage: code)", p.red.String(aws.ToString(cfg.StateReason))))
 	}
