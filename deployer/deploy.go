@@ -333,11 +333,14 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 		}
 	}
 	finish := func() []error {
-		defer cancel()
+		defer func() { cancel() }() // the last one
 		if ro != nil {
 			if err := d.runRollout(ctx, ro); err != nil {
 				return fail("rollout", err)
 			}
+			// The rollout took its steps' time: the rest gets its own.
+			cancel()
+			pctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), d.opts.WaitTimeout)
 		}
 		want := map[string]string{}
 		if !fp.codeOnly() { // a code-only function's tags are another tool's, but lamb's own

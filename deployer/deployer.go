@@ -147,6 +147,12 @@ type Options struct {
 	// when they do not.
 	Account string
 	STS     STSAPI
+	// SSM and SecretsManager resolve environment references
+	// (Function.EnvRefs) at plan time; required by functions that have
+	// them. Values are read decrypted, kept in memory only and never
+	// printed.
+	SSM            SSMAPI
+	SecretsManager SecretsManagerAPI
 	// Root is the manifest's directory (manifest.Manifest.Root): rollout
 	// smoke event files are read relative to it.
 	Root string

@@ -51,6 +51,10 @@ type Change struct {
 	Field string `json:"field"`
 	From  string `json:"from"`
 	To    string `json:"to"`
+	// Ref names where an environment value comes from
+	// ("ssm:/prod/db/url", "secret:prod/db#password"); its value is never
+	// shown.
+	Ref string `json:"ref,omitempty"`
 }
 
 // FunctionPlan is the plan for one function.
@@ -244,13 +248,14 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 	}
 	desired = slices.Clone(desired)
 	slices.SortFunc(desired, func(a, b Desired) int { return strings.Compare(a.Function.Name, b.Function.Name) })
+	res := d.newResolver()
 	plans := make([]FunctionPlan, len(desired))
 	errs := make([]error, len(desired))
 	var g errgroup.Group
 	g.SetLimit(max(d.opts.Concurrency, 8))
 	for i, want := range desired {
 		g.Go(func() error {
-			plans[i], errs[i] = d.planOne(ctx, want)
+			plans[i], errs[i] = d.planOne(ctx, want, res)
 			return nil
 		})
 	}
@@ -271,7 +276,7 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 	return &Plan{Functions: insertSorted(plans, orphans)}, merr.ErrorOrNil()
 }
 
-func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, error) {
+func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (FunctionPlan, error) {
 	fn := want.Function
 	p := FunctionPlan{Name: fn.Name, desired: want, red: redactorOf(fn), Config: []Change{}, Reasons: []string{}}
 	ro, err := d.rolloutOf(want)
@@ -282,6 +287,17 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 	codeOnly := p.codeOnly()
 	if codeOnly {
 		p.Manage = manifest.ManageCode
+	} else if len(fn.EnvRefs) > 0 {
+		// The plan's own copy of the function holds the resolved values:
+		// they are written and compared like literal ones, hidden always,
+		// and never leave the plan.
+		env, err := res.resolveEnv(ctx, fn)
+		if err != nil {
+			return p, p.fail("resolve environment", err)
+		}
+		fn.Environment = env
+		p.desired.Function.Environment = env
+		p.red = redactorOf(fn)
 	}
 	live, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name)})
 	if isNotFound(err) && codeOnly {
@@ -300,6 +316,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired) (FunctionPlan, err
 		return p, p.fail("get function", errors.New("response has no configuration"))
 	}
 	cfg := live.Configuration
+	p.red.Keep(aws.ToString(cfg.FunctionArn)) // a value like "us-east-1" stays in ARNs
 	if cfg.State == types.StateFailed && codeOnly {
 		return p, p.fail("plan", fmt.Errorf("the function is in state Failed (%s): fix it with the tool that owns its configuration (manage: code)", p.red.String(aws.ToString(cfg.StateReason))))
 	}
@@ -483,13 +500,18 @@ func configChanges(fn manifest.Function, cfg *types.FunctionConfiguration, show 
 		if inLive && inRepo && from == to {
 			continue
 		}
-		if !show {
-			from, to = mask(from, inLive), mask(to, inRepo)
-			if from == to { // both hidden: say it changed without saying how
-				to = hidden + " (changed)"
+		c := Change{Field: "environment." + k, From: from, To: to}
+		ref, isRef := fn.EnvRefs[k]
+		if isRef {
+			c.Ref = ref.String()
+		}
+		if !show || isRef { // a referenced value is never shown
+			c.From, c.To = mask(from, inLive), mask(to, inRepo)
+			if c.From == c.To { // both hidden: say it changed without saying how
+				c.To = hidden + " (changed)"
 			}
 		}
-		cs = append(cs, Change{Field: "environment." + k, From: from, To: to})
+		cs = append(cs, c)
 	}
 	return cs
 }

@@ -184,3 +184,23 @@ func planOutputs(t *testing.T, plan *deployer.Plan) map[string]string {
 	}
 	return map[string]string{"plan text": text.String(), "plan json": string(js)}
 }
+
+// TestRedactKeepsARNs hides a value that is also part of the function's
+// ARN (its region) everywhere but in the ARN.
+func TestRedactKeepsARNs(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, emulator.Options{})
+	ctx := context.Background()
+	w := e.world(t, map[string]string{"a": "fa1"})
+	w.desired[0].Function.Environment = map[string]string{"REGION": "us-east-1"}
+	if _, _, err := e.deploy(ctx, t, w, testOptions(e)); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Inject(emulator.Fault{Op: "UpdateFunctionCode", Function: "a", Status: 403,
+		Message: "not allowed on arn:aws:lambda:us-east-1:123456789012:function:a in us-east-1"})
+	w.set(t, e, "a", "fa2")
+	_, _, err := e.deploy(ctx, t, w, testOptions(e))
+	if err == nil || !strings.HasSuffix(err.Error(), "not allowed on arn:aws:lambda:us-east-1:123456789012:function:a in (hidden)") {
+		t.Errorf("error %v", err)
+	}
+}

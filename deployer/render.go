@@ -111,8 +111,16 @@ func writeTable(w io.Writer, rows [][]string) error {
 }
 
 // String describes the change in one line: "memory: 128 → 256",
-// "environment.TABLE added", "tags.team: core → payments".
+// "environment.TABLE added", "tags.team: core → payments",
+// "environment.DB_URL changed (value hidden, ssm:/prod/db/url)".
 func (c Change) String() string {
+	if c.Ref != "" {
+		what := "changed"
+		if c.From == "" {
+			what = "added"
+		}
+		return fmt.Sprintf("%s %s (value hidden, %s)", c.Field, what, c.Ref)
+	}
 	switch {
 	case c.From == "" && (c.To == hidden):
 		return c.Field + " added"

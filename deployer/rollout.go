@@ -132,7 +132,7 @@ type rollout struct {
 	from, to string
 	res      *RolloutResult
 	r        *FunctionResult
-	pctx     context.Context // for API calls: not cancelled by an interrupt
+	pctx     context.Context // for API calls: no interrupt, no deadline
 	resumeAt int             // the traffic percentage found on the alias
 }
 
@@ -169,7 +169,9 @@ func (d *Deployer) startRollout(pctx context.Context, fp *FunctionPlan, v string
 	if spec == nil {
 		return nil, d.pointAlias(pctx, fp.Name, fn.Alias, v, aliasNew)
 	}
-	ro := &rollout{fp: fp, spec: spec, to: v, res: &RolloutResult{To: v}, r: r, pctx: pctx}
+	// The rollout's calls outlive an interrupt (to roll back) and its
+	// steps may take longer than WaitTimeout: no deadline but each call's.
+	ro := &rollout{fp: fp, spec: spec, to: v, res: &RolloutResult{To: v}, r: r, pctx: context.WithoutCancel(pctx)}
 	r.Rollout = ro.res
 	var weights map[string]float64
 	if !aliasNew {

@@ -34,37 +34,27 @@ import (
 	"github.com/lambctl/lamb/emulator/awsjson/awstest"
 	"github.com/lambctl/lamb/emulator/cloudwatch"
 	"github.com/lambctl/lamb/emulator/emulatortest"
-	"github.com/lambctl/lamb/emulator/rapi"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/manifest"
 )
 
-// metered runs invokes with a real runtime and records each one's
-// AWS/Lambda metrics in the local CloudWatch, under the dimensions Lambda
-// publishes (cloudwatch.InvokeDimensions).
-type metered struct {
-	runner *rapi.Runner
-	cw     *cloudwatch.Service
-}
-
-func (m metered) Invoke(ctx context.Context, req rapi.InvokeRequest) (*rapi.InvokeResult, error) {
-	res, err := m.runner.Invoke(ctx, req)
-	if err != nil {
-		return res, err
-	}
-	qual := ""
-	if i := strings.LastIndex(req.FunctionArn, ":function:"); i >= 0 {
-		if _, q, ok := strings.Cut(req.FunctionArn[i+len(":function:"):], ":"); ok {
-			qual = q
+// metrics feeds the local CloudWatch with the local Lambda's invocations
+// (emulator.Options.OnInvoke), under the dimensions Lambda publishes.
+func metrics(cw *cloudwatch.Service) func(emulator.InvokeRecord) {
+	return func(rec emulator.InvokeRecord) {
+		_, qual, _ := strings.Cut(rec.Resource, ":")
+		alias := qual != "" && qual != "$LATEST" && strings.Trim(qual, "0123456789") != ""
+		d := cloudwatch.InvokeDimensions(rec.Function, qual, alias, rec.ExecutedVersion)
+		if rec.Throttled {
+			cw.Record(rec.Start, d, 0, 0, 1, 0)
+			return
 		}
+		errs := 0
+		if rec.FunctionError != "" {
+			errs = 1
+		}
+		cw.Record(rec.Start, d, 1, errs, 0, rec.Duration)
 	}
-	alias := qual != "" && qual != "$LATEST" && strings.Trim(qual, "0123456789") != ""
-	errs := 0
-	if res.FunctionError != "" {
-		errs = 1
-	}
-	m.cw.Record(time.Now(), cloudwatch.InvokeDimensions(req.FunctionName, qual, alias, req.Version), 1, errs, 0, res.Duration)
-	return res, nil
 }
 
 // rolloutEnv is a local Lambda that runs real functions and feeds their
@@ -84,12 +74,7 @@ func newRolloutEnv(t *testing.T, wrap ...emulatortest.Option) *rolloutEnv {
 	}
 	hs := httptest.NewServer(cw)
 	t.Cleanup(hs.Close)
-	runner, err := rapi.NewRunner(rapi.RunnerOptions{WorkDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { runner.Close() })
-	opts := append([]emulatortest.Option{emulatortest.WithOptions(emulator.Options{Runtime: metered{runner, cw}})}, wrap...)
+	opts := append([]emulatortest.Option{emulatortest.WithRuntime(), emulatortest.WithOptions(emulator.Options{OnInvoke: metrics(cw)})}, wrap...)
 	e := &rolloutEnv{testEnv: newKitEnv(t, opts...), cwURL: hs.URL, cw: cwClient(hs.URL)}
 	built := emulatortest.BuildFunction(t, "..", "./deployer/testdata/rolloutfn")
 	zr, err := zip.NewReader(bytes.NewReader(built), int64(len(built)))

@@ -51,7 +51,7 @@ type refusal struct {
 
 var (
 	errHost = &refusal{http.StatusForbidden, "AccessDeniedException",
-		"lamb: request refused: its Host header does not name this server (allowed: its own address, localhost, 127.0.0.1, [::1] with its port, and Options.AllowedHosts / lamb local --allow-host); see docs/emulator.md"}
+		"lamb: request refused: its Host header does not name this server (allowed: its own address, and localhost, 127.0.0.1 or [::1] with its port; more with emulator.Options.AllowedHosts); see docs/emulator.md"}
 	errOrigin = &refusal{http.StatusForbidden, "AccessDeniedException",
 		"lamb: request refused: it comes from a web page of another origin (Origin or Sec-Fetch-Site header); see docs/emulator.md"}
 )

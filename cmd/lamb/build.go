@@ -76,6 +76,8 @@ go command; a compile error fails only the functions it breaks.`,
 				err = werr
 			}
 			annotateError(g, sel.Manifest, err)
+			// Size budgets (issue 15, size.go): nothing unless a built function sets budget:.
+			err = budgetsBuilt(ctx, g, sel, arts, err)
 			return err
 		},
 	}

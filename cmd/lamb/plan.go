@@ -64,6 +64,8 @@ summary.`,
 			if err := writeGitHubSummary(g, planSummary(stageName(s.sel.Manifest), plan)); err != nil {
 				fmt.Fprintf(g.stderr, "lamb: warning: %v\n", err)
 			}
+			// Size budgets (issue 15, size.go): nothing unless a selected function sets budget:.
+			planErr = budgetsPlanned(cmd.Context(), g, s.sel, planErr)
 			if planErr != nil {
 				return planErr
 			}

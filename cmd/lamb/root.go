@@ -130,6 +130,7 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newEventCmd,
 	newLocalCmd,
 	newLogsCmd, // issue 12
+	newSizeCmd, // issue 15
 	newVersionCmd,
 }
 

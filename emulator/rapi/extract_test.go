@@ -17,6 +17,7 @@ import (
 )
 
 func TestExtractZip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		entries []zipEntry
@@ -125,6 +126,7 @@ func listTree(t *testing.T, dir string) map[string]string {
 // TestExtractZipLyingHeader: a bomb whose header claims 10 bytes but which
 // inflates to 4 MB must stop near the limit, counting real bytes.
 func TestExtractZipLyingHeader(t *testing.T) {
+	t.Parallel()
 	payload := make([]byte, 4<<20)
 	var comp bytes.Buffer
 	fw, _ := flate.NewWriter(&comp, flate.BestSpeed)
@@ -159,6 +161,7 @@ func TestExtractZipLyingHeader(t *testing.T) {
 }
 
 func TestExtractZipNotAZip(t *testing.T) {
+	t.Parallel()
 	zp := filepath.Join(t.TempDir(), "x.zip")
 	os.WriteFile(zp, []byte("not a zip"), 0o644)
 	if err := ExtractZip(zp, t.TempDir(), 0); err == nil || !strings.Contains(err.Error(), "x.zip") {
@@ -167,6 +170,7 @@ func TestExtractZipNotAZip(t *testing.T) {
 }
 
 func TestTailLog(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 10, 4096, 5000} {
 		logs := bytes.Repeat([]byte("a"), n)
 		if n > 0 {

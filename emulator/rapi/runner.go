@@ -440,9 +440,9 @@ func (r *Runner) Close() error {
 	}
 	r.all = map[*environment]struct{}{}
 	r.idle = map[string][]*environment{}
-	r.mu.Unlock()
 	codes := r.code
 	r.code = map[string]*code{}
+	r.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, e := range envs {
 		wg.Go(e.shutdown)

@@ -176,6 +176,7 @@ func decodeError(t *testing.T, res *InvokeResult) errPayload {
 var reportRE = regexp.MustCompile(`(?m)^REPORT RequestId: ([0-9a-f-]{36})\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB(\tInit Duration: \d+\.\d\d ms)?(\tStatus: \w+(\tError Type: [\w.]+)?)?$`)
 
 func TestInvokeEchoColdThenWarm(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	req := probeReq(`{"action":"echo","message":"hi"}`)
 	req.ClientContext = base64.StdEncoding.EncodeToString([]byte(`{"custom":{"k":"v"}}`))
@@ -302,6 +303,7 @@ func TestInvokeEnvironment(t *testing.T) {
 }
 
 func TestInvokeFunctionError(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	res := invoke(t, r, probeReq(`{"action":"error","message":"card declined"}`))
 	got := decodeError(t, res)
@@ -320,6 +322,7 @@ func TestInvokeFunctionError(t *testing.T) {
 }
 
 func TestInvokePanic(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	res := invoke(t, r, probeReq(`{"action":"panic","message":"kaboom"}`))
 	got := decodeError(t, res)
@@ -340,6 +343,7 @@ func TestInvokePanic(t *testing.T) {
 }
 
 func TestInvokeTimeout(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	req := probeReq(`{"action":"sleep","ms":60000}`)
 	req.Timeout = time.Second
@@ -370,6 +374,7 @@ func TestInvokeTimeout(t *testing.T) {
 }
 
 func TestInvokeCrash(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	warm := decodeReply(t, invoke(t, r, probeReq(`{"action":"echo"}`)))
 	res := invoke(t, r, probeReq(`{"action":"exit"}`))
@@ -391,6 +396,7 @@ func TestInvokeCrash(t *testing.T) {
 }
 
 func TestInvokeResponseTooLarge(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	res := invoke(t, r, probeReq(fmt.Sprintf(`{"action":"big","ms":%d}`, MaxResponseBytes+10)))
 	if got := decodeError(t, res); got.Type != "Function.ResponseSizeTooLarge" {
@@ -399,6 +405,7 @@ func TestInvokeResponseTooLarge(t *testing.T) {
 }
 
 func TestInvokeConcurrentScalesOut(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	// Both invokes block in the function until both have arrived: they can
 	// only finish if they run in two environments at once.
@@ -446,6 +453,7 @@ func TestInvokeConcurrentScalesOut(t *testing.T) {
 }
 
 func TestInvokeManyLogLines(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	res := invoke(t, r, probeReq(`{"action":"log","ms":2000}`))
 	decodeReply(t, res)
@@ -469,6 +477,7 @@ func TestInvokeManyLogLines(t *testing.T) {
 }
 
 func TestInvokeInitFailures(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	tests := []struct {
 		mode string
@@ -496,6 +505,7 @@ func TestInvokeInitFailures(t *testing.T) {
 }
 
 func TestInvokeStreamFailureTrailers(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	res := invoke(t, r, probeReq(`{"action":"streamerr"}`))
 	got := decodeError(t, res)
@@ -508,6 +518,7 @@ func TestInvokeStreamFailureTrailers(t *testing.T) {
 }
 
 func TestInvokeMissingBootstrap(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	zp := filepath.Join(t.TempDir(), "nobootstrap.zip")
 	if err := writeZip(zp, []zipEntry{{name: "main", mode: 0o755, data: []byte("x")}}); err != nil {
@@ -522,6 +533,7 @@ func TestInvokeMissingBootstrap(t *testing.T) {
 }
 
 func TestInvokeBootstrapNotExecutable(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	zp := filepath.Join(t.TempDir(), "foreign.zip")
 	// Not a binary for this machine (nor a script): exec format error.
@@ -542,6 +554,7 @@ func TestInvokeBootstrapNotExecutable(t *testing.T) {
 }
 
 func TestInvokeBadZip(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	req := probeReq(`{}`)
 	req.ZipPath = filepath.Join(t.TempDir(), "missing.zip")
@@ -551,6 +564,7 @@ func TestInvokeBadZip(t *testing.T) {
 }
 
 func TestIdleReap(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{IdleTimeout: 50 * time.Millisecond})
 	reaped := make(chan struct{}, 1)
 	r.testHookReaped = func() { reaped <- struct{}{} }
@@ -565,6 +579,7 @@ func TestIdleReap(t *testing.T) {
 }
 
 func TestCloseKillsProcesses(t *testing.T) {
+	t.Parallel()
 	r, err := NewRunner(RunnerOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -585,6 +600,7 @@ func TestCloseKillsProcesses(t *testing.T) {
 }
 
 func TestInvokeContextCancel(t *testing.T) {
+	t.Parallel()
 	r := newTestRunner(t, RunnerOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	// The function is running (it called us) when the caller gives up.
