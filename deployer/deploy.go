@@ -66,14 +66,18 @@ type Result struct {
 
 // Summary is the one-line account of the deploy:
 // "created 2, updated 3, unchanged 19, failed 1", then ", deleted N" and
-// ", N orphans left" when there are.
+// ", 1 orphan left (--prune deletes it)" when there are.
 func (r *Result) Summary() string {
 	s := fmt.Sprintf("created %d, updated %d, unchanged %d, failed %d", r.Created, r.Updated, r.Unchanged, r.Failed)
 	if r.Deleted > 0 {
 		s += fmt.Sprintf(", deleted %d", r.Deleted)
 	}
 	if r.Orphaned > 0 {
-		s += fmt.Sprintf(", %d orphans left (--prune deletes them)", r.Orphaned)
+		them := "them"
+		if r.Orphaned == 1 {
+			them = "it"
+		}
+		s += ", " + plural(r.Orphaned, "orphan", "orphans") + " left (--prune deletes " + them + ")"
 	}
 	return s
 }

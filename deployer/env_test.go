@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/emulator"
@@ -29,6 +30,7 @@ type testEnv struct {
 	srv    *emulator.Server
 	url    string
 	client *lambda.Client
+	s3     *s3.Client // the local Lambda's own S3
 	dir    string
 }
 
@@ -51,7 +53,7 @@ func newKitEnv(t testing.TB, opts ...emulatortest.Option) *testEnv {
 		c.Retryer, c.RetryMaxAttempts = deployer.NewRetryer, 0
 	}))
 	k := emulatortest.New(t, opts...)
-	return &testEnv{srv: k.Server, url: k.URL, client: k.Lambda, dir: t.TempDir()}
+	return &testEnv{srv: k.Server, url: k.URL, client: k.Lambda, s3: k.S3, dir: t.TempDir()}
 }
 
 func newClient(url string) *lambda.Client {

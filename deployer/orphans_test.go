@@ -103,7 +103,7 @@ func TestOrphans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := res.Summary(), "created 0, updated 0, unchanged 2, failed 0, 1 orphans left (--prune deletes them)"; got != want {
+	if got, want := res.Summary(), "created 0, updated 0, unchanged 2, failed 0, 1 orphan left (--prune deletes it)"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
 	}
 	if m := e.mutating(); len(m) != 0 {

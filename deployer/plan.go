@@ -68,6 +68,10 @@ type FunctionPlan struct {
 	// owns (manage: code): its configuration is never read, diffed or
 	// written; "" when lamb manages everything.
 	Manage string `json:"manage,omitempty"`
+	// Rollout says how the alias will move to the new version, for a
+	// function with a rollout: "10% → 50% → 100%, 1m0s apart, smoke
+	// events/x.json, alarms a, max_errors 0".
+	Rollout string `json:"rollout,omitempty"`
 	// Upload says how the code goes to Lambda when Code is set: "direct"
 	// (inline, up to MaxDirectUpload) or "s3://BUCKET".
 	Upload string `json:"upload,omitempty"`
@@ -428,6 +432,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 			p.publish = true
 			p.Reasons = append(p.Reasons, reason)
 		}
+	}
+	if ro := p.desired.Rollout; ro != nil && fn.Alias != "" && (p.Code || p.configUpdate || p.publish) {
+		p.Rollout = ro.describe(d.opts.NoRollout)
 	}
 	if adopt {
 		p.Action = ActionAdopt

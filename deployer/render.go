@@ -47,6 +47,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 		if f.Manage == manifest.ManageCode {
 			details = append(details, "configuration managed elsewhere (manage: code)")
 		}
+		if f.Rollout != "" {
+			details = append(details, "rollout: "+f.Rollout)
+		}
 		if strings.HasPrefix(f.Upload, "s3://") {
 			details = append(details, "code uploaded through "+f.Upload)
 		}
@@ -159,7 +162,7 @@ func (r *Result) WriteText(w io.Writer) error {
 			detail = "version " + f.Version + f.Rollout.note()
 		}
 		if f.Pruned > 0 {
-			detail += fmt.Sprintf(" (%d old versions deleted)", f.Pruned)
+			detail += " (" + plural(f.Pruned, "old version", "old versions") + " deleted)"
 		}
 		lines := strings.Split(strings.TrimSpace(detail), "\n")
 		rows = append(rows, []string{f.Name, string(f.Outcome), lines[0]})
@@ -200,4 +203,12 @@ func (r *RolloutResult) note() string {
 		resumed = fmt.Sprintf("resumed at %d%%, ", r.Resumed)
 	}
 	return " (" + resumed + "rolled out " + strings.Join(steps, " → ") + ")"
+}
+
+// plural is "1 thing" or "N things".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

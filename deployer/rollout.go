@@ -125,6 +125,33 @@ func (d *Deployer) rolloutOf(want Desired) (*Rollout, error) {
 	return ro, nil
 }
 
+// describe is the rollout in one line, as the plan shows it.
+func (r *Rollout) describe(skipped bool) string {
+	if skipped {
+		return "skipped (--no-rollout): the alias moves at once after the smoke events"
+	}
+	var steps []string
+	for _, p := range r.Steps {
+		steps = append(steps, fmt.Sprintf("%d%%", p))
+	}
+	if len(r.Steps) == 0 || r.Steps[len(r.Steps)-1] != 100 {
+		steps = append(steps, "100%")
+	}
+	parts := []string{strings.Join(steps, " → ") + ", " + r.Interval.String() + " apart"}
+	if len(r.Smoke) > 0 {
+		names := make([]string, len(r.Smoke))
+		for i, ev := range r.Smoke {
+			names[i] = ev.Name
+		}
+		parts = append(parts, "smoke "+strings.Join(names, ", "))
+	}
+	if len(r.Alarms) > 0 {
+		parts = append(parts, "alarms "+strings.Join(r.Alarms, ", "))
+	}
+	parts = append(parts, fmt.Sprintf("max_errors %d", r.MaxErrors))
+	return strings.Join(parts, ", ")
+}
+
 // rollout is a function's rollout in progress.
 type rollout struct {
 	fp       *FunctionPlan

@@ -549,6 +549,9 @@ func TestRolloutKilled(t *testing.T) {
 	if !slices.Contains(plan.Functions[0].Reasons, want) {
 		t.Errorf("plan reasons %q, want %q", plan.Functions[0].Reasons, want)
 	}
+	if got, want := plan.Functions[0].Rollout, "10% → 50% → 100%, 1h0m0s apart, smoke events/smoke.json, alarms errors-alarm, max_errors 0"; got != want {
+		t.Errorf("plan rollout %q, want %q", got, want)
+	}
 	w.desired[0].Rollout.Interval = time.Minute
 	_, res, err := e.deploy(ctx, t, w, opts)
 	if err != nil {

@@ -184,6 +184,29 @@ func TestLargeZipThroughS3(t *testing.T) {
 	}
 }
 
+// TestLargeZipLocalS3 deploys a 60 MB function to the local Lambda
+// through its own S3 endpoint, as lamb deploy --local does.
+func TestLargeZipLocalS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("moves 60 MB through S3")
+	}
+	t.Parallel()
+	e := newTestEnv(t, emulator.Options{})
+	ctx := context.Background()
+	w := e.world(t, map[string]string{"big": "fb1"})
+	w.arts["big"] = e.bigArtifact(t, "big", "fb1", 60<<20)
+	opts := testOptions(e)
+	opts.S3, opts.Bucket = e.s3, emulator.DefaultS3Bucket
+	plan, _, err := e.deploy(ctx, t, w, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Functions[0].Upload; got != "s3://"+emulator.DefaultS3Bucket {
+		t.Errorf("upload %q", got)
+	}
+	e.checkConverged(t, w)
+}
+
 // TestLargeZipWithoutBucket refuses a zip over 50 MB when there is no
 // artifact bucket: in the plan before building (CheckUploads with a
 // known size) and in Deploy before any call to Lambda.
