@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -102,15 +103,7 @@ func affectedNames(res *graph.AffectedResult) []string {
 
 // changedNames are the functions a plan would create or update, for the
 // outputs and -o matrix of plan.
-func changedNames(p *deployer.Plan) []string {
-	names := []string{}
-	for _, f := range p.Functions {
-		if f.Action != deployer.ActionNoChange {
-			names = append(names, f.Name)
-		}
-	}
-	return names
-}
+func changedNames(p *deployer.Plan) []string { return p.Changed() }
 
 // deployedNames are the functions a deploy created or updated, for the
 // outputs of deploy.
@@ -152,9 +145,18 @@ func planSummary(stage string, p *deployer.Plan) func(io.Writer) error {
 		row := ghactions.PlanRow{
 			Function: fp.Name,
 			Action:   fp.Label(),
-			Changed:  fp.Action != deployer.ActionNoChange,
+			Changed:  slices.Contains(p.Changed(), fp.Name),
 			Code:     fp.Code,
-			Reasons:  fp.Reasons,
+			Reasons:  slices.Clone(fp.Reasons),
+		}
+		if fp.Error != "" {
+			row.Reasons = append(row.Reasons, fp.Error)
+		}
+		if fp.Code && fp.Upload != "" && fp.Upload != deployer.UploadDirect {
+			row.Reasons = append(row.Reasons, "upload through "+fp.Upload)
+		}
+		if fp.Rollout != "" {
+			row.Reasons = append(row.Reasons, "rollout "+fp.Rollout)
 		}
 		for _, c := range fp.Config {
 			row.Config = append(row.Config, c.String())
@@ -176,9 +178,50 @@ func deploySummary(stage string, r *deployer.Result, spent func(name string) tim
 		}
 		rows = append(rows, row)
 	}
-	return func(w io.Writer) error {
-		return ghactions.WriteDeploySummary(w, title("lamb deploy", stage), rows, total)
+	var rollouts []ghactions.RolloutRow
+	for _, f := range r.Functions {
+		if ro := f.Rollout; ro != nil {
+			rollouts = append(rollouts, rolloutRow(f.Name, ro))
+		}
 	}
+	return func(w io.Writer) error {
+		if err := ghactions.WriteDeploySummary(w, title("lamb deploy", stage), rows, total); err != nil {
+			return err
+		}
+		return ghactions.WriteRolloutSummary(w, "Rollouts", rollouts)
+	}
+}
+
+// rolloutRow summarizes one function's rollout: the steps reached and how
+// it ended.
+func rolloutRow(name string, ro *deployer.RolloutResult) ghactions.RolloutRow {
+	row := ghactions.RolloutRow{Function: name, From: ro.From, To: ro.To}
+	for _, st := range ro.Steps {
+		row.Steps = append(row.Steps, fmt.Sprintf("%d%% (%d errors)", st.Percent, st.Errors))
+	}
+	row.Result = rolloutOutcome(ro)
+	return row
+}
+
+// rolloutOutcome says in a few words how a rollout ended.
+func rolloutOutcome(ro *deployer.RolloutResult) string {
+	switch {
+	case ro.Skipped != "":
+		return "skipped: " + ro.Skipped
+	case ro.RolledBack:
+		reached := 0
+		if n := len(ro.Steps); n > 0 {
+			reached = ro.Steps[n-1].Percent
+		}
+		msg := fmt.Sprintf("rolled back at %d%%: %s", reached, ro.Gate)
+		if ro.Value != "" {
+			msg += " " + ro.Value
+		}
+		return msg
+	case ro.Gate != "":
+		return "stopped: " + ro.Gate + " " + ro.Value
+	}
+	return "100%"
 }
 
 func title(cmd, stage string) string {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -10,6 +12,7 @@ import (
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/internal/pipeline"
 	"github.com/lambctl/lamb/internal/progress"
+	"github.com/lambctl/lamb/manifest"
 )
 
 type deployOptions struct {
@@ -20,6 +23,9 @@ type deployOptions struct {
 	Shard        string
 	Cache        string
 	NoCache      bool
+	Prune        bool
+	NoRollout    bool
+	Yes          bool
 	Target       targetFlags
 }
 
@@ -57,6 +63,9 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 				return usageError(fmt.Errorf("--keep-versions %d: want 0 (keep all) or more", o.KeepVersions))
 			}
 			start := time.Now()
+			if err := needYes(g, o.Yes); err != nil { // before any AWS call
+				return err
+			}
 			s, err := prepareDeploy(ctx, g, &o.Target, args, o.Since, o.Shard)
 			if err != nil {
 				return err
@@ -73,27 +82,26 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			}
 			rep := newDeployProgress(g, g.Quiet)
 			defer rep.Close()
-			opts := deployer.Options{
-				Lambda:       s.target.Lambda,
-				Concurrency:  o.Concurrency,
-				Rate:         o.Rate,
-				KeepVersions: o.KeepVersions,
-				Logger:       deployLogger(g),
-				WaitMinDelay: s.target.WaitMinDelay,
-				OnStart:      func(name string) { rep.Set(name, progress.Deploying) },
-				OnDone: func(r deployer.FunctionResult) {
-					if r.Outcome == deployer.Failed {
-						rep.Fail(r.Name, errors.New(r.Error))
-						return
+			opts := s.target.DeployerOptions(s.sel)
+			opts.Concurrency, opts.Rate, opts.KeepVersions = o.Concurrency, o.Rate, o.KeepVersions
+			opts.Prune, opts.NoRollout = o.Prune, o.NoRollout
+			opts.Logger = deployLogger(g)
+			if !g.Quiet {
+				opts.OnRollout = func(e deployer.RolloutEvent) {
+					line := fmt.Sprintf("%s: rollout to version %s: %s, %d%% of traffic", e.Function, e.Version, e.What, e.Percent)
+					if e.Detail != "" {
+						line += ": " + e.Detail
 					}
-					rep.Set(r.Name, progress.Done)
-				},
-			}
-			if s.target.S3 != nil {
-				opts.S3 = s.target.S3
-				if st := m.Stage; st != nil {
-					opts.Bucket = st.ArtifactBucket
+					fmt.Fprintln(rep.Writer(), line)
 				}
+			}
+			opts.OnStart = func(name string) { rep.Set(name, progress.Deploying) }
+			opts.OnDone = func(r deployer.FunctionResult) {
+				if r.Outcome == deployer.Failed {
+					rep.Fail(r.Name, errors.New(r.Error))
+					return
+				}
+				rep.Set(r.Name, progress.Done)
 			}
 			d := deployer.New(opts)
 			// Functions that cannot be read are reported failed by Deploy;
@@ -101,6 +109,9 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			plan, _ := s.sel.Plan(ctx, d)
 			if plan == nil {
 				plan = &deployer.Plan{}
+			}
+			if err := confirmDeploy(g, m, plan, o.Yes, o.Prune); err != nil {
+				return err
 			}
 			bo := pipeline.BuildOptions{NoCache: o.NoCache, Progress: rep.Writer(), OnState: buildStates(rep)}
 			if remote != nil {
@@ -142,6 +153,66 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 	f.StringVar(&o.Shard, "shard", "", "deploy only shard `K/N` of the selected functions (for CI fan-out)")
 	f.StringVar(&o.Cache, "cache", "", "shared artifact cache `URL` (s3://bucket/prefix; default: the manifest's cache)")
 	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the artifact caches (local and shared)")
+	f.BoolVar(&o.Prune, "prune", false, "delete orphans: live functions tagged with the manifest's project and stage that the manifest no longer has (with their versions and aliases); never a function without that tag")
+	f.BoolVarP(&o.Yes, "yes", "y", false, "deploy without asking, to a stage with confirm: true (needed without a terminal)")
+	f.BoolVar(&o.NoRollout, "no-rollout", false, "move aliases at once even for functions with a rollout (a hotfix); smoke events still run, and the summary says so")
 	o.Target.register(f)
 	return cmd
+}
+
+// needYes refuses, before anything else, a deploy to a stage with
+// confirm: true when there is no terminal to ask on and no --yes.
+func needYes(g *globalOptions, yes bool) error {
+	if yes || g.terminal || g.Stage == "" {
+		return nil
+	}
+	m, err := g.loadManifest()
+	if err != nil {
+		return err
+	}
+	if st := m.Stage; st != nil && st.Confirm {
+		return usageError(fmt.Errorf("stage %s asks for confirmation (confirm: true) and there is no terminal to ask on: pass --yes", st.Name))
+	}
+	return nil
+}
+
+// confirmDeploy asks before a deploy to a stage with confirm: true that
+// would change something: on a terminal it shows the plan and waits for
+// "yes"; without one it needs --yes. Anything but "yes" stops the deploy
+// before anything is built or changed (exit 1).
+func confirmDeploy(g *globalOptions, m *manifest.Manifest, plan *deployer.Plan, yes, prune bool) error {
+	st := m.Stage
+	if st == nil || !st.Confirm || yes {
+		return nil
+	}
+	changes := len(plan.Changed())
+	if prune {
+		for _, f := range plan.Functions {
+			if f.Action == deployer.ActionOrphan {
+				changes++
+			}
+		}
+	}
+	if changes == 0 {
+		return nil
+	}
+	where := "stage " + st.Name
+	if st.Account != "" {
+		where += " (account " + st.Account + ")"
+	}
+	if !g.terminal {
+		return usageError(fmt.Errorf("%s asks for confirmation (confirm: true) and there is no terminal to ask on: pass --yes", where))
+	}
+	if err := plan.WriteText(g.stderr); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "Deploy %d change(s) to %s? Only yes is accepted: ", changes, where)
+	answer, err := bufio.NewReader(g.stdin).ReadString('\n')
+	if err != nil && answer == "" {
+		return fmt.Errorf("deploy to %s: no answer: %w", where, err)
+	}
+	if strings.TrimSpace(answer) != "yes" {
+		return fmt.Errorf("deploy to %s: not confirmed, nothing changed", where)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
@@ -108,7 +109,11 @@ func readEvent(spec, wd string, r io.Reader) ([]byte, error) {
 			name = filepath.Join(wd, name)
 		}
 		if b, err = fsutil.ReadRegular(name, lambdaspec.SyncPayloadLimit+1); err != nil && !errors.Is(err, fsutil.ErrTooLarge) {
-			return nil, fmt.Errorf("--event: %w", err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) { // named as given, not as resolved
+				err = pe.Err
+			}
+			return nil, fmt.Errorf("--event: %s: %w", spec, err)
 		}
 	}
 	if len(b) > rapi.MaxResponseBytes {

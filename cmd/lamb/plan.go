@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -50,7 +51,9 @@ summary.`,
 				return err
 			}
 			defer s.close()
-			d := deployer.New(deployer.Options{Lambda: s.target.Lambda, ShowValues: o.ShowValues, Logger: deployLogger(g), WaitMinDelay: s.target.WaitMinDelay})
+			opts := s.target.DeployerOptions(s.sel)
+			opts.ShowValues, opts.Logger = o.ShowValues, deployLogger(g)
+			d := deployer.New(opts)
 			plan, planErr := s.sel.Plan(cmd.Context(), d)
 			if plan == nil {
 				return planErr
@@ -159,6 +162,15 @@ func prepareDeploy(ctx context.Context, g *globalOptions, tf *targetFlags, names
 		}
 	}
 	sel.UseTarget(s.target)
+	// The stage's account, checked once before anything is built or
+	// changed: credentials of another account are a configuration error.
+	if err := deployer.New(s.target.DeployerOptions(sel)).CheckAccount(ctx); err != nil {
+		s.close()
+		if errors.Is(err, deployer.ErrWrongAccount) {
+			return nil, usageError(err)
+		}
+		return nil, err
+	}
 	if err := sel.Fingerprint(ctx); err != nil {
 		s.close()
 		return nil, err

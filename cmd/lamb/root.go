@@ -34,6 +34,9 @@ type proc struct {
 	Stderr io.Writer
 	// Getenv reads the environment (os.Getenv in main).
 	Getenv func(string) string
+	// Terminal reports that Stdin is a terminal someone can answer a
+	// question on (a stage with confirm: true asks there).
+	Terminal bool
 }
 
 // globalOptions are the flags every command takes, and the run's streams.
@@ -55,6 +58,8 @@ type globalOptions struct {
 	// goroutines (the shared cache's warnings): every write is whole.
 	stderr io.Writer
 	getenv func(string) string
+	// terminal: stdin is a terminal (see proc.Terminal).
+	terminal bool
 }
 
 // applyDir makes -C the run's working directory (relative to the
@@ -221,7 +226,7 @@ func run(ctx context.Context, args []string, p proc) int {
 	if p.Stdin == nil {
 		p.Stdin = strings.NewReader("")
 	}
-	g := &globalOptions{stdin: p.Stdin, stdout: p.Stdout, stderr: &lockedWriter{w: p.Stderr}, getenv: p.Getenv}
+	g := &globalOptions{stdin: p.Stdin, stdout: p.Stdout, stderr: &lockedWriter{w: p.Stderr}, getenv: p.Getenv, terminal: p.Terminal}
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

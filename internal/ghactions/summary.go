@@ -38,6 +38,40 @@ type ResultRow struct {
 	Error    string
 }
 
+// RolloutRow is one function's rollout in a deploy summary.
+type RolloutRow struct {
+	Function string
+	From, To string
+	// Steps are the traffic percentages reached, with the new version's
+	// errors at each ("10% (0 errors)").
+	Steps []string
+	// Result is "100%", "rolled back at 10%: errors 3 > 0", "skipped:
+	// --no-rollout".
+	Result string
+}
+
+// WriteRolloutSummary writes a Markdown table of the rollouts of a
+// deploy; nothing when there were none.
+func WriteRolloutSummary(w io.Writer, title string, rows []RolloutRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "### %s\n\n", cell(title))
+	b.WriteString("| Function | Versions | Steps | Result |\n")
+	b.WriteString("|---|---|---|---|\n")
+	for _, r := range rows {
+		versions := cell(r.To)
+		if r.From != "" {
+			versions = cell(r.From) + " → " + cell(r.To)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(r.Function), versions, cells(r.Steps), cell(r.Result))
+	}
+	b.WriteString("\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
 // WritePlanSummary writes a Markdown section with a table of the plan:
 // function, action, code, configuration changes and reasons, in rows order.
 func WritePlanSummary(w io.Writer, title string, rows []PlanRow) error {

@@ -33,6 +33,14 @@ type LocalOptions struct {
 	S3Endpoint string
 	// Logger receives the local Lambda's own log; nil discards it.
 	Logger *slog.Logger
+	// Logs receives every line the functions log (synchronous and
+	// asynchronous invokes alike); it must not block.
+	Logs func(emulator.LogLine)
+	// OnInvoke is told of every invocation.
+	OnInvoke func(emulator.InvokeRecord)
+	// AllowedHosts are further Host names the local Lambda answers (a
+	// proxy, a machine name when listening beyond loopback).
+	AllowedHosts []string
 }
 
 // Local is a running local Lambda: the emulator and its runtime, served
@@ -77,6 +85,7 @@ func StartLocal(o LocalOptions) (*Local, error) {
 	opts := emulator.Options{
 		StateDir: filepath.Join(dir, "state"), Region: o.Region, TransitionDelay: o.Delay,
 		S3Endpoint: o.S3Endpoint, Runtime: l.Runner, Logger: o.Logger,
+		Logs: o.Logs, OnInvoke: o.OnInvoke, AllowedHosts: o.AllowedHosts,
 	}
 	if o.RateLimit {
 		opts.RateLimit = emulator.DefaultRateLimit()

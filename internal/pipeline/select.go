@@ -50,7 +50,11 @@ type Selection struct {
 	// Affected is the result of --since before sharding (nil without it).
 	Affected *graph.AffectedResult
 	// Shard is the parsed --shard (the zero Spec without it).
-	Shard  shard.Spec
+	Shard shard.Spec
+	// Whole reports that every function of the manifest was selected (no
+	// names, --since or --shard): only then are live functions the
+	// manifest no longer has looked for (orphans).
+	Whole bool
 	prints map[string]graph.Print // by function name, for Functions as they are
 	errs   *multierror.Error      // failures to fingerprint single functions
 	target string                 // the architecture of Retarget, "" for none
@@ -104,6 +108,7 @@ func Select(ctx context.Context, m *manifest.Manifest, o SelectOptions) (*Select
 		return nil, err
 	}
 	s := &Selection{Manifest: m, Functions: fns, Shard: spec, prints: map[string]graph.Print{}}
+	s.Whole = len(o.Names) == 0 && o.Since == "" && !spec.Enabled()
 	if o.Since != "" {
 		res, err := graph.Affected(ctx, m, o.Since, fns)
 		if errors.Is(err, graph.ErrRefNotFound) || errors.Is(err, graph.ErrNotGitRepo) {

@@ -185,8 +185,8 @@ func TestProbeEmulator(t *testing.T) {
 		name, endpoint string
 		want           *emulator.Info
 	}{
-		{"lamb local", lamb.URL, &emulator.Info{Emulator: "lamb", Version: "v1.2.3", HostArch: host}},
-		{"trailing slash", lamb.URL + "/", &emulator.Info{Emulator: "lamb", Version: "v1.2.3", HostArch: host}},
+		{"lamb local", lamb.URL, &emulator.Info{Emulator: "lamb", Version: "v1.2.3", HostArch: host, S3Endpoint: emulator.S3Endpoint(lamb.URL), S3Bucket: emulator.DefaultS3Bucket}},
+		{"trailing slash", lamb.URL + "/", &emulator.Info{Emulator: "lamb", Version: "v1.2.3", HostArch: host, S3Endpoint: emulator.S3Endpoint(lamb.URL), S3Bucket: emulator.DefaultS3Bucket}},
 		{"arm64 emulator", answer(200, `{"emulator":"lamb","version":"x","host_arch":"arm64"}`), &emulator.Info{Emulator: "lamb", Version: "x", HostArch: "arm64"}},
 		{"not found", answer(404, `{"message":"not found"}`), nil},
 		{"server error", answer(500, `{"emulator":"lamb","host_arch":"x86_64"}`), nil},

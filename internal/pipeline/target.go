@@ -15,8 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/emulator"
@@ -56,11 +60,22 @@ func (o TargetOptions) Check() error {
 	return nil
 }
 
-// Target is a connected Lambda API.
+// Target is a connected Lambda API and its neighbours: STS (the stage's
+// account), Parameter Store and Secrets Manager (environment references),
+// CloudWatch (rollout gates) — on AWS, or all served by the local Lambda.
 type Target struct {
-	Lambda *lambda.Client
-	// S3 uploads large zips; nil with --local and --endpoint.
+	Lambda         *lambda.Client
+	STS            *sts.Client
+	SSM            *ssm.Client
+	SecretsManager *secretsmanager.Client
+	CloudWatch     *cloudwatch.Client
+	// S3 uploads zips to Bucket: AWS's S3 (packages over 50 MB, or every
+	// package with the stage's artifact_bucket), or the local Lambda's own
+	// S3 endpoint (every package goes through it, so a 60 MB function
+	// deploys as on AWS). Nil for an endpoint that is not a lamb local.
 	S3 *s3.Client
+	// Bucket is the bucket packages go through ("" sends them inline).
+	Bucket string
 	// Local is the in-process local Lambda, with --local.
 	Local *Local
 	// Region is the region the clients use.
@@ -114,6 +129,7 @@ func Connect(ctx context.Context, m *manifest.Manifest, o TargetOptions) (*Targe
 			cfg.Credentials = credentials.NewStaticCredentialsProvider("lamb", "lamb", "")
 		}
 		t.Lambda = lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.BaseEndpoint = aws.String(o.Endpoint) })
+		t.neighbours(cfg, o.Endpoint)
 		t.Region = cfg.Region
 		timeout := o.ProbeTimeout
 		if timeout == 0 {
@@ -122,6 +138,10 @@ func Connect(ctx context.Context, m *manifest.Manifest, o TargetOptions) (*Targe
 		if info := ProbeEmulator(ctx, o.Endpoint, timeout); info != nil {
 			t.Emulator = info
 			t.Arch = info.HostArch
+			if info.S3Endpoint != "" {
+				t.S3 = localS3(cfg, info.S3Endpoint)
+				t.Bucket = localBucket(m, info.S3Bucket)
+			}
 		}
 		return t, nil
 	}
@@ -140,6 +160,10 @@ func Connect(ctx context.Context, m *manifest.Manifest, o TargetOptions) (*Targe
 	t.Region = cfg.Region
 	t.Lambda = lambda.NewFromConfig(cfg)
 	t.S3 = s3.NewFromConfig(cfg)
+	t.neighbours(cfg, "")
+	if m != nil && m.Stage != nil {
+		t.Bucket = m.Stage.ArtifactBucket
+	}
 	return t, nil
 }
 
@@ -201,7 +225,71 @@ func connectLocal(m *manifest.Manifest) (*Target, error) {
 		Retryer:     deployer.NewRetryer,
 	}
 	t.Lambda = lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.BaseEndpoint = aws.String(l.URL) })
+	t.neighbours(cfg, l.URL)
+	t.S3 = localS3(cfg, emulator.S3Endpoint(l.URL))
+	t.Bucket = localBucket(m, emulator.DefaultS3Bucket)
 	return t, nil
+}
+
+// neighbours makes the clients of the services beside Lambda, at endpoint
+// when it is set (an endpoint serves them all, as a lamb local does).
+func (t *Target) neighbours(cfg aws.Config, endpoint string) {
+	var ep *string
+	if endpoint != "" {
+		ep = aws.String(endpoint)
+	}
+	t.STS = sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = ep })
+	t.SSM = ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = ep })
+	t.SecretsManager = secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = ep })
+	t.CloudWatch = cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.BaseEndpoint = ep })
+}
+
+// DeployerOptions are the options of a deployer for this target and the
+// selection's manifest: the clients, the artifact bucket, the project,
+// stage and account, every function of the manifest when the whole
+// manifest is selected (orphans are looked for only then) and its root
+// (for smoke events). Commands add their own flags' settings.
+func (t *Target) DeployerOptions(sel *Selection) deployer.Options {
+	o := deployer.Options{
+		Lambda: t.Lambda, WaitMinDelay: t.WaitMinDelay,
+		STS: t.STS, SSM: t.SSM, SecretsManager: t.SecretsManager, CloudWatch: t.CloudWatch,
+	}
+	if t.S3 != nil {
+		o.S3, o.Bucket = t.S3, t.Bucket
+	}
+	if sel == nil {
+		return o
+	}
+	m := sel.Manifest
+	o.Root = m.Root
+	o.Project = m.Project
+	if m.Stage != nil {
+		o.Stage = m.Stage.Name
+		o.Account = m.Stage.Account
+	}
+	if o.Project != "" && sel.Whole {
+		for _, f := range m.Functions {
+			o.ManifestFunctions = append(o.ManifestFunctions, f.Name)
+		}
+	}
+	return o
+}
+
+// localS3 is a client of a local Lambda's own S3 endpoint (path-style).
+func localS3(cfg aws.Config, endpoint string) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.UsePathStyle = true
+	})
+}
+
+// localBucket is the bucket packages go through in a local Lambda: the
+// stage's artifact_bucket (created there on first use), else def.
+func localBucket(m *manifest.Manifest, def string) string {
+	if m != nil && m.Stage != nil && m.Stage.ArtifactBucket != "" {
+		return m.Stage.ArtifactBucket
+	}
+	return def
 }
 
 // ProbeEmulator asks the endpoint whether it is a lamb local (GET
