@@ -54,7 +54,7 @@ type Selection struct {
 	// Whole reports that every function of the manifest was selected (no
 	// names, --since or --shard): only then are live functions the
 	// manifest no longer has looked for (orphans).
-	Whole bool
+	Whole  bool
 	prints map[string]graph.Print // by function name, for Functions as they are
 	errs   *multierror.Error      // failures to fingerprint single functions
 	target string                 // the architecture of Retarget, "" for none
