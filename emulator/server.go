@@ -196,6 +196,7 @@ type Server struct {
 
 	mux *http.ServeMux
 	s3  *s3mem.Backend // the server's own S3 (s3.go)
+	svc *services      // the neighbour services (services.go)
 }
 
 // ErrStateInUse is returned (wrapped) by New when another server holds
@@ -251,6 +252,12 @@ func New(opts Options) (*Server, error) {
 		}
 		s.st = st
 	}
+	svc, err := newServices(opts)
+	if err != nil {
+		s.unlock()
+		return nil, err
+	}
+	s.svc = svc
 	s.bgCtx, s.cancel = context.WithCancel(context.Background())
 	s.mux = s.routes()
 	s.mu.Lock()
@@ -276,8 +283,9 @@ func (s *Server) unlock() {
 	}
 }
 
-// Close stops transitions and background invokes and releases the state
-// directory. Pending transitions are kept and complete on the next New.
+// Close stops transitions and background invokes, writes the logs store
+// and releases the state directory. Pending transitions are kept and
+// complete on the next New.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -291,11 +299,12 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.cancel()
 	s.bg.Wait()
+	err := s.svc.close()
 	s.unlock()
 	if s.tmpDir != "" {
-		return os.RemoveAll(s.tmpDir)
+		err = errors.Join(err, os.RemoveAll(s.tmpDir))
 	}
-	return nil
+	return err
 }
 
 // Calls returns the call log, oldest first.
@@ -425,9 +434,14 @@ func (rw *recorder) Write(b []byte) (int, error) {
 	return rw.ResponseWriter.Write(b)
 }
 
-// ServeHTTP answers the Lambda API, and lamb's own endpoints under /_lamb/,
-// to the clients the request policy lets in (policy.go).
+// ServeHTTP answers the Lambda API, its neighbour services (services.go)
+// and lamb's own endpoints under /_lamb/, to the clients the request
+// policy lets in (policy.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if n := s.svc.match(r); n != nil {
+		s.serveNeighbour(w, r, n)
+		return
+	}
 	w.Header().Set("x-amzn-RequestId", newUUID())
 	if e := s.checkCaller(r); e != nil {
 		s.refuse(w, r, e)
