@@ -49,13 +49,15 @@ type Options struct {
 	Runtime Invoker
 	// Logs, when set, gets every line of every invocation's logs —
 	// synchronous, Event and in-process (Server.Invoke) — as the function
-	// writes it, with START, END and REPORT: lamb local prints them, a
-	// logs store keeps them. Called from the runtime's goroutines, in
-	// order for one invocation; it must not block (queue, or drop).
+	// writes it, with START, END and REPORT: lamb local prints them. The
+	// server's own CloudWatch Logs keeps them whether or not Logs is set.
+	// Called from the runtime's goroutines, in order for one invocation;
+	// it must not block (queue, or drop).
 	Logs func(LogLine)
 	// OnInvoke, when set, gets a record of every invocation once it has
-	// ended (and of invokes throttled by a fault): the metrics store's
-	// feed. Called from the invoking goroutine; it must not block.
+	// ended (and of invokes throttled by a fault). The server's own
+	// CloudWatch gets the invocation's metrics whether or not OnInvoke is
+	// set. Called from the invoking goroutine; it must not block.
 	OnInvoke func(InvokeRecord)
 	// Logger receives the server's events; default discards.
 	Logger *slog.Logger
