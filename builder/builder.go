@@ -361,9 +361,7 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 				}
 			}()
 		}
-		for _, inv := range invs {
-			b.runInvocation(ctx, inv, zipc)
-		}
+		b.runGroups(ctx, groupInvocations(invs), zipc)
 		close(zipc)
 		wg.Wait()
 		for _, j := range todo {
@@ -580,12 +578,75 @@ func planInvocations(buildDir, root string, jobs []*job) []*invocation {
 	return invs
 }
 
-// runInvocation runs the go command for inv and sends each job that built
-// to zipc. When the go command fails, the functions whose package, or a
-// dependency of it, failed get its output as their error, and the go
-// command runs again for the rest (it stops at load errors, and cannot say
+// groupInvocations splits invs (in planInvocations order) into groups of
+// one module and one build configuration: the slots of a group run one
+// after another (the later ones reuse the compiles of the first from the
+// build cache); different groups share nothing and can run side by side.
+func groupInvocations(invs []*invocation) [][]*invocation {
+	var groups [][]*invocation
+	for i, inv := range invs {
+		if i > 0 && inv.modDir == invs[i-1].modDir && inv.cfg.Key() == invs[i-1].cfg.Key() {
+			groups[len(groups)-1] = append(groups[len(groups)-1], inv)
+			continue
+		}
+		groups = append(groups, []*invocation{inv})
+	}
+	return groups
+}
+
+// shares splits the -p budget jobs among go commands of different groups
+// running side by side: min(groups, jobs) at a time, their -p adding up to
+// jobs.
+func shares(jobs, groups int) []int {
+	n := min(groups, jobs)
+	ps := make([]int, n)
+	for i := range ps {
+		ps[i] = jobs / n
+		if i < jobs%n {
+			ps[i]++
+		}
+	}
+	return ps
+}
+
+// runGroups runs the groups' go commands, groups side by side within the
+// -p budget: each of min(groups, Jobs) runners takes the next group,
+// largest first, and runs its invocations with its share of -p.
+func (b *Builder) runGroups(ctx context.Context, groups [][]*invocation, zipc chan<- *job) {
+	size := func(g []*invocation) int {
+		n := 0
+		for _, inv := range g {
+			n += len(inv.jobs)
+		}
+		return n
+	}
+	sort.SliceStable(groups, func(x, y int) bool { return size(groups[x]) > size(groups[y]) })
+	next := make(chan []*invocation, len(groups))
+	for _, g := range groups {
+		next <- g
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for _, p := range shares(b.o.Jobs, len(groups)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for g := range next {
+				for _, inv := range g {
+					b.runInvocation(ctx, inv, p, zipc)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// runInvocation runs the go command for inv with -p p and sends each job
+// that built to zipc. When the go command fails, the functions whose
+// package, or a dependency of it, failed get its output as their error,
+// and the go command runs again for the rest (it stops at load errors, and cannot say
 // which binaries it linked).
-func (b *Builder) runInvocation(ctx context.Context, inv *invocation, zipc chan<- *job) {
+func (b *Builder) runInvocation(ctx context.Context, inv *invocation, p int, zipc chan<- *job) {
 	if err := os.MkdirAll(inv.outDir, 0o755); err != nil {
 		for _, j := range inv.jobs {
 			j.err = err
@@ -607,7 +668,7 @@ func (b *Builder) runInvocation(ctx context.Context, inv *invocation, zipc chan<
 		}
 		b.progress("go build (%s/%s%s): %s", buildcfg.GOOS, inv.cfg.GOARCH, debugNote(inv.cfg), strings.Join(pkgs, " "))
 		var stdout, stderr strings.Builder
-		err := b.o.run(ctx, inv.modDir, env, inv.cfg.BuildArgs(inv.outDir, b.o.Jobs, pkgs), &stdout, &stderr)
+		err := b.o.run(ctx, inv.modDir, env, inv.cfg.BuildArgs(inv.outDir, p, pkgs), &stdout, &stderr)
 		if ctx.Err() != nil {
 			for _, j := range pending {
 				j.err = fmt.Errorf("go build %s: %w", j.pkg, context.Cause(ctx))

@@ -12,9 +12,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/lambctl/lamb/emulator/cloudwatch"
 	"github.com/lambctl/lamb/emulator/httpapi"
+	"github.com/lambctl/lamb/emulator/logs"
 	"github.com/lambctl/lamb/emulator/rapi"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 )
@@ -85,10 +88,11 @@ var emptyEvent = []byte("{}")
 // prepared is an invocation resolved to a version, holding its code (so
 // that a concurrent update cannot remove it) until run releases it.
 type prepared struct {
-	req  rapi.InvokeRequest
-	rec  InvokeRecord
-	arch string
-	code string // the hex SHA-256 held in s.inflight
+	req   rapi.InvokeRequest
+	rec   InvokeRecord
+	alias bool // the qualifier is an alias (CloudWatch's ExecutedVersion)
+	arch  string
+	code  string // the hex SHA-256 held in s.inflight
 }
 
 // prepareInvoke resolves function and qualifier to the version to run: an
@@ -121,7 +125,7 @@ func (s *Server) prepareInvoke(function, qualifier string) (*prepared, error) {
 	if invoked == "" {
 		invoked = "$LATEST"
 	}
-	p := &prepared{req: s.runRequestLocked(fn, c, invoked), code: c.codeHex()}
+	p := &prepared{req: s.runRequestLocked(fn, c, invoked), code: c.codeHex(), alias: fn.Aliases[qual] != nil}
 	if len(c.Architectures) > 0 {
 		p.arch = c.Architectures[0]
 	}
@@ -178,16 +182,12 @@ func (s *Server) run(ctx context.Context, p *prepared, typ string, payload []byt
 	req.Payload, req.ClientContext = payload, clientContext
 	rec := p.rec
 	rec.InvocationType, rec.Start = typ, time.Now()
-	if s.opts.Logs != nil {
-		req.Logs = func(l rapi.LogLine) {
-			s.opts.Logs(LogLine{Function: req.FunctionName, Version: req.Version, RequestID: l.RequestID, Stream: l.Stream, Time: l.Time, Line: l.Line})
-		}
-	}
+	req.Logs = s.logSink(req.FunctionName, req.Version, rec.Start)
 	res, err := s.opts.Runtime.Invoke(ctx, req)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		rec.Err = err
-		s.record(rec)
+		s.record(rec, p.alias)
 		return nil, fmt.Errorf("invoke %s: %w", req.FunctionArn, err)
 	case err != nil:
 		// The code could not start: AWS answers with a function error.
@@ -203,15 +203,39 @@ func (s *Server) run(ctx context.Context, p *prepared, typ string, payload []byt
 	}
 	rec.Duration, rec.InitDuration, rec.ColdStart = res.Duration, res.InitDuration, res.ColdStart
 	rec.MaxMemoryMB, rec.FunctionError, rec.TimedOut = res.MaxMemoryMB, res.FunctionError, res.TimedOut
-	s.record(rec)
+	s.record(rec, p.alias)
 	return res, nil
 }
 
-// emitLogs gives Options.Logs the lines of logs the runtime did not write.
-func (s *Server) emitLogs(req rapi.InvokeRequest, logs []byte) {
-	if req.Logs == nil {
-		return
+// logSink is where an invocation's log lines go, live: the logs store
+// (group /aws/lambda/FUNCTION, the stream of the environment that ran it)
+// and Options.Logs. Lines the runtime did not write (emitLogs) go to the
+// invocation's last stream, or one of their own when no environment
+// started, named as Lambda names streams.
+func (s *Server) logSink(function, version string, start time.Time) func(rapi.LogLine) {
+	group := logs.GroupName(function)
+	var last atomic.Pointer[string]
+	return func(l rapi.LogLine) {
+		stream := l.Stream
+		switch {
+		case stream != "":
+			last.Store(&stream)
+		case last.Load() != nil:
+			stream = *last.Load()
+		default:
+			stream = logs.StreamName(start, version)
+			last.Store(&stream)
+		}
+		// Lambda's events keep the line's newline.
+		s.svc.logs.Append(group, stream, []logs.Event{{Time: l.Time, Message: string(l.Line) + "\n"}})
+		if s.opts.Logs != nil {
+			s.opts.Logs(LogLine{Function: function, Version: version, RequestID: l.RequestID, Stream: stream, Time: l.Time, Line: l.Line})
+		}
 	}
+}
+
+// emitLogs gives the log sink the lines of logs the runtime did not write.
+func (s *Server) emitLogs(req rapi.InvokeRequest, logs []byte) {
 	now := time.Now()
 	for line := range strings.Lines(string(logs)) {
 		req.Logs(rapi.LogLine{RequestID: req.RequestID, Time: now, Line: []byte(strings.TrimSuffix(line, "\n"))})
@@ -235,10 +259,29 @@ func (s *Server) recordThrottle(q request) {
 	if typ == "" {
 		typ = "RequestResponse"
 	}
-	s.record(InvokeRecord{Function: name, Resource: resource, InvocationType: typ, Start: time.Now(), Throttled: true})
+	s.mu.Lock()
+	fn := s.st.Functions[name]
+	alias := fn != nil && fn.Aliases[qual] != nil
+	s.mu.Unlock()
+	s.record(InvokeRecord{Function: name, Resource: resource, InvocationType: typ, Start: time.Now(), Throttled: true}, alias)
 }
 
-func (s *Server) record(rec InvokeRecord) {
+// record publishes an invocation: its AWS/Lambda metrics to the local
+// CloudWatch, under the dimensions Lambda publishes them with
+// (cloudwatch.InvokeDimensions; alias: the qualifier is an alias), and the
+// record to Options.OnInvoke. An invocation that did not complete
+// (InvokeRecord.Err) counts as an error, as a gate should see it.
+func (s *Server) record(rec InvokeRecord, alias bool) {
+	_, qual, _ := strings.Cut(rec.Resource, ":")
+	d := cloudwatch.InvokeDimensions(rec.Function, qual, alias, rec.ExecutedVersion)
+	switch {
+	case rec.Throttled:
+		s.svc.metrics.Record(rec.Start, d, 0, 0, 1, 0)
+	case rec.FunctionError != "" || rec.Err != nil:
+		s.svc.metrics.Record(rec.Start, d, 1, 1, 0, rec.Duration)
+	default:
+		s.svc.metrics.Record(rec.Start, d, 1, 0, 0, rec.Duration)
+	}
 	if s.opts.OnInvoke != nil {
 		s.opts.OnInvoke(rec)
 	}

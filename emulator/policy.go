@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
 )
 
 // The request policy (docs/emulator.md, "Who can call it"). The local
@@ -22,8 +24,10 @@ import (
 //     browsers send both, the AWS clients neither;
 //   - a body must have the type the AWS clients send: application/json for
 //     the JSON operations, and for Invoke no type, application/octet-stream
-//     or application/json — never the types a page can send cross-site
-//     without asking first (text/plain, forms).
+//     or application/json; for the neighbour services (services.go) their
+//     protocol's type — never the types a page can send cross-site without
+//     asking first (text/plain, forms), except the AWS Query protocol's
+//     form, which must then carry a SigV4 Authorization header.
 
 // bodyKind is what an operation accepts as its request body.
 type bodyKind int
@@ -40,6 +44,19 @@ const (
 	// bodyObject: S3 object data and S3's XML: any type, but not the ones a
 	// page can POST cross-site without a preflight.
 	bodyObject
+	// bodyAmzJSON: the AWS JSON 1.1 neighbours (Parameter Store, Secrets
+	// Manager, CloudWatch Logs): application/x-amz-json-1.1, which the Go
+	// SDK and the AWS CLI send.
+	bodyAmzJSON
+	// bodyCBOR: CloudWatch over rpcv2Cbor (the Go SDK): application/cbor;
+	// no type only without a body (the SDK sends none for an empty input).
+	bodyCBOR
+	// bodyQuery: the AWS Query protocol (STS; CloudWatch from the AWS CLI
+	// v2.9): a POST of application/x-www-form-urlencoded. A page can send
+	// that type cross-site without a preflight, so the request must also
+	// be signed as the SDKs and the CLI sign it — an Authorization header
+	// of SigV4 (AWS4-HMAC-SHA256), which a page cannot add without one.
+	bodyQuery
 )
 
 // refusal is why a request was refused.
@@ -54,6 +71,8 @@ var (
 		"lamb: request refused: its Host header does not name this server (allowed: its own address, and localhost, 127.0.0.1 or [::1] with its port; more with emulator.Options.AllowedHosts); see docs/emulator.md"}
 	errOrigin = &refusal{http.StatusForbidden, "AccessDeniedException",
 		"lamb: request refused: it comes from a web page of another origin (Origin or Sec-Fetch-Site header); see docs/emulator.md"}
+	errUnsigned = &refusal{http.StatusForbidden, "AccessDeniedException",
+		"lamb: request refused: an AWS Query call must be a POST signed with SigV4 (Authorization: AWS4-HMAC-SHA256 ...), as the AWS SDKs and CLI send it (any credentials do); see docs/emulator.md"}
 )
 
 func errContentType(mediaType string, kind bodyKind) *refusal {
@@ -63,6 +82,12 @@ func errContentType(mediaType string, kind bodyKind) *refusal {
 		want = "no Content-Type, application/octet-stream or application/json"
 	case bodyObject:
 		want = "a type other than text/plain, application/x-www-form-urlencoded or multipart/form-data"
+	case bodyAmzJSON:
+		want = awsjson.ContentType
+	case bodyCBOR:
+		want = "application/cbor"
+	case bodyQuery:
+		want = "application/x-www-form-urlencoded"
 	}
 	if mediaType == "" {
 		mediaType = "none"
@@ -159,6 +184,22 @@ func checkContentType(r *http.Request, kind bodyKind) *refusal {
 		if r.Method != http.MethodPost || !slices.Contains(simpleTypes, mt) {
 			return nil
 		}
+	case bodyAmzJSON:
+		if mt == awsjson.ContentType {
+			return nil
+		}
+	case bodyCBOR:
+		if mt == "application/cbor" || mt == "" && r.ContentLength == 0 {
+			return nil
+		}
+	case bodyQuery:
+		if mt != "application/x-www-form-urlencoded" {
+			break
+		}
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+			return errUnsigned
+		}
+		return nil
 	}
 	return errContentType(mt, kind)
 }

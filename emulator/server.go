@@ -49,13 +49,15 @@ type Options struct {
 	Runtime Invoker
 	// Logs, when set, gets every line of every invocation's logs —
 	// synchronous, Event and in-process (Server.Invoke) — as the function
-	// writes it, with START, END and REPORT: lamb local prints them, a
-	// logs store keeps them. Called from the runtime's goroutines, in
-	// order for one invocation; it must not block (queue, or drop).
+	// writes it, with START, END and REPORT: lamb local prints them. The
+	// server's own CloudWatch Logs keeps them whether or not Logs is set.
+	// Called from the runtime's goroutines, in order for one invocation;
+	// it must not block (queue, or drop).
 	Logs func(LogLine)
 	// OnInvoke, when set, gets a record of every invocation once it has
-	// ended (and of invokes throttled by a fault): the metrics store's
-	// feed. Called from the invoking goroutine; it must not block.
+	// ended (and of invokes throttled by a fault). The server's own
+	// CloudWatch gets the invocation's metrics whether or not OnInvoke is
+	// set. Called from the invoking goroutine; it must not block.
 	OnInvoke func(InvokeRecord)
 	// Logger receives the server's events; default discards.
 	Logger *slog.Logger
@@ -196,6 +198,7 @@ type Server struct {
 
 	mux *http.ServeMux
 	s3  *s3mem.Backend // the server's own S3 (s3.go)
+	svc *services      // the neighbour services (services.go)
 }
 
 // ErrStateInUse is returned (wrapped) by New when another server holds
@@ -251,6 +254,12 @@ func New(opts Options) (*Server, error) {
 		}
 		s.st = st
 	}
+	svc, err := newServices(opts)
+	if err != nil {
+		s.unlock()
+		return nil, err
+	}
+	s.svc = svc
 	s.bgCtx, s.cancel = context.WithCancel(context.Background())
 	s.mux = s.routes()
 	s.mu.Lock()
@@ -276,8 +285,9 @@ func (s *Server) unlock() {
 	}
 }
 
-// Close stops transitions and background invokes and releases the state
-// directory. Pending transitions are kept and complete on the next New.
+// Close stops transitions and background invokes, writes the logs store
+// and releases the state directory. Pending transitions are kept and
+// complete on the next New.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -291,11 +301,12 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.cancel()
 	s.bg.Wait()
+	err := s.svc.close()
 	s.unlock()
 	if s.tmpDir != "" {
-		return os.RemoveAll(s.tmpDir)
+		err = errors.Join(err, os.RemoveAll(s.tmpDir))
 	}
-	return nil
+	return err
 }
 
 // Calls returns the call log, oldest first.
@@ -425,9 +436,14 @@ func (rw *recorder) Write(b []byte) (int, error) {
 	return rw.ResponseWriter.Write(b)
 }
 
-// ServeHTTP answers the Lambda API, and lamb's own endpoints under /_lamb/,
-// to the clients the request policy lets in (policy.go).
+// ServeHTTP answers the Lambda API, its neighbour services (services.go)
+// and lamb's own endpoints under /_lamb/, to the clients the request
+// policy lets in (policy.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if n := s.svc.match(r); n != nil {
+		s.serveNeighbour(w, r, n)
+		return
+	}
 	w.Header().Set("x-amzn-RequestId", newUUID())
 	if e := s.checkCaller(r); e != nil {
 		s.refuse(w, r, e)

@@ -11,6 +11,14 @@
 //	(a) one go build per function, in turn, then archive/zip (default deflate)
 //	(c) one go build -o out/ ./functions/..., then archive/zip
 //
+// With -mixed it measures only a mixed build (issue 16): every other
+// function x86_64, the rest arm64. lamb's builder (package builder, run in
+// this process without fingerprints or caches: the go builds and the zips
+// of lamb build, nothing else) runs the two go builds side by side; the
+// baseline runs the same two go builds one after the other and zips with
+// lamb's writer on every core (what lamb did before). Cold (ABBA) and
+// after an edit of the most shared internal package (alternating, median).
+//
 // Goals (issue 4): cold ≤ 1.10× (c); one function's main.go edited ≤ 1.5×
 // (go build of that function + zipping it); no-op ≤ 3× go list -deps -json
 // ./functions/...; zipping ≥ 2× faster than archive/zip's default at ≤ 2%
@@ -21,6 +29,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -37,6 +46,7 @@ import (
 
 	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/internal/benchgen"
+	"github.com/lambctl/lamb/manifest"
 )
 
 var (
@@ -48,6 +58,7 @@ var (
 	lambF   = flag.String("lamb", "", "lamb binary to measure (default: build ./cmd/lamb)")
 	keep    = flag.Bool("keep", false, "keep the work directory")
 	zipOnly = flag.Bool("zip-only", false, "measure only zipping")
+	mixed   = flag.Bool("mixed", false, "measure only a mixed arm64 + x86_64 build against the same go builds in sequence")
 	goFlag  = []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-tags=lambda.norpc"}
 )
 
@@ -92,7 +103,7 @@ func run() error {
 	}
 	warmCache := strings.TrimSpace(string(out))
 	e.gocache = warmCache
-	if e.lamb == "" {
+	if e.lamb == "" && !*mixed {
 		e.lamb = filepath.Join(work, "lamb")
 		if err := e.cmd(".", "go", "build", "-o", e.lamb, "./cmd/lamb").Run(); err != nil {
 			return fmt.Errorf("build lamb: %w", err)
@@ -123,6 +134,9 @@ func run() error {
 	loadStart := loadavg()
 
 	var rows []row
+	if *mixed {
+		return e.mixedBench(fns, loadStart)
+	}
 	if *zipOnly {
 		if err := e.buildAll(fns); err != nil {
 			return err
@@ -257,9 +271,154 @@ func (e *env) cmd(dir, name string, args ...string) *exec.Cmd {
 }
 
 func (e *env) goBuild(args ...string) error {
+	return e.goBuildArch("arm64", args...)
+}
+
+func (e *env) goBuildArch(goarch string, args ...string) error {
 	c := e.cmd(e.repo, "go", append(append([]string(nil), goFlag...), args...)...)
-	c.Env = append(c.Env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	c.Env = append(c.Env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
 	return c.Run()
+}
+
+// mixedBench makes every other function x86_64 and compares lamb build
+// (the arm64 and the amd64 go builds side by side, -p split between them)
+// with the same two go builds one after the other, each with the default
+// -p, then zipped with lamb's writer on every core.
+func (e *env) mixedBench(fns []string, loadStart string) error {
+	warm := e.gocache
+	var arm, amd []string
+	var y strings.Builder
+	y.WriteString("functions:\n")
+	for i, f := range fns {
+		if i%2 == 1 {
+			amd = append(amd, f)
+			fmt.Fprintf(&y, "  %s:\n    package: ./functions/%s\n    architecture: x86_64\n", f, f)
+		} else {
+			arm = append(arm, f)
+		}
+	}
+	p := filepath.Join(e.repo, "lamb.yaml")
+	old, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	yaml := strings.Replace(string(old), "discover:\n", y.String()+"discover:\n", 1)
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		return err
+	}
+	pkgs := func(names []string) []string {
+		var out []string
+		for _, n := range names {
+			out = append(out, "./functions/"+n)
+		}
+		return out
+	}
+	seq := func() error {
+		dir := filepath.Join(e.work, "seq")
+		if err := e.goBuildArch("arm64", append([]string{"-o", filepath.Join(dir, "arm64") + "/"}, pkgs(arm)...)...); err != nil {
+			return err
+		}
+		if err := e.goBuildArch("amd64", append([]string{"-o", filepath.Join(dir, "amd64") + "/"}, pkgs(amd)...)...); err != nil {
+			return err
+		}
+		var bins []string
+		for _, f := range arm {
+			bins = append(bins, filepath.Join(dir, "arm64", f))
+		}
+		for _, f := range amd {
+			bins = append(bins, filepath.Join(dir, "amd64", f))
+		}
+		return lambZipAll(bins)
+	}
+	// The internal package most functions depend on: an edit there
+	// rebuilds both architectures.
+	shared, most := "", 0
+	for p, users := range benchgen.Importers(len(fns)) {
+		if len(users) > most || len(users) == most && p < shared {
+			shared, most = p, len(users)
+		}
+	}
+
+	m, err := manifest.Load(p, manifest.LoadOptions{})
+	if err != nil {
+		return err
+	}
+	var targets []builder.Target
+	for _, f := range m.Functions {
+		targets = append(targets, builder.Target{Function: f}) // no fingerprint: always built, never cached
+	}
+	lambBuild := func() error {
+		env := append(os.Environ(), "GOCACHE="+e.gocache, "GOFLAGS=-buildvcs=false")
+		arts, err := builder.New(builder.Options{Root: e.repo, NoCache: true, Env: env}).Build(context.Background(), targets)
+		if err == nil && len(arts) != len(fns) {
+			err = fmt.Errorf("built %d functions, want %d", len(arts), len(fns))
+		}
+		return err
+	}
+	lambCold := func() time.Duration { return e.coldRun("lamb", lambBuild) }
+	seqCold := func() time.Duration {
+		return e.coldRun("sequence", func() error { os.RemoveAll(filepath.Join(e.work, "seq")); return seq() })
+	}
+	l1, s1, s2, l2 := lambCold(), seqCold(), seqCold(), lambCold()
+	coldL, coldS := (l1+l2)/2, (s1+s2)/2
+	e.gocache = warm
+	if err := lambBuild(); err != nil {
+		return err
+	}
+	if err := seq(); err != nil {
+		return err
+	}
+	edit := func() {
+		if _, err := benchgen.Touch(e.repo, shared); err != nil {
+			panic(err)
+		}
+	}
+	editL, editS := e.pairMedian(edit, lambBuild, seq)
+
+	fmt.Printf("N=%d functions (%d arm64, %d x86_64), %d CPUs; load average %s at start, %s at end.\n\n",
+		len(fns), len(arm), len(amd), runtime.NumCPU(), loadStart, loadavg())
+	fmt.Println("| work | lamb's builder (the two go builds side by side) | the same go builds in sequence + zip | lamb / sequence |")
+	fmt.Println("|---|---|---|---|")
+	fmt.Printf("| cold build cache, all functions (mean of 2, ABBA) | %s | %s | %.2f |\n", secs(coldL), secs(coldS), coldL.Seconds()/coldS.Seconds())
+	fmt.Printf("| %s edited (%d functions depend on it; median of %d, alternating) | %s | %s | %.2f |\n", shared, most, *runs, secs(editL), secs(editS), editL.Seconds()/editS.Seconds())
+	fmt.Printf("\nCPU time of the cold builds (user+system of the go commands and their compilers and linkers): lamb %s, sequence %s per build.\n",
+		secs(e.cpu["lamb"]/2), secs(e.cpu["sequence"]/2))
+	return nil
+}
+
+// lambZipAll zips each binary as bootstrap with lamb's writer, one zip per
+// CPU at a time, next to the binary.
+func lambZipAll(bins []string) error {
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	next := make(chan string)
+	for w := 0; w < runtime.NumCPU(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				f, err := os.Create(b + ".zip")
+				if err == nil {
+					_, err = builder.WriteZip(f, []builder.ZipFile{{Name: "bootstrap", Src: b, Mode: 0o755}}, time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC))
+					if cerr := f.Close(); err == nil {
+						err = cerr
+					}
+				}
+				if err != nil {
+					failed.Store(err)
+				}
+			}
+		}()
+	}
+	for _, b := range bins {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		return err
+	}
+	return nil
 }
 
 // coldRun times f with an empty GOCACHE and an empty lamb cache.

@@ -155,6 +155,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, out)
 }
 
+// Refuse answers r with an error that is not the service's own — the
+// local Lambda's request policy refused r — as an AWS JSON 1.1 error of
+// type code.
+func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	w.Header().Set("x-amzn-RequestId", NewRequestID())
+	WriteError(w, &Error{Status: status, Type: code, Message: message})
+}
+
 // WriteError answers err: an *Error as it says, anything else as 500
 // InternalFailure without its text.
 func WriteError(w http.ResponseWriter, err error) {

@@ -148,6 +148,10 @@ func Match(r *http.Request) bool {
 	return err == nil && form.Get("Version") == apiVersion
 }
 
+// Match is the package's Match, so that a Service is a handler that
+// recognises its own requests on a shared listener (awsjson.Matcher).
+func (s *Service) Match(r *http.Request) bool { return Match(r) }
+
 func isForm(r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
@@ -186,19 +190,35 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) serveCBOR(w http.ResponseWriter, r *http.Request, name string) {
 	out, err := s.callCBOR(r, name)
+	if err != nil {
+		writeCBORError(w, asAPIError(err))
+		return
+	}
+	writeCBOR(w, http.StatusOK, out)
+}
+
+// asAPIError is err as answered to the client: an *apiError as it is,
+// anything else as InternalServiceFault.
+func asAPIError(err error) *apiError {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		ae = internalErr("%v", err)
+	}
+	return ae
+}
+
+// writeCBORError answers an error in rpcv2Cbor: the shape in __type and,
+// the service being query-compatible, the query code in
+// X-Amzn-Query-Error.
+func writeCBORError(w http.ResponseWriter, ae *apiError) {
+	w.Header().Set("X-Amzn-Query-Error", ae.code+";"+ae.fault())
+	writeCBOR(w, ae.status, map[string]string{"__type": shapeNS + ae.shape, "message": ae.message})
+}
+
+func writeCBOR(w http.ResponseWriter, status int, out any) {
 	h := w.Header()
 	h.Set("Smithy-Protocol", "rpc-v2-cbor")
 	h.Set("Content-Type", "application/cbor")
-	status := http.StatusOK
-	var ae *apiError
-	if err != nil {
-		if !errors.As(err, &ae) {
-			ae = internalErr("%v", err)
-		}
-		status = ae.status
-		h.Set("X-Amzn-Query-Error", ae.code+";"+ae.fault())
-		out = map[string]string{"__type": shapeNS + ae.shape, "message": ae.message}
-	}
 	b, err := encMode.Marshal(out)
 	if err != nil {
 		status = http.StatusInternalServerError
@@ -208,6 +228,20 @@ func (s *Service) serveCBOR(w http.ResponseWriter, r *http.Request, name string)
 	h.Set("Content-Length", fmt.Sprint(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// Refuse answers r with an error that is not CloudWatch's own — the local
+// Lambda's request policy refused r — in the protocol r came in (rpcv2Cbor
+// or query). code is the error's shape and query code alike.
+func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	id := newRequestID()
+	w.Header().Set("X-Amzn-Requestid", id)
+	ae := &apiError{status: status, shape: code, code: code, message: message}
+	if _, ok := cborOperation(r); ok {
+		writeCBORError(w, ae)
+		return
+	}
+	writeQueryError(w, id, ae)
 }
 
 func (s *Service) callCBOR(r *http.Request, name string) (any, error) {
@@ -244,25 +278,31 @@ func decodeCBOR(o operation, body []byte) (any, error) {
 
 func (s *Service) serveQuery(w http.ResponseWriter, r *http.Request, id string) {
 	name, out, err := s.callQuery(r)
+	if err != nil {
+		writeQueryError(w, id, asAPIError(err))
+		return
+	}
 	var b bytes.Buffer
 	b.WriteString(xmlHeader)
-	status := http.StatusOK
-	if err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			ae = internalErr("%v", err)
-		}
-		status = ae.status
-		fmt.Fprintf(&b, `<ErrorResponse xmlns=%q><Error><Type>%s</Type><Code>%s</Code><Message>`, xmlNS, ae.fault(), ae.code)
-		escapeXML(&b, ae.message)
-		fmt.Fprintf(&b, "</Message></Error><RequestId>%s</RequestId></ErrorResponse>", id)
-	} else {
-		fmt.Fprintf(&b, "<%sResponse xmlns=%q>", name, xmlNS)
-		if v := reflect.ValueOf(out).Elem(); v.NumField() > 0 {
-			writeXML(&b, name+"Result", v)
-		}
-		fmt.Fprintf(&b, "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>", id, name)
+	fmt.Fprintf(&b, "<%sResponse xmlns=%q>", name, xmlNS)
+	if v := reflect.ValueOf(out).Elem(); v.NumField() > 0 {
+		writeXML(&b, name+"Result", v)
 	}
+	fmt.Fprintf(&b, "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>", id, name)
+	writeQuery(w, http.StatusOK, &b)
+}
+
+// writeQueryError answers an error in the query protocol's ErrorResponse.
+func writeQueryError(w http.ResponseWriter, id string, ae *apiError) {
+	var b bytes.Buffer
+	b.WriteString(xmlHeader)
+	fmt.Fprintf(&b, `<ErrorResponse xmlns=%q><Error><Type>%s</Type><Code>%s</Code><Message>`, xmlNS, ae.fault(), ae.code)
+	escapeXML(&b, ae.message)
+	fmt.Fprintf(&b, "</Message></Error><RequestId>%s</RequestId></ErrorResponse>", id)
+	writeQuery(w, ae.status, &b)
+}
+
+func writeQuery(w http.ResponseWriter, status int, b *bytes.Buffer) {
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
 	h.Set("Content-Length", fmt.Sprint(b.Len()))

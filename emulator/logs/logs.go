@@ -217,6 +217,12 @@ func (s *Store) Match(r *http.Request) bool { return s.api.Match(r) }
 // ServeHTTP answers a CloudWatch Logs call.
 func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.api.ServeHTTP(w, r) }
 
+// Refuse answers a call the local Lambda's request policy refused, as an
+// AWS JSON 1.1 error.
+func (s *Store) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	s.api.Refuse(w, r, status, code, message)
+}
+
 // Append adds events to a stream of a group, creating both as needed.
 // Messages longer than MaxEventSize are truncated; events may come in any
 // order. It never blocks on disk: the state file is written later.

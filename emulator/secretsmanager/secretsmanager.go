@@ -166,6 +166,12 @@ func (s *Service) Match(r *http.Request) bool { return s.api.Match(r) }
 // ServeHTTP answers a Secrets Manager call.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.api.ServeHTTP(w, r) }
 
+// Refuse answers a call the local Lambda's request policy refused, as an
+// AWS JSON 1.1 error.
+func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	s.api.Refuse(w, r, status, code, message)
+}
+
 func apiErr(typ, format string, args ...any) *awsjson.Error {
 	return &awsjson.Error{Type: typ, Message: fmt.Sprintf(format, args...), MessageKey: "Message"}
 }

@@ -139,6 +139,12 @@ func (s *Service) Match(r *http.Request) bool { return s.api.Match(r) }
 // ServeHTTP answers a Parameter Store call.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.api.ServeHTTP(w, r) }
 
+// Refuse answers a call the local Lambda's request policy refused, as an
+// AWS JSON 1.1 error.
+func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	s.api.Refuse(w, r, status, code, message)
+}
+
 // ARN is the ARN AWS gives the parameter name: the name's leading slash is
 // not doubled ("/a/b" → "…:parameter/a/b", "a" → "…:parameter/a").
 func (s *Service) ARN(name string) string {

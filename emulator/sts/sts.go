@@ -164,6 +164,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Refuse answers r with an error that is not STS's own — the local
+// Lambda's request policy refused r — as an AWS Query ErrorResponse.
+func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	id := awsjson.NewRequestID()
+	w.Header().Set("x-amzn-RequestId", id)
+	writeError(w, id, status, code, message)
+}
+
 func writeError(w http.ResponseWriter, id string, status int, code, msg string) {
 	var e errorResponse
 	e.Xmlns = Namespace

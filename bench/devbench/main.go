@@ -1,0 +1,321 @@
+// Command devbench measures lamb dev's edit → new code loop on the sample
+// monorepo against its floors, in one run (docs/dev.md, "Speed"):
+//
+//   - edit one function's main.go → its HTTP route answers with the new
+//     code, against the floor: go build of that one function, warm (same
+//     flags and environment as lamb's builder); goal ≤ floor + 300 ms;
+//   - edit a shared package → exactly its importers reloaded, against one
+//     go build -o dir/ of those importers; goal ≤ 1.2 × floor.
+//
+// Floors are built in a second copy of the sample with edits of their own,
+// so that no compile of one side is a cache hit for the other. Each
+// measurement is repeated -n times; medians are compared.
+//
+//	go run ./bench/devbench [-n 5] [-sample testdata/monorepo] [-v]
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lambctl/lamb/graph"
+	"github.com/lambctl/lamb/internal/devloop"
+	"github.com/lambctl/lamb/internal/lambdaspec"
+	"github.com/lambctl/lamb/internal/route"
+	"github.com/lambctl/lamb/manifest"
+)
+
+const (
+	handlerFile = "functions/orders/get/main.go"
+	handlerText = `"order "+id+" not found"`
+	sharedFile  = "internal/orders/orders.go"
+	sharedPkg   = "internal/orders"
+)
+
+func main() {
+	sample := flag.String("sample", "testdata/monorepo", "the sample monorepo to copy")
+	n := flag.Int("n", 5, "repetitions of each measurement")
+	verbose := flag.Bool("v", false, "print lamb dev's output")
+	flag.Parse()
+	if err := run(*sample, *n, *verbose); err != nil {
+		fmt.Fprintln(os.Stderr, "devbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(sample string, n int, verbose bool) error {
+	work, err := os.MkdirTemp("", "devbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	dev, floor := filepath.Join(work, "dev"), filepath.Join(work, "floor")
+	for _, d := range []string{dev, floor} {
+		if err := copyTree(sample, d); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	load := func() (*manifest.Manifest, error) {
+		return manifest.Load(filepath.Join(dev, "lamb.yaml"), manifest.LoadOptions{})
+	}
+	m, err := load()
+	if err != nil {
+		return err
+	}
+	importers, err := importersOf(ctx, m, sharedPkg)
+	if err != nil {
+		return err
+	}
+	var out io.Writer = io.Discard
+	if verbose {
+		out = os.Stderr
+	}
+	reports := make(chan *devloop.Report, 16)
+	t0 := time.Now()
+	l, err := devloop.Start(ctx, devloop.Options{
+		Load: load, Out: out,
+		OnReload: func(r *devloop.Report) { reports <- r },
+		Routes: func(*manifest.Manifest, []manifest.Function) (*route.Table, error) {
+			t := &route.Table{}
+			k, _ := route.Parse("GET /orders/{id}")
+			return t, t.Add(k, "orders-get")
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	go l.Run(ctx)
+	fmt.Printf("lamb dev up with %d functions in %s\n", len(m.Functions), time.Since(t0).Round(time.Millisecond))
+	url := l.HTTPURL() + "/orders/ord_9999"
+	if _, err := waitFor(url, "not found", time.Minute); err != nil {
+		return err
+	}
+	// Warm the floor side's build cache as lamb dev's first build warmed its.
+	if _, err := goBuild(ctx, floor, m, []string{"orders-get"}); err != nil {
+		return err
+	}
+	if _, err := goBuild(ctx, floor, m, importers); err != nil {
+		return err
+	}
+
+	original := map[string][]byte{}
+	for _, f := range []string{handlerFile, sharedFile} {
+		if original[f], err = os.ReadFile(filepath.Join(dev, f)); err != nil {
+			return err
+		}
+	}
+	var floor1, dev1, floor2, dev2 []time.Duration
+	for i := range n {
+		// One function's main.go.
+		tok := fmt.Sprintf("floor-%d", i)
+		if err := editHandler(floor, original[handlerFile], tok); err != nil {
+			return err
+		}
+		d, err := goBuild(ctx, floor, m, []string{"orders-get"})
+		if err != nil {
+			return err
+		}
+		floor1 = append(floor1, d)
+		tok = fmt.Sprintf("dev-%d", i)
+		start := time.Now()
+		if err := editHandler(dev, original[handlerFile], tok); err != nil {
+			return err
+		}
+		if _, err := waitFor(url, tok, 2*time.Minute); err != nil {
+			return err
+		}
+		dev1 = append(dev1, time.Since(start))
+		drain(reports)
+
+		// A shared package.
+		if err := editShared(floor, original[sharedFile], fmt.Sprintf("floor-%d", i)); err != nil {
+			return err
+		}
+		if d, err = goBuild(ctx, floor, m, importers); err != nil {
+			return err
+		}
+		floor2 = append(floor2, d)
+		start = time.Now()
+		if err := editShared(dev, original[sharedFile], fmt.Sprintf("dev-%d", i)); err != nil {
+			return err
+		}
+		rep, err := waitReload(reports, 2*time.Minute)
+		if err != nil {
+			return err
+		}
+		dev2 = append(dev2, time.Since(start))
+		if !slices.Equal(rep.Functions, importers) || len(rep.Failed) > 0 {
+			return fmt.Errorf("shared edit reloaded %v (failed %v), want exactly %v", rep.Functions, rep.Failed, importers)
+		}
+	}
+	f1, d1, f2, d2 := median(floor1), median(dev1), median(floor2), median(dev2)
+	fmt.Printf("\nmedians of %d runs (%s, %s)\n", n, hostInfo(), time.Now().UTC().Format(time.DateOnly))
+	fmt.Printf("%-44s %10s %10s %12s %s\n", "measurement", "lamb dev", "floor", "ratio", "goal")
+	fmt.Printf("%-44s %10s %10s %5.2fx %+5dms %s\n", "edit orders-get main.go → HTTP answers", ms(d1), ms(f1), float64(d1)/float64(f1), (d1 - f1).Milliseconds(), "≤ floor + 300 ms: "+verdict(d1 <= f1+300*time.Millisecond))
+	fmt.Printf("%-44s %10s %10s %5.2fx %9s %s\n", fmt.Sprintf("edit %s → %d importers reloaded", sharedPkg, len(importers)), ms(d2), ms(f2), float64(d2)/float64(f2), "", "≤ 1.2 × floor: "+verdict(float64(d2) <= 1.2*float64(f2)))
+	fmt.Printf("\nimporters of %s: %s\n", sharedPkg, strings.Join(importers, ", "))
+	fmt.Printf("runs: floor1 %v\n      dev1   %v\n      floor2 %v\n      dev2   %v\n", floor1, dev1, floor2, dev2)
+	return nil
+}
+
+// importersOf returns the functions whose closure holds the repository
+// package pkg (a path relative to the module), by their prints.
+func importersOf(ctx context.Context, m *manifest.Manifest, pkg string) ([]string, error) {
+	prints, err := graph.Fingerprints(ctx, m, m.Functions)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range prints {
+		for _, pi := range p.Inputs.Packages {
+			if pi.Name == pkg {
+				out = append(out, p.Function)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// goBuild runs one go build -o dir/ of the functions named, for this
+// machine, with the flags and environment lamb's builder uses
+// (buildcfg.Config of the first: the sample's functions share theirs).
+func goBuild(ctx context.Context, root string, m *manifest.Manifest, names []string) (time.Duration, error) {
+	host, err := lambdaspec.HostArch()
+	if err != nil {
+		return 0, err
+	}
+	var pkgs []string
+	var fn manifest.Function
+	for _, name := range names {
+		f, ok := m.Lookup(name)
+		if !ok {
+			return 0, fmt.Errorf("no function %s", name)
+		}
+		fn = f
+		pkgs = append(pkgs, "./"+f.Dir)
+	}
+	fn.Architecture = host
+	cfg, err := fn.BuildConfig()
+	if err != nil {
+		return 0, err
+	}
+	out := filepath.Join(root, ".floor")
+	cmd := exec.CommandContext(ctx, "go", cfg.BuildArgs(out, 0, pkgs)...)
+	cmd.Dir = root
+	cmd.Env = cfg.Environ(os.Environ())
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("go build %v: %v\n%s", pkgs, err, stderr.String())
+	}
+	return time.Since(start), nil
+}
+
+func editHandler(root string, orig []byte, tok string) error {
+	b := bytes.Replace(orig, []byte(handlerText), []byte(`"order "+id+" not found `+tok+`"`), 1)
+	return os.WriteFile(filepath.Join(root, handlerFile), b, 0o644)
+}
+
+func editShared(root string, orig []byte, tok string) error {
+	b := append(bytes.Clone(orig), fmt.Sprintf("\n// BenchToken changes with every edit.\nfunc BenchToken() string { return %q }\n", tok)...)
+	return os.WriteFile(filepath.Join(root, sharedFile), b, 0o644)
+}
+
+// waitFor polls url until its body contains want.
+func waitFor(url, want string, limit time.Duration) (string, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(b), want) {
+				return string(b), nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("%s did not answer %q within %s", url, want, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func waitReload(reports <-chan *devloop.Report, limit time.Duration) (*devloop.Report, error) {
+	select {
+	case r := <-reports:
+		return r, nil
+	case <-time.After(limit):
+		return nil, fmt.Errorf("no reload within %s", limit)
+	}
+}
+
+func drain(c <-chan *devloop.Report) {
+	for {
+		select {
+		case <-c:
+		default:
+			return
+		}
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%dms", d.Milliseconds()) }
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+func hostInfo() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	load := strings.Fields(string(b))
+	if len(load) > 0 {
+		return fmt.Sprintf("load average %s", load[0])
+	}
+	return "load unknown"
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() && (d.Name() == ".lamb" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}

@@ -1,0 +1,256 @@
+package devloop
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lambctl/lamb/internal/route"
+	"github.com/lambctl/lamb/manifest"
+)
+
+// syncBuffer is an io.Writer tests read while the loop writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// copySample copies the sample monorepo (without .lamb) to a new
+// directory and returns it.
+func copySample(t testing.TB) string {
+	t.Helper()
+	src, err := filepath.Abs(filepath.Join("..", "..", "testdata", "monorepo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "repo")
+	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() && (d.Name() == ".lamb" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// sampleRoutes routes the sample's order and user functions.
+func sampleRoutes(m *manifest.Manifest, served []manifest.Function) (*route.Table, error) {
+	t := &route.Table{}
+	for key, fn := range map[string]string{"POST /orders": "orders-create", "GET /orders/{id}": "orders-get", "GET /users/{id}": "users-get"} {
+		if !slices.ContainsFunc(served, func(f manifest.Function) bool { return f.Name == fn }) {
+			continue
+		}
+		k, err := route.Parse(key)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.Add(k, fn); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// edit replaces old with new in the file at path (relative to root).
+func edit(t testing.TB, root, path, old, new string) {
+	t.Helper()
+	p := filepath.Join(root, path)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s does not contain %q", path, old)
+	}
+	if err := os.WriteFile(p, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// appendTo appends text to the file at path (relative to root).
+func appendTo(t testing.TB, root, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(root, path), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get answers GET url: status and body.
+func get(t testing.TB, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// nextReport waits for the loop's next reload report.
+func nextReport(t testing.TB, reports <-chan *Report) *Report {
+	t.Helper()
+	select {
+	case r := <-reports:
+		return r
+	case <-time.After(3 * time.Minute):
+		t.Fatal("no reload within 3 minutes")
+		return nil
+	}
+}
+
+func startSample(t *testing.T, names ...string) (*Loop, string, *syncBuffer, chan *Report) {
+	t.Helper()
+	root := copySample(t)
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	reports := make(chan *Report, 16)
+	l, err := Start(ctx, Options{
+		Load: func() (*manifest.Manifest, error) {
+			return manifest.Load(filepath.Join(root, "lamb.yaml"), manifest.LoadOptions{})
+		},
+		Names:    names,
+		Out:      out,
+		Routes:   sampleRoutes,
+		OnReload: func(r *Report) { reports <- r },
+	})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if err := l.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("lamb dev output:\n%s", out.String())
+		}
+	})
+	return l, root, out, reports
+}
+
+// TestLoop is the loop a developer lives in: serve over HTTP, edit a
+// handler and get the new answer, break the build and keep the last good
+// code, edit a shared package and reload exactly its importers.
+func TestLoop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds functions")
+	}
+	l, root, out, reports := startSample(t, "orders-get", "orders-create", "users-get")
+	if !strings.Contains(out.String(), "lamb dev: serving orders-create, orders-get, users-get in ") {
+		t.Fatalf("first line: %q", out.String())
+	}
+	base := l.HTTPURL()
+	if code, body := get(t, base+"/orders/ord_9999"); code != 404 || !strings.Contains(body, `order ord_9999 not found`) {
+		t.Fatalf("GET /orders/ord_9999 = %d %s", code, body)
+	}
+	if !regexp.MustCompile(`(?m)^orders-get +\| START RequestId: `).MatchString(out.String()) {
+		t.Errorf("no START line of orders-get in the output:\n%s", out.String())
+	}
+
+	// Edit the handler: the new answer comes, polled with a deadline.
+	edit(t, root, "functions/orders/get/main.go", `"order "+id+" not found"`, `"no order "+id`)
+	rep := nextReport(t, reports)
+	if diff := cmp.Diff([]string{"orders-get"}, rep.Functions); diff != "" {
+		t.Fatalf("reloaded (-want +got):\n%s", diff)
+	}
+	if r := rep.Reasons["orders-get"]; len(r) != 1 || !strings.HasPrefix(r[0], "functions/orders/get: main.go changed") {
+		t.Errorf("reasons %q, want main.go changed", r)
+	}
+	if code, body := get(t, base+"/orders/ord_9999"); code != 404 || !strings.Contains(body, `no order ord_9999`) {
+		t.Fatalf("after the edit: GET /orders/ord_9999 = %d %s", code, body)
+	}
+	if !regexp.MustCompile(`(?m)^lamb dev: reloaded orders-get \(functions/orders/get: main.go changed.*\) in [0-9.]+m?s$`).MatchString(out.String()) {
+		t.Errorf("no reload line:\n%s", out.String())
+	}
+
+	// Break the build: the compiler's message, and the last good code.
+	edit(t, root, "functions/orders/get/main.go", `return httpx.JSON(http.StatusOK, o), nil`, `return httpx.JSON(http.StatusOK, o), undefinedThing`)
+	rep = nextReport(t, reports)
+	if len(rep.Functions) != 0 || rep.Failed["orders-get"] == nil {
+		t.Fatalf("broken build: reloaded %v, failed %v", rep.Functions, rep.Failed)
+	}
+	if !strings.Contains(out.String(), "undefined: undefinedThing") || !strings.Contains(out.String(), "orders-get failed, still serving the last good code") {
+		t.Errorf("no compiler message:\n%s", out.String())
+	}
+	if code, body := get(t, base+"/orders/ord_9999"); code != 404 || !strings.Contains(body, `no order ord_9999`) {
+		t.Fatalf("with a broken build: GET /orders/ord_9999 = %d %s", code, body)
+	}
+	// Fixed again, the code is the code that is live: nothing to reload.
+	edit(t, root, "functions/orders/get/main.go", `undefinedThing`, `nil`)
+
+	// A shared package: exactly its importers.
+	appendTo(t, root, "internal/orders/store.go", "\nvar _ = 1 // edited by TestLoop\n")
+	rep = nextReport(t, reports)
+	if diff := cmp.Diff([]string{"orders-create", "orders-get"}, rep.Functions); diff != "" {
+		t.Errorf("shared package reloaded (-want +got):\n%s", diff)
+	}
+	if r := rep.Reasons["orders-create"]; len(r) != 1 || !strings.HasPrefix(r[0], "internal/orders: store.go changed") {
+		t.Errorf("reasons %q, want store.go changed", r)
+	}
+	if !regexp.MustCompile(`(?m)^lamb dev: reloaded orders-create, orders-get \(internal/orders: store.go changed.*\) in `).MatchString(out.String()) {
+		t.Errorf("no reload line for the shared package:\n%s", out.String())
+	}
+
+	// A test file is in no build: fingerprints say nothing changed.
+	appendTo(t, root, "internal/orders/orders_test.go", "\nvar _ = 1 // edited by TestLoop\n")
+	appendTo(t, root, "functions/users/get/main.go", "\nvar _ = 1 // edited by TestLoop\n")
+	if rep = nextReport(t, reports); !slices.Equal(rep.Functions, []string{"users-get"}) {
+		t.Errorf("after a test file and users-get: reloaded %v", rep.Functions)
+	}
+}
