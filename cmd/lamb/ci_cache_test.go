@@ -18,13 +18,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/google/go-cmp/cmp"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
-	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/emulatortest"
 	"github.com/lambctl/lamb/internal/s3cache"
 )
 
@@ -262,13 +261,10 @@ func lambIn(t *testing.T, wd, tmp, name string, args ...string) (stdout, stderr 
 
 // liveState is what a deploy leaves in Lambda for each function: code,
 // fingerprint tag and the version the alias points to.
-func liveState(t *testing.T, url string) map[string]string {
+func liveState(t *testing.T, k *emulatortest.Kit) map[string]string {
 	t.Helper()
 	ctx := context.Background()
-	c := lambda.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("lamb", "lamb", ""),
-	}, func(o *lambda.Options) { o.BaseEndpoint = aws.String(url) })
+	c := k.Lambda
 	list, err := c.ListFunctions(ctx, &lambda.ListFunctionsInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -294,21 +290,17 @@ func liveState(t *testing.T, url string) map[string]string {
 // newEmulator serves an emulator that stands in for AWS: it hides
 // /_lamb/info, so lamb deploys the manifest's architectures to it (the
 // zips the shards built), as it would to AWS.
-func newEmulator(t *testing.T) string {
+func newEmulator(t *testing.T) *emulatortest.Kit {
 	t.Helper()
-	srv, err := emulator.New(emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/_lamb/info" {
-			http.NotFound(w, r)
-			return
-		}
-		srv.ServeHTTP(w, r)
+	return emulatortest.New(t, emulatortest.WithHandler(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/_lamb/info" {
+				http.NotFound(w, r)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
 	}))
-	t.Cleanup(func() { hs.Close(); srv.Close() })
-	return hs.URL
 }
 
 // TestShardedBuildThenDeploy is the fan-out workflow of
@@ -340,13 +332,13 @@ func TestShardedBuildThenDeploy(t *testing.T) {
 	}
 
 	fanout := newEmulator(t)
-	_, errDeploy := lambIn(t, wd, tmp, "deployer", append([]string{"deploy", "--endpoint", fanout, "--cache", cache}, fns...)...)
+	_, errDeploy := lambIn(t, wd, tmp, "deployer", append([]string{"deploy", "--endpoint", fanout.URL, "--cache", cache}, fns...)...)
 	if strings.Contains(errDeploy, "go build") {
 		t.Errorf("the deploy job ran go build:\n%s", errDeploy)
 	}
 
 	single := newEmulator(t)
-	lambIn(t, wd, tmp, "single", append([]string{"deploy", "--endpoint", single}, fns...)...)
+	lambIn(t, wd, tmp, "single", append([]string{"deploy", "--endpoint", single.URL}, fns...)...)
 
 	got, want := liveState(t, fanout), liveState(t, single)
 	if len(want) != len(fns) {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/emulatortest"
 	"github.com/lambctl/lamb/graph"
 	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/internal/lambdaspec"
@@ -148,13 +149,7 @@ func TestRetarget(t *testing.T) {
 
 func TestProbeEmulator(t *testing.T) {
 	t.Parallel()
-	srv, err := emulator.New(emulator.Options{Version: "v1.2.3"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	lamb := httptest.NewServer(srv)
-	t.Cleanup(lamb.Close)
+	lamb := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{Version: "v1.2.3"}))
 
 	answer := func(status int, body string) string {
 		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
