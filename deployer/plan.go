@@ -303,6 +303,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 		fn.Environment = env
 		p.desired.Function.Environment = env
 		p.red = redactorOf(fn)
+		if err := checkEnvSize(fn); err != nil {
+			return p, p.fail("environment", err)
+		}
 	}
 	live, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name)})
 	if isNotFound(err) && codeOnly {
