@@ -22,25 +22,31 @@ import (
 	"github.com/lambctl/lamb/manifest"
 )
 
-// Tag keys lamb writes on every function it deploys.
+// Tag keys lamb writes on every function it deploys, under the prefix the
+// manifest reserves (manifest.TagPrefix).
 const (
-	TagFingerprint = "lamb:fingerprint"
-	TagCodeSha256  = "lamb:code-sha256"
+	TagFingerprint = manifest.TagPrefix + "fingerprint"
+	TagCodeSha256  = manifest.TagPrefix + "code-sha256"
 	// TagProject marks the functions lamb deploys for a project and stage
 	// (Options.Project, Options.Stage): its value is "project", or
 	// "project/stage" with a stage. It is written when lamb creates a
 	// function and on every deploy. A live function with it that the
 	// manifest no longer has is an orphan; lamb never deletes a function
 	// without it.
-	TagProject = "lamb:project"
+	TagProject = manifest.TagPrefix + "project"
 )
 
-// LambTags are the tags lamb writes; they count against Lambda's
-// lambdaspec.MaxTags, so a function may carry MaxUserTags of its own.
-var LambTags = []string{TagFingerprint, TagCodeSha256, TagProject}
+// LambTagKeys are the tags lamb writes: the manifest counts them
+// (manifest.LambTags) against Lambda's lambdaspec.MaxTags and leaves a
+// function manifest.MaxUserTags of its own.
+var LambTagKeys = [...]string{TagFingerprint, TagCodeSha256, TagProject}
 
-// MaxUserTags is how many tags a manifest may give a function.
-const MaxUserTags = lambdaspec.MaxTags - 3
+// The manifest's count is the length of LambTagKeys: the build fails when
+// they disagree.
+var (
+	_ [len(LambTagKeys) - manifest.LambTags]struct{}
+	_ [manifest.LambTags - len(LambTagKeys)]struct{}
+)
 
 // Defaults of Options.
 const (

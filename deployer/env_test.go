@@ -81,19 +81,40 @@ func fn(name string) manifest.Function {
 // content, as a real build would for another fingerprint.
 func (e *testEnv) artifact(t testing.TB, name, fingerprint string) deployer.Artifact {
 	t.Helper()
+	script := fmt.Sprintf("#!/bin/sh\n# %s %s\n", name, fingerprint)
+	return writeArtifact(t, e.dir, name, fingerprint, zipEntry{name: "bootstrap", data: []byte(script), mode: 0o755, method: zip.Deflate})
+}
+
+// zipEntry is a file of a test zip.
+type zipEntry struct {
+	name   string
+	data   []byte
+	mode   os.FileMode
+	method uint16
+}
+
+// writeArtifact writes a zip of entries (with a fixed time, so the same
+// entries make the same bytes) to dir as NAME-FINGERPRINT.zip and returns
+// it as an artifact.
+func writeArtifact(t testing.TB, dir, name, fingerprint string, entries ...zipEntry) deployer.Artifact {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
-	if err != nil {
-		t.Fatal(err)
+	for _, f := range entries {
+		h := &zip.FileHeader{Name: f.name, Method: f.method, Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
+		h.SetMode(f.mode)
+		w, err := zw.CreateHeader(h)
+		if err == nil {
+			_, err = w.Write(f.data)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	fmt.Fprintf(w, "#!/bin/sh\n# %s %s\n", name, fingerprint)
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(e.dir, name+"-"+fingerprint+".zip")
+	path := filepath.Join(dir, name+"-"+fingerprint+".zip")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}

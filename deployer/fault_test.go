@@ -40,6 +40,51 @@ type childSpec struct {
 	CloudWatch string
 }
 
+// childProc is a deploy in a subprocess (TestMain's child) that a test's
+// handler kills midway.
+type childProc struct {
+	mu   sync.Mutex
+	proc *os.Process
+}
+
+// run deploys spec in a subprocess and returns when it ends, with its
+// stderr and error. The process is known to kill before it makes a call.
+func (c *childProc) run(t *testing.T, spec childSpec) (string, error) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specPath := filepath.Join(t.TempDir(), "spec.json")
+	if err := os.WriteFile(specPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LAMB_DEPLOYER_CHILD="+specPath)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	c.mu.Lock()
+	if err := cmd.Start(); err != nil {
+		c.mu.Unlock()
+		t.Fatal(err)
+	}
+	c.proc = cmd.Process
+	c.mu.Unlock()
+	err = cmd.Wait()
+	return stderr.String(), err
+}
+
+// kill sends SIGKILL to the subprocess.
+func (c *childProc) kill() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.proc.Kill()
+}
+
 // child deploys the spec in the file named spec; the test kills it midway.
 func child(spec string) int {
 	data, err := os.ReadFile(spec)
@@ -154,10 +199,6 @@ func TestDeployKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts subprocesses")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	type point struct {
 		phase string
 		k     int
@@ -172,8 +213,7 @@ func TestDeployKilled(t *testing.T) {
 			var (
 				counting atomic.Bool
 				n        atomic.Int32
-				mu       sync.Mutex
-				proc     *os.Process
+				child    childProc
 			)
 			killed := make(chan struct{})
 			e := newTestEnvHandler(t, emulator.Options{TransitionDelay: 3 * time.Millisecond}, func(h http.Handler) http.Handler {
@@ -183,9 +223,7 @@ func TestDeployKilled(t *testing.T) {
 						return
 					}
 					if n.Add(1) == int32(tc.k) {
-						mu.Lock()
-						proc.Kill() // SIGKILL
-						mu.Unlock()
+						child.kill()
 						close(killed)
 					}
 				})
@@ -208,28 +246,12 @@ func TestDeployKilled(t *testing.T) {
 			for _, a := range w.arts {
 				spec.Artifacts = append(spec.Artifacts, a)
 			}
-			data, _ := json.Marshal(spec)
-			specPath := filepath.Join(t.TempDir(), "spec.json")
-			if err := os.WriteFile(specPath, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(exe, "-test.run=^$")
-			cmd.Env = append(os.Environ(), "LAMB_DEPLOYER_CHILD="+specPath)
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
 			counting.Store(true)
-			mu.Lock()
-			if err := cmd.Start(); err != nil {
-				mu.Unlock()
-				t.Fatal(err)
-			}
-			proc = cmd.Process
-			mu.Unlock()
-			err := cmd.Wait()
+			stderr, err := child.run(t, spec)
 			select {
 			case <-killed:
 			default:
-				t.Fatalf("child finished before %d mutating calls: %v\n%s", tc.k, err, stderr.String())
+				t.Fatalf("child finished before %d mutating calls: %v\n%s", tc.k, err, stderr)
 			}
 			counting.Store(false)
 

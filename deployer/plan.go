@@ -42,8 +42,9 @@ const (
 	ActionAdopt Action = "adopt"
 )
 
-// hidden replaces environment values in plans unless ShowValues is set.
-const hidden = "(hidden)"
+// hidden replaces environment values in plans unless ShowValues is set:
+// what the redactor writes in their place in errors.
+const hidden = redact.Hidden
 
 // Change is one field that differs between the live function and the
 // repository. From is empty when the field is added, To when removed.
@@ -302,6 +303,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 		fn.Environment = env
 		p.desired.Function.Environment = env
 		p.red = redactorOf(fn)
+		if err := checkEnvSize(fn); err != nil {
+			return p, p.fail("environment", err)
+		}
 	}
 	live, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name)})
 	if isNotFound(err) && codeOnly {
@@ -359,7 +363,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 	// says which package lamb uploaded, to catch changes made by hand.
 	tagFP, tagSha := live.Tags[TagFingerprint], live.Tags[TagCodeSha256]
 	liveSha := aws.ToString(cfg.CodeSha256)
-	adopt := !slices.ContainsFunc(LambTags, func(k string) bool { return live.Tags[k] != "" })
+	adopt := !slices.ContainsFunc(LambTagKeys[:], func(k string) bool { return live.Tags[k] != "" })
 	switch {
 	case adopt:
 		p.Code = true

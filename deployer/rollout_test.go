@@ -4,15 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -100,32 +96,10 @@ func cwClient(url string) *awscw.Client {
 // makes the code unique.
 func (e *rolloutEnv) artifact(t testing.TB, name, mode, fingerprint string) deployer.Artifact {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range []struct {
-		name string
-		data []byte
-		mode os.FileMode
-	}{{"bootstrap", e.bin, 0o755}, {"mode", []byte(mode), 0o644}, {"version", []byte(fingerprint), 0o644}} {
-		h := &zip.FileHeader{Name: f.name, Method: zip.Store, Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}
-		h.SetMode(f.mode)
-		w, err := zw.CreateHeader(h)
-		if err == nil {
-			_, err = w.Write(f.data)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(e.dir, name+"-"+fingerprint+".zip")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	return deployer.Artifact{Function: name, Fingerprint: fingerprint, Path: path, CodeSha256: base64.StdEncoding.EncodeToString(sum[:]), Size: int64(buf.Len())}
+	return writeArtifact(t, e.dir, name, fingerprint,
+		zipEntry{name: "bootstrap", data: e.bin, mode: 0o755, method: zip.Store},
+		zipEntry{name: "mode", data: []byte(mode), mode: 0o644, method: zip.Store},
+		zipEntry{name: "version", data: []byte(fingerprint), mode: 0o644, method: zip.Store})
 }
 
 // smokeEvent is the event rolloutfn in mode flaky answers.
@@ -476,14 +450,9 @@ func TestRolloutKilled(t *testing.T) {
 		t.Skip("builds and runs a real function, starts a subprocess")
 	}
 	t.Parallel()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var (
 		armed  atomic.Bool
-		mu     sync.Mutex
-		proc   *os.Process
+		child  childProc
 		killed = make(chan struct{})
 	)
 	e := newRolloutEnv(t, emulatortest.WithHandler(func(h http.Handler) http.Handler {
@@ -492,9 +461,7 @@ func TestRolloutKilled(t *testing.T) {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			h.ServeHTTP(w, r)
 			if r.Method == http.MethodPut && bytes.Contains(body, []byte(`"AdditionalVersionWeights":{"`)) && armed.CompareAndSwap(true, false) {
-				mu.Lock()
-				proc.Kill() // SIGKILL, right after the shift to 10%
-				mu.Unlock()
+				child.kill() // right after the shift to 10%
 				close(killed)
 			}
 		})
@@ -510,31 +477,12 @@ func TestRolloutKilled(t *testing.T) {
 	w.desired[0].Rollout.Interval = time.Hour // the child waits for ever
 
 	spec := childSpec{URL: e.url, CloudWatch: e.cwURL, Desired: w.desired, Artifacts: []deployer.Artifact{w.arts["a"]}}
-	data, err := json.Marshal(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	specPath := filepath.Join(t.TempDir(), "spec.json")
-	if err := os.WriteFile(specPath, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), "LAMB_DEPLOYER_CHILD="+specPath)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
 	armed.Store(true)
-	mu.Lock()
-	if err := cmd.Start(); err != nil {
-		mu.Unlock()
-		t.Fatal(err)
-	}
-	proc = cmd.Process
-	mu.Unlock()
-	werr := cmd.Wait()
+	stderr, werr := child.run(t, spec)
 	select {
 	case <-killed:
 	default:
-		t.Fatalf("child ended before the shift: %v\n%s", werr, stderr.String())
+		t.Fatalf("child ended before the shift: %v\n%s", werr, stderr)
 	}
 	if v, weights := e.alias(t, "a"); v != "1" || !cmp.Equal(weights, map[string]float64{"2": 0.1}) {
 		t.Fatalf("after the kill alias on %s %v, want 1 with 10%% on 2", v, weights)

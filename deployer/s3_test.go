@@ -38,22 +38,30 @@ func (c *countingS3) PutObject(ctx context.Context, in *s3.PutObjectInput, o ...
 	return c.S3API.PutObject(ctx, in, o...)
 }
 
-func TestDeployThroughS3(t *testing.T) {
+// fakeS3 serves an in-memory S3 holding bucket, and returns its backend,
+// its URL and a client of it that retries as lamb's do.
+func fakeS3(t testing.TB, bucket string) (*s3mem.Backend, string, *s3.Client) {
+	t.Helper()
 	backend := s3mem.New()
-	if err := backend.CreateBucket("artifacts"); err != nil {
+	if err := backend.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
 	}
-	s3srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(s3srv.Close)
-	e := newTestEnv(t, emulator.Options{S3Endpoint: s3srv.URL})
-	s3c := s3.NewFromConfig(aws.Config{
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	c := s3.NewFromConfig(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("lamb", "lamb", ""),
 		Retryer:     deployer.NewRetryer,
 	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(s3srv.URL)
+		o.BaseEndpoint = aws.String(srv.URL)
 		o.UsePathStyle = true
 	})
+	return backend, srv.URL, c
+}
+
+func TestDeployThroughS3(t *testing.T) {
+	backend, s3url, s3c := fakeS3(t, "artifacts")
+	e := newTestEnv(t, emulator.Options{S3Endpoint: s3url})
 	counting := &countingS3{S3API: s3c}
 	ctx := context.Background()
 	w := e.world(t, map[string]string{"a": "fa1", "b": "fb1"})
@@ -139,21 +147,8 @@ func TestLargeZipThroughS3(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 60 MB through S3")
 	}
-	backend := s3mem.New()
-	if err := backend.CreateBucket("artifacts"); err != nil {
-		t.Fatal(err)
-	}
-	s3srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(s3srv.Close)
-	e := newTestEnv(t, emulator.Options{S3Endpoint: s3srv.URL})
-	s3c := s3.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("lamb", "lamb", ""),
-		Retryer:     deployer.NewRetryer,
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(s3srv.URL)
-		o.UsePathStyle = true
-	})
+	_, s3url, s3c := fakeS3(t, "artifacts")
+	e := newTestEnv(t, emulator.Options{S3Endpoint: s3url})
 	ctx := context.Background()
 	w := e.world(t, map[string]string{"big": "fb1"})
 	w.arts["big"] = e.bigArtifact(t, "big", "fb1", 60<<20)

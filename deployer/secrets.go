@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -147,4 +149,21 @@ func (r *resolver) resolveEnv(ctx context.Context, fn manifest.Function) (map[st
 		env[k] = v
 	}
 	return env, nil
+}
+
+// checkEnvSize refuses fn's environment, its references resolved, when it
+// is over Lambda's limit, measured as Lambda, the manifest and the local
+// Lambda measure it: the variables as JSON. The manifest checks the
+// literal values; only the deployer sees the resolved ones. The error
+// names the size, the limit and the references, never a value.
+func checkEnvSize(fn manifest.Function) error {
+	b, err := json.Marshal(fn.Environment)
+	if err != nil {
+		return err
+	}
+	if len(b) <= lambdaspec.EnvironmentLimit {
+		return nil
+	}
+	return fmt.Errorf("%d bytes as JSON once its references (%s) are resolved, more than Lambda's 4 KB limit (%d bytes): keep large values out of the environment (the function can read them itself at run time)",
+		len(b), strings.Join(slices.Sorted(maps.Keys(fn.EnvRefs)), ", "), lambdaspec.EnvironmentLimit)
 }

@@ -3,6 +3,7 @@ package deployer_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http/httptest"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/lambctl/lamb/emulator/awsjson/awstest"
 	"github.com/lambctl/lamb/emulator/secretsmanager"
 	"github.com/lambctl/lamb/emulator/ssm"
+	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -134,7 +136,8 @@ func TestSecretsResolved(t *testing.T) {
 		t.Errorf("the alias's version does not have the rotated password (%v)", err)
 	}
 
-	// Resolution errors, and Lambda's 4 KB error echoing resolved values.
+	// Resolution errors, and an environment over 4 KB with the values
+	// resolved (refused before Lambda could echo them).
 	w.edit("orders", func(f *manifest.Function) {
 		f.EnvRefs["DB_HOST"] = manifest.EnvRef{Secret: "prod/db", Key: "host"}
 	})
@@ -154,10 +157,74 @@ func TestSecretsResolved(t *testing.T) {
 		f.Environment["PADDING"] = strings.Repeat("p", 4100)
 	})
 	plan, res, err = e.deploy(ctx, t, w, opts)
-	if err == nil || !strings.Contains(err.Error(), "4KB") {
+	if err == nil || !strings.HasPrefix(err.Error(), "orders: environment: ") || !strings.Contains(err.Error(), "more than Lambda's 4 KB limit") {
 		t.Fatalf("deploy over 4 KB: %v", err)
 	}
 	outs = outputs(t, res, err)
 	maps.Copy(outs, planOutputs(t, plan))
 	noLeak("4 KB error", outs)
+}
+
+// TestResolvedEnvironmentOverLimit grows a parameter past what Lambda's
+// 4 KB environment can hold: the plan fails the function, naming the limit
+// and the size (never a value), and the deploy sends nothing (the manifest
+// checks the literal values; only the deployer sees resolved ones).
+func TestResolvedEnvironmentOverLimit(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, emulator.Options{})
+	ctx := context.Background()
+	ps, sm := secretStores(t)
+	put := func(value string) {
+		t.Helper()
+		_, err := ps.PutParameter(ctx, &awsssm.PutParameterInput{Name: aws.String("/prod/cert"), Value: aws.String(value), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(dbURL)
+	w := e.world(t, map[string]string{"orders": "fo1"})
+	w.edit("orders", func(f *manifest.Function) {
+		f.Environment = map[string]string{"LOG_LEVEL": "info"}
+		f.EnvRefs = map[string]manifest.EnvRef{"CERT": {SSM: "/prod/cert"}}
+	})
+	opts := testOptions(e)
+	opts.SSM, opts.SecretsManager = ps, sm
+	if _, _, err := e.deploy(ctx, t, w, opts); err != nil {
+		t.Fatal(err)
+	}
+
+	big := strings.Repeat(dbPassword, 4096/len(dbPassword)) // escapes make its JSON larger still
+	put(big)
+	size := len(mustJSON(t, map[string]string{"LOG_LEVEL": "info", "CERT": big}))
+	want := fmt.Sprintf("orders: environment: %d bytes as JSON once its references (CERT) are resolved, more than Lambda's 4 KB limit (%d bytes): keep large values out of the environment (the function can read them itself at run time)", size, lambdaspec.EnvironmentLimit)
+	e.srv.ResetCalls()
+	plan, res, err := e.deploy(ctx, t, w, opts)
+	if err == nil || err.Error() != want {
+		t.Errorf("deploy error:\n%v\nwant\n%s", err, want)
+	}
+	if got := plan.Functions[0]; got.Action != deployer.ActionFailed || got.Error != want {
+		t.Errorf("plan: %s %q", got.Action, got.Error)
+	}
+	if m := e.mutating(); len(m) != 0 {
+		t.Errorf("mutating calls %v, want none", m)
+	}
+	if res.Failed != 1 {
+		t.Errorf("summary %s", res.Summary())
+	}
+	outs := outputs(t, res, err)
+	maps.Copy(outs, planOutputs(t, plan))
+	for name, s := range outs {
+		if l := leaks(s, dbPassword); len(l) > 0 {
+			t.Errorf("%s shows the value as %q:\n%s", name, l, s)
+		}
+	}
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

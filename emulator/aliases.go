@@ -5,6 +5,8 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
 )
 
 func (s *Server) wireAlias(fn *function, a *alias) wireAlias {
@@ -63,7 +65,7 @@ func (s *Server) createAlias(q request) error {
 	if in.FunctionVersion == nil || *in.FunctionVersion == "" {
 		return validationErr("null", "functionVersion", "Member must not be null")
 	}
-	a := &alias{Name: in.Name, FunctionVersion: *in.FunctionVersion, RevisionID: newUUID()}
+	a := &alias{Name: in.Name, FunctionVersion: *in.FunctionVersion, RevisionID: awsjson.NewUUID()}
 	if in.Description != nil {
 		if err := validateDescription(*in.Description); err != nil {
 			return err
@@ -190,7 +192,7 @@ func (s *Server) updateAlias(q request) error {
 	if err := s.checkAliasTargetLocked(fn, next.FunctionVersion, next.Weights); err != nil {
 		return err
 	}
-	next.RevisionID = newUUID()
+	next.RevisionID = awsjson.NewUUID()
 	fn.Aliases[a.Name] = &next
 	s.retireLocked(fn.Name, fn)
 	if err := s.saveLocked(); err != nil {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/lambctl/lamb/internal/lambdaspec"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
 )
 
 func (s *Server) arn(name string) string {
@@ -211,7 +213,7 @@ func (s *Server) createFunction(q request) error {
 	defer s.releaseCode(hexOf(sha))
 	c.CodeSha256, c.CodeSize = sha, int64(len(zip))
 	c.LastModified = lastModified(time.Now())
-	c.RevisionID = newUUID()
+	c.RevisionID = awsjson.NewUUID()
 	c.State, c.StateReason, c.StateReasonCode = "Pending", "The function is being created.", "Creating"
 
 	s.mu.Lock()
@@ -294,7 +296,7 @@ func (s *Server) completeTransition(name string, seq int) {
 	fn.Transition = nil
 	delete(s.timers, name)
 	c := fn.Latest
-	c.RevisionID = newUUID()
+	c.RevisionID = awsjson.NewUUID()
 	switch {
 	case t.Kind == "create" && t.Fail:
 		c.State, c.StateReason, c.StateReasonCode = "Failed", "The function could not be created (injected fault).", "InternalError"
@@ -493,7 +495,7 @@ func (s *Server) checkUpdatableLocked(fn *function, qual, revision string) error
 func (s *Server) finishUpdateLocked(q request, fn *function, publish bool) error {
 	c := fn.Latest
 	c.LastModified = lastModified(time.Now())
-	c.RevisionID = newUUID()
+	c.RevisionID = awsjson.NewUUID()
 	s.retireLocked(fn.Name, fn)
 	s.startTransitionLocked(fn, "update", q.op)
 	out := c

@@ -20,6 +20,8 @@ import (
 	"github.com/lambctl/lamb/emulator/logs"
 	"github.com/lambctl/lamb/emulator/rapi"
 	"github.com/lambctl/lamb/internal/lambdaspec"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
 )
 
 // LogLine is one line of a function's logs (Options.Logs): what its code
@@ -129,7 +131,7 @@ func (s *Server) prepareInvoke(function, qualifier string) (*prepared, error) {
 	if len(c.Architectures) > 0 {
 		p.arch = c.Architectures[0]
 	}
-	p.req.RequestID = newUUID()
+	p.req.RequestID = awsjson.NewUUID()
 	resource := fn.Name
 	if qual != "" {
 		resource += ":" + qual

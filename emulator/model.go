@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"crypto/rand"
-	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -100,14 +98,6 @@ func (f *function) version(v string) *config {
 // state is everything the emulator knows, persisted as one JSON document.
 type state struct {
 	Functions map[string]*function `json:"functions"`
-}
-
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 func lastModified(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000-0700") }

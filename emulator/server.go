@@ -20,9 +20,12 @@ import (
 	"time"
 
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/lambctl/lamb/emulator/awsjson/statefile"
 	"github.com/lambctl/lamb/emulator/rapi"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 	"golang.org/x/time/rate"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
 )
 
 // Options configure a Server.
@@ -87,15 +90,6 @@ type Info struct {
 	// by the request; S3Bucket a bucket that exists there.
 	S3Endpoint string `json:"s3_endpoint"`
 	S3Bucket   string `json:"s3_bucket"`
-}
-
-// HostArch is the Lambda architecture of this machine, "" where Lambda has
-// none.
-//
-// Deprecated: use lambdaspec.HostArch, the one home of this fact.
-func HostArch() string {
-	a, _ := lambdaspec.HostArch()
-	return a
 }
 
 func (s *Server) info(r *http.Request) Info {
@@ -209,12 +203,7 @@ var ErrStateInUse = errors.New("in use by another process")
 // per directory) and reloads what an earlier server left there; transitions
 // that were pending complete after reload.
 func New(opts Options) (*Server, error) {
-	if opts.Region == "" {
-		opts.Region = "us-east-1"
-	}
-	if opts.AccountID == "" {
-		opts.AccountID = "123456789012"
-	}
+	awsjson.Defaults(&opts.Region, &opts.AccountID)
 	if opts.CodeStorageLimit == 0 {
 		opts.CodeStorageLimit = 75 << 30
 	}
@@ -233,14 +222,14 @@ func New(opts Options) (*Server, error) {
 		}
 		s.tmpDir, s.codeDir = dir, dir
 	} else {
-		shown := displayPath(opts.StateDir)
+		shown := statefile.DisplayPath(opts.StateDir)
 		s.codeDir = filepath.Join(opts.StateDir, "code")
 		if err := os.MkdirAll(s.codeDir, 0o700); err != nil {
-			return nil, fmt.Errorf("emulator: state dir %s: %w", shown, pathless(err))
+			return nil, fmt.Errorf("emulator: %w", statefile.PathError("state dir", opts.StateDir, err))
 		}
 		f, err := os.OpenFile(filepath.Join(opts.StateDir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("emulator: state dir %s: %w", shown, pathless(err))
+			return nil, fmt.Errorf("emulator: %w", statefile.PathError("state dir", opts.StateDir, err))
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
@@ -444,7 +433,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveNeighbour(w, r, n)
 		return
 	}
-	w.Header().Set("x-amzn-RequestId", newUUID())
+	w.Header().Set("x-amzn-RequestId", awsjson.NewUUID())
 	if e := s.checkCaller(r); e != nil {
 		s.refuse(w, r, e)
 		return

@@ -5,26 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
+
+	"github.com/lambctl/lamb/emulator/awsjson/statefile"
 )
 
 const stateFile = "state.json"
 
 func loadState(dir string) (*state, error) {
 	st := &state{Functions: map[string]*function{}}
-	b, err := os.ReadFile(filepath.Join(dir, stateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return st, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("emulator: load state %s: %w", displayPath(filepath.Join(dir, stateFile)), pathless(err))
-	}
-	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("emulator: load state %s: %w", displayPath(filepath.Join(dir, stateFile)), err)
+	if _, err := statefile.Load(filepath.Join(dir, stateFile), st); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	if st.Functions == nil {
 		st.Functions = map[string]*function{}
@@ -40,68 +33,10 @@ func (s *Server) saveLocked() error {
 	if s.opts.StateDir == "" {
 		return nil
 	}
-	b, err := json.MarshalIndent(s.st, "", "\t")
-	if err != nil {
+	if err := statefile.Save(filepath.Join(s.opts.StateDir, stateFile), s.st); err != nil {
 		return fmt.Errorf("emulator: save state: %w", err)
 	}
-	return writeAtomic(filepath.Join(s.opts.StateDir, stateFile), b)
-}
-
-// writeAtomic writes b to path through a synced temporary file and a rename.
-func writeAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("emulator: write %s: %w", displayPath(path), pathless(err))
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("emulator: write %s: %w", displayPath(path), pathless(err))
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 	return nil
-}
-
-// displayPath is how errors name a path of the state directory: relative
-// to the working directory when it is inside it, so that what lamb prints
-// does not spell out the user's home (issue 11).
-func displayPath(p string) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return p
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return p
-	}
-	rel, err := filepath.Rel(wd, abs)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return p
-	}
-	return rel
-}
-
-// pathless drops the path an os error carries (the caller names it).
-func pathless(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
-	}
-	return err
 }
 
 // codePath is where the zip with the given hex SHA-256 is stored.
@@ -113,7 +48,10 @@ func (s *Server) storeCode(hexSum string, zip []byte) error {
 	if b, err := os.ReadFile(p); err == nil && bytes.Equal(b, zip) {
 		return nil
 	}
-	return writeAtomic(p, zip)
+	if err := statefile.WriteAtomic(p, zip); err != nil {
+		return fmt.Errorf("emulator: store code: %w", err)
+	}
+	return nil
 }
 
 // gcCodeLocked removes stored zips no version references. s.mu is held.

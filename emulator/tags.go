@@ -4,6 +4,8 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
 )
 
 // Tags live on the unqualified function ARN (TagResource, ListTags,
@@ -83,7 +85,7 @@ func (s *Server) untagResource(q request) error {
 }
 
 func (s *Server) tagsChangedLocked(q request, fn *function) error {
-	fn.Latest.RevisionID = newUUID()
+	fn.Latest.RevisionID = awsjson.NewUUID()
 	if err := s.saveLocked(); err != nil {
 		return err
 	}

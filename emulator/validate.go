@@ -49,15 +49,6 @@ var deprecatedRuntimes = []string{
 	"dotnet6", "ruby2.5", "ruby2.7",
 }
 
-// reservedEnv are variables Lambda sets itself.
-var reservedEnv = []string{
-	"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-	"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-	"AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-	"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
-}
-
 func validateRuntime(rt string) *apiError {
 	switch {
 	case slices.Contains(runtimes, rt):
@@ -128,7 +119,7 @@ func validateEnv(env map[string]string) *apiError {
 			return errf(http.StatusBadRequest, "ValidationException",
 				"1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]")
 		}
-		if slices.Contains(reservedEnv, k) {
+		if slices.Contains(lambdaspec.ReservedEnv, k) {
 			reserved = append(reserved, k)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
 )
 
 // publishLocked publishes $LATEST as the next version.
@@ -15,7 +17,7 @@ func (s *Server) publishLocked(fn *function, description string) *config {
 	if description == "" {
 		v.Description = fn.Latest.Description
 	}
-	v.RevisionID = newUUID()
+	v.RevisionID = awsjson.NewUUID()
 	v.LastModified = lastModified(time.Now())
 	v.State, v.StateReason, v.StateReasonCode = "Active", "", ""
 	v.LastUpdateStatus, v.LastUpdateStatusReason, v.LastUpdateStatusReasonCode = "Successful", "", ""

@@ -134,7 +134,7 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newInvokeCmd,
 	newEventCmd,
 	newLocalCmd,
-	newLogsCmd, // issue 12
+	newDevCmd, newLogsCmd, // issue 12
 	newSizeCmd, // issue 15
 	newVersionCmd,
 }

@@ -3,12 +3,15 @@ package main
 // lamb size and the size budgets lamb build and plan check (issue 15).
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -157,14 +160,12 @@ func runSize(ctx context.Context, g *globalOptions, names []string, o sizeOption
 				fns = append(fns, f)
 			}
 		}
-		var progress io.Writer
-		if g.Verbose {
-			progress = g.stderr
-		}
+		progress := baseProgress(g, sel.Affected.Base)
 		b, err := sizes.Base(ctx, sizes.BaseOptions{
 			Manifest: sel.Manifest, Commit: sel.Affected.Base, Functions: fns, Analyze: true,
-			Build: pipeline.BuildOptions{Jobs: o.Jobs, Progress: progress},
+			Build: pipeline.BuildOptions{Jobs: o.Jobs, Progress: progress.writer()},
 		})
+		progress.flush()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -215,7 +216,17 @@ func runSize(ctx context.Context, g *globalOptions, names []string, o sizeOption
 		}
 	}
 	if g.Output == "json" {
-		if err := deployWriteJSON(g.stdout, res); err != nil {
+		for _, f := range res.Functions { // modules and packages are enough
+			for _, m := range []*sizes.Measure{f.Measure, f.Base} {
+				if m != nil && m.Report != nil {
+					m.Report.DropFuncs()
+				}
+			}
+		}
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // "v0.0.0 => ./lib/money", not =\u003e
+		if err := enc.Encode(res); err != nil {
 			return err
 		}
 	} else if err := writeSizeText(g.stdout, res, o); err != nil {
@@ -284,6 +295,9 @@ func measureInits(ctx context.Context, g *globalOptions, sel *pipeline.Selection
 			}
 			errs = failure.Append(nil, errs, failure.New(a.Function, "init", err)).ErrorOrNil()
 			continue
+		}
+		if st.Errors > 0 && !g.Quiet {
+			fmt.Fprintf(g.stderr, "lamb: warning: %s: %d of %d invocations returned a function error (the init is measured all the same; --event gives the event)\n", a.Function, st.Errors, st.Runs)
 		}
 		out[a.Function] = &st
 	}
@@ -444,7 +458,12 @@ func budgetsPlanned(ctx context.Context, g *globalOptions, sel *pipeline.Selecti
 // and a job summary table.
 func checkBudgets(ctx context.Context, g *globalOptions, sel *pipeline.Selection, title string, o sizes.CheckOptions, err error) error {
 	if g.Verbose {
-		o.Build.Progress = g.stderr
+		o.Build.Progress = g.stderr // plan's build of the head
+		if sel.Affected != nil {
+			p := baseProgress(g, sel.Affected.Base)
+			defer p.flush()
+			o.BaseProgress = p.writer()
+		}
 	}
 	breaches, cerr := sizes.CheckBudgets(ctx, sel, o)
 	return failure.Append(nil, err, cerr, reportBreaches(g, sel.Manifest, title, breaches)).ErrorOrNil()
@@ -478,4 +497,63 @@ func reportBreaches(g *globalOptions, m *manifest.Manifest, title string, breach
 		errs[i] = b.Err()
 	}
 	return failure.Append(nil, errs...).ErrorOrNil()
+}
+
+// baseProgress returns the writer of the base build's progress lines with
+// -v, each line starting "base SHA: ", and nil (discard) without -v.
+func baseProgress(g *globalOptions, base string) *linePrefixer {
+	if !g.Verbose {
+		return nil
+	}
+	return &linePrefixer{w: g.stderr, prefix: "base " + base[:min(12, len(base))] + ": "}
+}
+
+// linePrefixer writes whole lines to w, each with prefix.
+type linePrefixer struct {
+	w      io.Writer
+	prefix string
+	mu     sync.Mutex
+	buf    []byte
+}
+
+func (l *linePrefixer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, p...)
+	var out []byte
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			break
+		}
+		out = append(append(out, l.prefix...), l.buf[:i+1]...)
+		l.buf = l.buf[i+1:]
+	}
+	if len(out) > 0 {
+		if _, err := l.w.Write(out); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// writer returns l as an io.Writer, nil when l is nil.
+func (l *linePrefixer) writer() io.Writer {
+	if l == nil {
+		return nil
+	}
+	return l
+}
+
+// flush writes what is left of a last line without its newline.
+func (l *linePrefixer) flush() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.buf) > 0 {
+		l.w.Write(append(append([]byte(l.prefix), l.buf...), '\n'))
+		l.buf = nil
+	}
 }

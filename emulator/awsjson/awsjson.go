@@ -119,7 +119,7 @@ func MatchTarget(r *http.Request, prefix string) bool {
 
 // ServeHTTP answers one call.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("x-amzn-RequestId", NewRequestID())
+	w.Header().Set("x-amzn-RequestId", NewUUID())
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), s.Target+".")
 	h, ok := s.Ops[op]
 	if r.Method != http.MethodPost || !s.Match(r) {
@@ -155,11 +155,29 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, out)
 }
 
+// Endpoint is s's calls, for a service built on s to embed: it gives the
+// service Match, ServeHTTP and Refuse, and nothing else of s.
+func (s *Service) Endpoint() Endpoint { return Endpoint{s} }
+
+// Endpoint answers a Service's calls (Service.Endpoint).
+type Endpoint struct{ api *Service }
+
+// Match reports whether r is a call of the service (its X-Amz-Target).
+func (e Endpoint) Match(r *http.Request) bool { return e.api.Match(r) }
+
+// ServeHTTP answers a call.
+func (e Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.api.ServeHTTP(w, r) }
+
+// Refuse is the Service's Refuse.
+func (e Endpoint) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	e.api.Refuse(w, r, status, code, message)
+}
+
 // Refuse answers r with an error that is not the service's own — the
 // local Lambda's request policy refused r — as an AWS JSON 1.1 error of
 // type code.
 func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	w.Header().Set("x-amzn-RequestId", NewRequestID())
+	w.Header().Set("x-amzn-RequestId", NewUUID())
 	WriteError(w, &Error{Status: status, Type: code, Message: message})
 }
 
@@ -199,9 +217,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-// NewRequestID returns a random UUID (version 4), the shape of AWS request
-// IDs.
-func NewRequestID() string {
+// NewUUID returns a random UUID (version 4): the shape of AWS request IDs,
+// Lambda's revision IDs and Secrets Manager's version IDs.
+func NewUUID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40

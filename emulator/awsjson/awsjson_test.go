@@ -140,9 +140,9 @@ func TestEpochSeconds(t *testing.T) {
 	}
 }
 
-func TestNewRequestID(t *testing.T) {
+func TestNewUUID(t *testing.T) {
 	t.Parallel()
-	a, b := NewRequestID(), NewRequestID()
+	a, b := NewUUID(), NewUUID()
 	if a == b || len(a) != 36 || a[14] != '4' {
 		t.Errorf("ids %q %q", a, b)
 	}

@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -403,7 +401,7 @@ func comparisonWords(op string) string {
 
 // saveLocked persists the alarms when there is a StateDir.
 func (s *Service) saveLocked() error {
-	if s.opts.StateDir == "" {
+	if !s.file.Persistent() {
 		return nil
 	}
 	list := make([]*alarm, 0, len(s.alarms))
@@ -411,42 +409,8 @@ func (s *Service) saveLocked() error {
 		list = append(list, a)
 	}
 	slices.SortFunc(list, func(a, b *alarm) int { return cmp.Compare(a.Alarm.AlarmName, b.Alarm.AlarmName) })
-	b, err := json.MarshalIndent(list, "", "\t")
-	if err == nil {
-		err = writeAtomic(filepath.Join(s.opts.StateDir, alarmsFile), b)
-	}
-	if err != nil {
+	if err := s.file.Save(list); err != nil {
 		return internalErr("cloudwatch: save alarms: %v", err)
-	}
-	return nil
-}
-
-// writeAtomic writes b to path through a synced temporary file in the same
-// directory and a rename, so a reader sees the old file or the new one.
-func writeAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".cloudwatch-*.tmp")
-	if err != nil {
-		return fmt.Errorf("cloudwatch: writeAtomic: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("cloudwatch: writeAtomic %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

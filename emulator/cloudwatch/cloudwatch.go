@@ -10,14 +10,12 @@
 package cloudwatch
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
+	"github.com/lambctl/lamb/emulator/awsjson/statefile"
 )
 
 // Options configure a Service.
@@ -52,6 +50,7 @@ type Options struct {
 // metrics (Record). It is safe for concurrent use.
 type Service struct {
 	opts Options
+	file statefile.File // the alarms
 
 	mu      sync.Mutex
 	series  map[string]*series
@@ -64,12 +63,7 @@ const alarmsFile = "cloudwatch-alarms.json"
 // New returns a Service. With a StateDir, it loads the alarms an earlier
 // Service saved there.
 func New(opts Options) (*Service, error) {
-	if opts.Region == "" {
-		opts.Region = "us-east-1"
-	}
-	if opts.AccountID == "" {
-		opts.AccountID = "123456789012"
-	}
+	awsjson.Defaults(&opts.Region, &opts.AccountID)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -82,22 +76,14 @@ func New(opts Options) (*Service, error) {
 	if opts.MaxAlarms <= 0 {
 		opts.MaxAlarms = 10000
 	}
-	s := &Service{opts: opts, series: map[string]*series{}, alarms: map[string]*alarm{}}
-	if opts.StateDir != "" {
-		path := filepath.Join(opts.StateDir, alarmsFile)
-		b, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, fmt.Errorf("cloudwatch: load alarms: %w", err)
-		default:
-			var saved []*alarm
-			if err := json.Unmarshal(b, &saved); err != nil {
-				return nil, fmt.Errorf("cloudwatch: load alarms %s: %w", path, err)
-			}
-			for _, a := range saved {
-				s.alarms[a.Alarm.AlarmName] = a
-			}
+	s := &Service{opts: opts, file: statefile.At(opts.StateDir, alarmsFile), series: map[string]*series{}, alarms: map[string]*alarm{}}
+	var saved []*alarm
+	if _, err := s.file.Load(&saved); err != nil {
+		return nil, fmt.Errorf("cloudwatch: load alarms: %w", err)
+	}
+	for _, a := range saved {
+		if a != nil {
+			s.alarms[a.Alarm.AlarmName] = a
 		}
 	}
 	return s, nil

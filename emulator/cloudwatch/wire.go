@@ -3,7 +3,6 @@ package cloudwatch
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
 )
 
 // The rpcv2Cbor wire (smithy.protocols#rpcv2Cbor, as smithy-go's
@@ -179,7 +180,7 @@ func scopeService(auth string) string {
 // rpcv2Cbor (the Go SDK) or query (the AWS CLI v2.9). Mount it where Match
 // reports true.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id := newRequestID()
+	id := awsjson.NewUUID()
 	w.Header().Set("X-Amzn-Requestid", id)
 	if name, ok := cborOperation(r); ok {
 		s.serveCBOR(w, r, name)
@@ -234,7 +235,7 @@ func writeCBOR(w http.ResponseWriter, status int, out any) {
 // Lambda's request policy refused r — in the protocol r came in (rpcv2Cbor
 // or query). code is the error's shape and query code alike.
 func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	id := newRequestID()
+	id := awsjson.NewUUID()
 	w.Header().Set("X-Amzn-Requestid", id)
 	ae := &apiError{status: status, shape: code, code: code, message: message}
 	if _, ok := cborOperation(r); ok {
@@ -374,13 +375,4 @@ func readBody(r *http.Request) ([]byte, error) {
 	default:
 		return nil, serializationErr("unsupported Content-Encoding %q", enc)
 	}
-}
-
-// newRequestID is a random UUID, as AWS request IDs are.
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

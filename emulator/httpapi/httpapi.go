@@ -32,6 +32,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/lambctl/lamb/emulator/awsjson"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/internal/route"
 )
@@ -111,7 +112,7 @@ func newFront(inv Invoker, opts Options, urlMode bool) front {
 	f := front{inv: inv, accountID: opts.AccountID, apiID: opts.APIID, timeout: opts.IntegrationTimeout,
 		log: opts.Logger, urlMode: urlMode, now: time.Now, newID: newIDs}
 	if f.accountID == "" {
-		f.accountID = "123456789012"
+		f.accountID = awsjson.DefaultAccountID
 	}
 	if f.apiID == "" {
 		f.apiID = DefaultAPIID

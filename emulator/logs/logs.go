@@ -19,8 +19,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -80,11 +78,11 @@ type Options struct {
 // Store holds log groups and answers the CloudWatch Logs API. It is safe
 // for concurrent use.
 type Store struct {
-	opts Options
-	path string
-	api  *awsjson.Service
-	log  *slog.Logger
-	now  func() time.Time
+	awsjson.Endpoint // Match, ServeHTTP, Refuse
+	opts             Options
+	file             statefile.File
+	log              *slog.Logger
+	now              func() time.Time
 
 	saveMu sync.Mutex // serialises state file writes, in order
 	mu     sync.Mutex
@@ -135,12 +133,7 @@ func (e *event) before(t int64, seq uint64) bool {
 
 // New returns a Store, reloading what an earlier one saved in StateDir.
 func New(opts Options) (*Store, error) {
-	if opts.Region == "" {
-		opts.Region = "us-east-1"
-	}
-	if opts.AccountID == "" {
-		opts.AccountID = "123456789012"
-	}
+	awsjson.Defaults(&opts.Region, &opts.AccountID)
 	if opts.MaxEventsPerGroup <= 0 {
 		opts.MaxEventsPerGroup = DefaultMaxEventsPerGroup
 	}
@@ -150,38 +143,39 @@ func New(opts Options) (*Store, error) {
 	if opts.FlushDelay <= 0 {
 		opts.FlushDelay = DefaultFlushDelay
 	}
-	s := &Store{opts: opts, log: opts.Logger, now: time.Now, st: state{Groups: map[string]*group{}}}
+	s := &Store{opts: opts, file: statefile.At(opts.StateDir, StateFile), log: opts.Logger, now: time.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if opts.StateDir != "" {
-		s.path = filepath.Join(opts.StateDir, StateFile)
-		if _, err := statefile.Load(s.path, &s.st); err != nil {
-			return nil, fmt.Errorf("logs: %w", err)
-		}
-		if s.st.Groups == nil {
-			s.st.Groups = map[string]*group{}
-		}
-		for _, g := range s.st.Groups {
-			if g.Streams == nil {
-				g.Streams = map[string]*stream{}
-			}
-			g.Events = slices.DeleteFunc(g.Events, func(e *event) bool { return e == nil || g.Streams[e.Stream] == nil })
-			slices.SortFunc(g.Events, func(a, b *event) int {
-				if a.before(b.Time, b.Seq) {
-					return -1
-				}
-				return 1
-			})
-			for _, e := range g.Events {
-				g.Bytes += e.size()
-				g.Streams[e.Stream].Count++
-				s.st.Seq = max(s.st.Seq, e.Seq)
-			}
-			s.trim(g)
-		}
+	if _, err := s.file.Load(&s.st); err != nil {
+		return nil, fmt.Errorf("logs: %w", err)
 	}
-	s.api = &awsjson.Service{
+	if s.st.Groups == nil {
+		s.st.Groups = map[string]*group{}
+	}
+	for name, g := range s.st.Groups {
+		if g == nil {
+			delete(s.st.Groups, name)
+			continue
+		}
+		if g.Streams == nil {
+			g.Streams = map[string]*stream{}
+		}
+		g.Events = slices.DeleteFunc(g.Events, func(e *event) bool { return e == nil || g.Streams[e.Stream] == nil })
+		slices.SortFunc(g.Events, func(a, b *event) int {
+			if a.before(b.Time, b.Seq) {
+				return -1
+			}
+			return 1
+		})
+		for _, e := range g.Events {
+			g.Bytes += e.size()
+			g.Streams[e.Stream].Count++
+			s.st.Seq = max(s.st.Seq, e.Seq)
+		}
+		s.trim(g)
+	}
+	api := &awsjson.Service{
 		Target: Target,
 		Ops: map[string]awsjson.Handler{
 			"FilterLogEvents":    awsjson.Op(s.filterLogEvents),
@@ -194,6 +188,7 @@ func New(opts Options) (*Store, error) {
 				Message: "lamb local does not serve StartLiveTail (an HTTP/2 event stream); poll FilterLogEvents with startTime instead"},
 		},
 	}
+	s.Endpoint = api.Endpoint()
 	return s, nil
 }
 
@@ -208,19 +203,6 @@ func StreamName(t time.Time, version string) string {
 	var b [16]byte
 	rand.Read(b[:])
 	return t.UTC().Format("2006/01/02") + "/[" + version + "]" + hex.EncodeToString(b[:])
-}
-
-// Match reports whether r is a CloudWatch Logs call (X-Amz-Target
-// "Logs_20140328.*").
-func (s *Store) Match(r *http.Request) bool { return s.api.Match(r) }
-
-// ServeHTTP answers a CloudWatch Logs call.
-func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.api.ServeHTTP(w, r) }
-
-// Refuse answers a call the local Lambda's request policy refused, as an
-// AWS JSON 1.1 error.
-func (s *Store) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	s.api.Refuse(w, r, status, code, message)
 }
 
 // Append adds events to a stream of a group, creating both as needed.
@@ -296,7 +278,7 @@ func truncate(s string, n int) string {
 
 // markDirty schedules a write of the state file. s.mu is held.
 func (s *Store) markDirty() {
-	if s.path == "" || s.closed {
+	if !s.file.Persistent() || s.closed {
 		return
 	}
 	if !s.dirty {
@@ -327,7 +309,7 @@ func (s *Store) Flush() error {
 	}
 	s.mu.Unlock()
 	if err == nil {
-		err = statefile.WriteAtomic(s.path, b)
+		err = s.file.Write(b)
 	}
 	if err != nil {
 		s.mu.Lock()

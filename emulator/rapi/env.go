@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/lambctl/lamb/emulator/logs"
 )
 
 // Runtime API headers (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
@@ -193,7 +195,7 @@ func (e *environment) launch(req InvokeRequest, id, bootstrap string) (time.Time
 	if err != nil {
 		return time.Time{}, nil, fmt.Errorf("log pipe: %w", err)
 	}
-	e.stream = time.Now().UTC().Format("2006/01/02") + "/[" + req.Version + "]" + randomHex(32)
+	e.stream = logs.StreamName(time.Now(), req.Version)
 	go e.readLogs()
 
 	cmd := exec.Command(bootstrap)

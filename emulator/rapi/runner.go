@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lambctl/lamb/emulator/awsjson"
 )
 
 // Defaults applied to an InvokeRequest's zero fields, as on AWS.
@@ -25,7 +27,6 @@ const (
 	defaultHandler = "bootstrap"
 	defaultMemory  = 128
 	defaultTimeout = 3 * time.Second
-	defaultRegion  = "us-east-1"
 	// initTimeout bounds the init phase (bootstrap start to its first
 	// /next), like AWS's 10 s init limit for on-demand functions.
 	initTimeout = 10 * time.Second
@@ -105,7 +106,7 @@ func (r *Runner) Invoke(ctx context.Context, req InvokeRequest) (*InvokeResult, 
 	key := envKey(req)
 	id := req.RequestID
 	if id == "" {
-		id = newRequestID()
+		id = awsjson.NewUUID()
 	}
 
 	for attempt := 0; ; attempt++ {
@@ -479,7 +480,7 @@ func withDefaults(req InvokeRequest) InvokeRequest {
 		req.Timeout = defaultTimeout
 	}
 	if req.Region == "" {
-		req.Region = defaultRegion
+		req.Region = awsjson.DefaultRegion
 	}
 	if req.Version == "" {
 		req.Version = "$LATEST"
@@ -506,16 +507,6 @@ func envKey(req InvokeRequest) string {
 		io.WriteString(h, req.ZipPath)
 	}
 	return req.FunctionName + ":" + req.Version + ":" + hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-// newRequestID returns a random UUID (version 4), like Lambda's request IDs.
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 func randomHex(n int) string {

@@ -15,7 +15,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sync"
@@ -61,10 +60,10 @@ type Options struct {
 
 // Service is the local Secrets Manager. It is safe for concurrent use.
 type Service struct {
-	opts Options
-	path string
-	api  *awsjson.Service
-	now  func() time.Time
+	awsjson.Endpoint // Match, ServeHTTP, Refuse
+	opts             Options
+	file             statefile.File
+	now              func() time.Time
 
 	mu sync.Mutex
 	st state
@@ -131,45 +130,25 @@ func (s *secret) staged(stage string) *sversion {
 }
 
 // New returns a Service, reloading what an earlier one saved in StateDir.
+// Its calls are those with X-Amz-Target "secretsmanager.*" (Match).
 func New(opts Options) (*Service, error) {
-	if opts.Region == "" {
-		opts.Region = "us-east-1"
-	}
-	if opts.AccountID == "" {
-		opts.AccountID = "123456789012"
-	}
-	s := &Service{opts: opts, now: time.Now, st: state{Secrets: map[string]*secret{}}}
-	if opts.StateDir != "" {
-		s.path = filepath.Join(opts.StateDir, StateFile)
-		if _, err := statefile.Load(s.path, &s.st); err != nil {
-			return nil, fmt.Errorf("secretsmanager: %w", err)
-		}
-		if s.st.Secrets == nil {
-			s.st.Secrets = map[string]*secret{}
-		}
-	}
-	s.api = &awsjson.Service{Target: Target, Ops: map[string]awsjson.Handler{
+	awsjson.Defaults(&opts.Region, &opts.AccountID)
+	s := &Service{opts: opts, file: statefile.At(opts.StateDir, StateFile), now: time.Now}
+	s.Endpoint = (&awsjson.Service{Target: Target, Ops: map[string]awsjson.Handler{
 		"CreateSecret":   awsjson.Op(s.createSecret),
 		"GetSecretValue": awsjson.Op(s.getSecretValue),
 		"PutSecretValue": awsjson.Op(s.putSecretValue),
 		"DeleteSecret":   awsjson.Op(s.deleteSecret),
 		"DescribeSecret": awsjson.Op(s.describeSecret),
 		"RestoreSecret":  awsjson.Op(s.restoreSecret),
-	}}
+	}}).Endpoint()
+	if _, err := s.file.Load(&s.st); err != nil {
+		return nil, fmt.Errorf("secretsmanager: %w", err)
+	}
+	if s.st.Secrets == nil {
+		s.st.Secrets = map[string]*secret{}
+	}
 	return s, nil
-}
-
-// Match reports whether r is a Secrets Manager call (X-Amz-Target
-// "secretsmanager.*").
-func (s *Service) Match(r *http.Request) bool { return s.api.Match(r) }
-
-// ServeHTTP answers a Secrets Manager call.
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.api.ServeHTTP(w, r) }
-
-// Refuse answers a call the local Lambda's request policy refused, as an
-// AWS JSON 1.1 error.
-func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	s.api.Refuse(w, r, status, code, message)
 }
 
 func apiErr(typ, format string, args ...any) *awsjson.Error {
@@ -191,10 +170,7 @@ func errInvalid(format string, args ...any) error {
 // save persists the state; on failure it runs undo (which restores the
 // memory state) and answers 500. s.mu is held.
 func (s *Service) save(undo func()) error {
-	if s.path == "" {
-		return nil
-	}
-	if err := statefile.Save(s.path, &s.st); err != nil {
+	if err := s.file.Save(&s.st); err != nil {
 		undo()
 		return &awsjson.Error{Status: http.StatusInternalServerError, Type: "InternalServiceError",
 			Message: "lamb local could not save the secrets", MessageKey: "Message"}
@@ -331,7 +307,7 @@ func attach(sec *secret, v *sversion, stages []string) {
 
 func newVersion(id string, v value, now int64) *sversion {
 	if id == "" {
-		id = awsjson.NewRequestID()
+		id = awsjson.NewUUID()
 	}
 	return &sversion{ID: id, String: v.SecretString, Binary: v.SecretBinary, Created: now}
 }

@@ -15,7 +15,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -63,10 +62,10 @@ type Options struct {
 
 // Service is the local Parameter Store. It is safe for concurrent use.
 type Service struct {
-	opts Options
-	path string
-	api  *awsjson.Service
-	now  func() time.Time
+	awsjson.Endpoint // Match, ServeHTTP, Refuse
+	opts             Options
+	file             statefile.File
+	now              func() time.Time
 
 	mu sync.Mutex
 	st state
@@ -104,45 +103,25 @@ func (p *parameter) clone() *parameter {
 }
 
 // New returns a Service, reloading what an earlier one saved in StateDir.
+// Its calls are those with X-Amz-Target "AmazonSSM.*" (Match).
 func New(opts Options) (*Service, error) {
-	if opts.Region == "" {
-		opts.Region = "us-east-1"
-	}
-	if opts.AccountID == "" {
-		opts.AccountID = "123456789012"
-	}
-	s := &Service{opts: opts, now: time.Now, st: state{Parameters: map[string]*parameter{}}}
-	if opts.StateDir != "" {
-		s.path = filepath.Join(opts.StateDir, StateFile)
-		if _, err := statefile.Load(s.path, &s.st); err != nil {
-			return nil, fmt.Errorf("ssm: %w", err)
-		}
-		if s.st.Parameters == nil {
-			s.st.Parameters = map[string]*parameter{}
-		}
-	}
-	s.api = &awsjson.Service{Target: Target, Ops: map[string]awsjson.Handler{
+	awsjson.Defaults(&opts.Region, &opts.AccountID)
+	s := &Service{opts: opts, file: statefile.At(opts.StateDir, StateFile), now: time.Now}
+	s.Endpoint = (&awsjson.Service{Target: Target, Ops: map[string]awsjson.Handler{
 		"GetParameter":        awsjson.Op(s.getParameter),
 		"GetParameters":       awsjson.Op(s.getParameters),
 		"GetParametersByPath": awsjson.Op(s.getParametersByPath),
 		"PutParameter":        awsjson.Op(s.putParameter),
 		"DeleteParameter":     awsjson.Op(s.deleteParameter),
 		"DeleteParameters":    awsjson.Op(s.deleteParameters),
-	}}
+	}}).Endpoint()
+	if _, err := s.file.Load(&s.st); err != nil {
+		return nil, fmt.Errorf("ssm: %w", err)
+	}
+	if s.st.Parameters == nil {
+		s.st.Parameters = map[string]*parameter{}
+	}
 	return s, nil
-}
-
-// Match reports whether r is a Parameter Store call (X-Amz-Target
-// "AmazonSSM.*").
-func (s *Service) Match(r *http.Request) bool { return s.api.Match(r) }
-
-// ServeHTTP answers a Parameter Store call.
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.api.ServeHTTP(w, r) }
-
-// Refuse answers a call the local Lambda's request policy refused, as an
-// AWS JSON 1.1 error.
-func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	s.api.Refuse(w, r, status, code, message)
 }
 
 // ARN is the ARN AWS gives the parameter name: the name's leading slash is
@@ -154,10 +133,7 @@ func (s *Service) ARN(name string) string {
 // save persists the state; on failure it runs undo (which restores the
 // memory state) and answers 500. s.mu is held.
 func (s *Service) save(undo func()) error {
-	if s.path == "" {
-		return nil
-	}
-	if err := statefile.Save(s.path, &s.st); err != nil {
+	if err := s.file.Save(&s.st); err != nil {
 		undo()
 		return &awsjson.Error{Status: http.StatusInternalServerError, Type: "InternalServerError",
 			Message: "lamb local could not save the parameter store", MessageKey: "Message"}

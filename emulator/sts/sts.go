@@ -48,7 +48,7 @@ type Service struct {
 // New returns a Service.
 func New(opts Options) *Service {
 	if opts.AccountID == "" {
-		opts.AccountID = "123456789012"
+		opts.AccountID = awsjson.DefaultAccountID
 	}
 	if opts.Arn == "" {
 		opts.Arn = "arn:aws:iam::" + opts.AccountID + ":root"
@@ -142,7 +142,7 @@ type errorResponse struct {
 
 // ServeHTTP answers an STS call.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id := awsjson.NewRequestID()
+	id := awsjson.NewUUID()
 	w.Header().Set("x-amzn-RequestId", id)
 	form, ok := peekForm(r)
 	if !ok {
@@ -167,7 +167,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Refuse answers r with an error that is not STS's own — the local
 // Lambda's request policy refused r — as an AWS Query ErrorResponse.
 func (s *Service) Refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	id := awsjson.NewRequestID()
+	id := awsjson.NewUUID()
 	w.Header().Set("x-amzn-RequestId", id)
 	writeError(w, id, status, code, message)
 }

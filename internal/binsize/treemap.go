@@ -16,8 +16,8 @@ import (
 const (
 	treemapWidth  = 1200.0
 	treemapHeight = 700.0
-	treemapTitle  = 22.0 // room for a panel's title line
-	minFuncArea   = 30.0 // smaller functions are drawn as one "(N smaller)" rectangle
+	treemapTitle  = 22.0  // room for a panel's title line
+	minFuncArea   = 200.0 // smaller functions (under ~14×14 px) are drawn as one "(N smaller)" rectangle
 )
 
 // WriteTreemap writes an SVG treemap of the reports, one panel each, top
@@ -25,7 +25,8 @@ const (
 // packages into functions; bytes of a package that belong to no function
 // (type descriptors, file names) form one more rectangle in the package, and
 // what stays unattributed is one grey rectangle. Every rectangle carries a
-// <title> tooltip with its size; areas are proportional to bytes.
+// <title> tooltip with its size; areas are proportional to bytes. A
+// report without function lists (DropFuncs) is drawn down to packages.
 func WriteTreemap(w io.Writer, reports ...*Report) error {
 	var maxSize uint64
 	for _, r := range reports {
@@ -147,6 +148,11 @@ func (p *svgWriter) pkg(r *Report, pk *Package, area rect, hu int) {
 	p.rect("package", area, fmt.Sprintf("hsl(%d,45%%,70%%)", hu),
 		fmt.Sprintf("%s: %s (%s)\ncode %s, funcinfo %s, types %s, data ~%s", pk.Path, HumanSize(int64(pk.Total)), percent(pk.Total, r.FileSize),
 			HumanSize(int64(pk.Text+pk.Padding)), HumanSize(int64(pk.FuncInfo+pk.Files)), HumanSize(int64(pk.Types)), HumanSize(int64(pk.Data))))
+	if len(pk.Funcs) == 0 { // DropFuncs: the package is one rectangle
+		p.label(area, pk.Path, 10)
+		p.printf("</g>\n")
+		return
+	}
 	// Functions big enough to see, then the small ones together, then
 	// the package's bytes that are no function's.
 	perByte := area.w * area.h / float64(max(pk.Total, 1))

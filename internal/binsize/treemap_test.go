@@ -148,6 +148,12 @@ func checkTreemap(t *testing.T, svg []byte, reports ...*Report) {
 					}
 					inner += fb.area()
 				}
+				if len(p.Funcs) == 0 {
+					if inner != 0 {
+						t.Errorf("package %s without functions has contents", p.Path)
+					}
+					continue
+				}
 				checkArea(t, p.Path+" contents", inner, pb.area())
 			}
 			checkArea(t, m.Path+" packages", pkgArea, mb.area())
@@ -174,6 +180,22 @@ func TestTreemapSample(t *testing.T) {
 	checkTreemap(t, buf.Bytes(), base, head)
 	if !bytes.Contains(buf.Bytes(), []byte("<title>runtime.mallocgc: ")) {
 		t.Error("no tooltip of runtime.mallocgc")
+	}
+}
+
+func TestTreemapWithoutFuncs(t *testing.T) {
+	t.Parallel()
+	base, head := sampleReports()
+	head.Name = "orders (no functions)"
+	head.DropFuncs()
+	var buf bytes.Buffer
+	if err := WriteTreemap(&buf, base, head); err != nil {
+		t.Fatal(err)
+	}
+	checkTreemap(t, buf.Bytes(), base, head)
+	_, after, _ := bytes.Cut(buf.Bytes(), []byte(`<g class="report" data-name="`+head.title()+`"`))
+	if len(after) == 0 || bytes.Contains(after, []byte(`class="rest"`)) || bytes.Contains(after, []byte(`class="func`)) {
+		t.Error("the head's panel, without function lists, has function or rest rectangles")
 	}
 }
 

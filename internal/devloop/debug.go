@@ -24,6 +24,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/graph"
 	"github.com/lambctl/lamb/internal/buildcfg"
@@ -44,6 +47,10 @@ type debugState struct {
 	function string
 	port     int
 	dlv      string // absolute path of dlv
+	gate     *Gate  // swallows the warm-up invokes; holds nothing
+	// mu makes the function's invokes one at a time: a second
+	// environment could not listen on Delve's port.
+	mu sync.Mutex
 }
 
 // FindDlv returns the absolute path of the dlv command (name, or "dlv"
@@ -86,7 +93,7 @@ func CheckPort(port int) error {
 	return ln.Close()
 }
 
-func newDebugState(function string, port int, dlv string) (*debugState, error) {
+func newDebugState(function string, port int, dlv, dir string) (*debugState, error) {
 	if port == 0 {
 		port = DefaultDebugPort
 	}
@@ -97,12 +104,17 @@ func newDebugState(function string, port int, dlv string) (*debugState, error) {
 	if err := CheckPort(port); err != nil {
 		return nil, err
 	}
-	return &debugState{function: function, port: port, dlv: path}, nil
+	gate, err := NewGate(dir)
+	if err != nil {
+		return nil, err
+	}
+	gate.Release()
+	return &debugState{function: function, port: port, dlv: path, gate: gate}, nil
 }
 
 func (d *debugState) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(d.port)) }
 
-func (d *debugState) close() {}
+func (d *debugState) close() { d.gate.Close() }
 
 // DebugPackage is a function's deployment package for debugging.
 type DebugPackage struct {
@@ -263,6 +275,9 @@ func NewGate(dir string) (*Gate, error) {
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			if resp.Request.Method == http.MethodGet && strings.HasSuffix(resp.Request.URL.Path, "/invocation/next") && resp.StatusCode == http.StatusOK {
+				if err := g.swallowWarmUps(resp); err != nil {
+					return err
+				}
 				g.heldOne.Do(func() { close(g.held) })
 				select {
 				case <-g.release:
@@ -276,6 +291,54 @@ func NewGate(dir string) (*Gate, error) {
 	g.srv = &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
 	go g.srv.Serve(ln)
 	return g, nil
+}
+
+// WarmUpEvent is the event of a warm-up invoke: the gate answers it
+// itself (null) and the function never sees it. lamb dev sends one after
+// each deploy of the debugged function, so that it starts — and Delve
+// listens — before the first real request.
+const WarmUpEvent = `{"lamb":"debug warm-up"}`
+
+// swallowWarmUps answers warm-up events upstream and replaces resp with
+// the next event that is not one.
+func (g *Gate) swallowWarmUps(resp *http.Response) error {
+	for {
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if string(body) != WarmUpEvent {
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			return nil
+		}
+		id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+		base := "http://" + resp.Request.URL.Host + "/2018-06-01/runtime/invocation/"
+		ctx := resp.Request.Context()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+id+"/response", strings.NewReader("null"))
+		if err != nil {
+			return err
+		}
+		ans, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		ans.Body.Close()
+		// The runtime is still waiting for its next event: fetch it.
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, base+"next", nil)
+		if err != nil {
+			return err
+		}
+		next, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.StatusCode, resp.Status, resp.Header, resp.Body = next.StatusCode, next.Status, next.Header, next.Body
+		resp.ContentLength = next.ContentLength
+		if next.StatusCode != http.StatusOK {
+			return nil
+		}
+	}
 }
 
 // Addr is the address the function's runtime is given.
@@ -358,7 +421,7 @@ func debugFingerprint(p graph.Print, port int) string {
 // to the local Lambda with the longest timeout Lambda allows (a function
 // stopped at a breakpoint must not be cut off).
 func (l *Loop) deployDebug(ctx context.Context, want deployer.Desired, p graph.Print) error {
-	pkg, err := BuildDebug(ctx, l.m.Root, want.Function, DebugBuild{Dlv: l.debug.dlv, Port: l.debug.port, OutDir: filepath.Join(l.o.Dir, "debug"), Env: l.o.Env})
+	pkg, err := BuildDebug(ctx, l.m.Root, want.Function, DebugBuild{Dlv: l.debug.dlv, Port: l.debug.port, OutDir: filepath.Join(l.o.Dir, "debug"), Env: l.o.Env, Gate: l.debug.gate})
 	if err != nil {
 		return err
 	}
@@ -378,5 +441,21 @@ func (l *Loop) deployDebug(ctx context.Context, want deployer.Desired, p graph.P
 			return errors.New(r.Error)
 		}
 	}
+	go l.warmUp(ctx, f.Name)
 	return nil
+}
+
+// warmUp starts the debugged function with a warm-up invoke the gate
+// swallows, so that Delve listens before the first real request.
+func (l *Loop) warmUp(ctx context.Context, function string) {
+	l.debug.mu.Lock()
+	defer l.debug.mu.Unlock()
+	_, err := l.target.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(function), Payload: []byte(WarmUpEvent)})
+	switch {
+	case ctx.Err() != nil:
+	case err != nil:
+		l.out.Errorf("lamb dev: %s did not start under Delve: %v", function, err)
+	default:
+		l.out.Printf("lamb dev: %s runs under Delve: dlv connect %s (VS Code: docs/dev.md)", function, l.debug.addr())
+	}
 }

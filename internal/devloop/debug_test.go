@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,9 +67,15 @@ func TestDebug(t *testing.T) {
 	if got, want := l.Debugger(), "127.0.0.1:"+strconv.Itoa(port); got != want {
 		t.Fatalf("Debugger() = %s, want %s", got, want)
 	}
-	// The first request starts the function, and Delve with it.
-	if code, body := get(t, l.HTTPURL()+"/orders/ord_9999"); code != 404 {
-		t.Fatalf("GET /orders/ord_9999 = %d %s", code, body)
+	// A warm-up invoke, which the function never sees, starts it under
+	// Delve before any request.
+	want := "lamb dev: orders-get runs under Delve: dlv connect " + l.Debugger()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(out.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q within 2 minutes", want)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the output, with a deadline
 	}
 	c, err := dlvrpc.Dial(l.Debugger(), time.Minute)
 	if err != nil {
@@ -125,5 +132,9 @@ func TestDebug(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("no answer within a minute of continuing")
+	}
+	// The request ran in the environment the warm-up started: no init.
+	if !regexp.MustCompile(`(?m)^orders-get \| REPORT .*Max Memory Used: \d+ MB$`).MatchString(out.String()) {
+		t.Errorf("the first request was a cold start (or no REPORT line):\n%s", out.String())
 	}
 }

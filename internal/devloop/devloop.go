@@ -191,7 +191,7 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 		WaitMinDelay: l.target.WaitMinDelay, Logger: o.Logger,
 	})
 	if o.Debug != "" {
-		if l.debug, err = newDebugState(o.Debug, o.DebugPort, o.Dlv); err != nil {
+		if l.debug, err = newDebugState(o.Debug, o.DebugPort, o.Dlv, filepath.Join(o.Dir, "debug")); err != nil {
 			l.Close()
 			return nil, err
 		}
@@ -226,8 +226,8 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 		timeout = -1 // a function stopped at a breakpoint must not be cut off
 	}
 	inv := &clientInvoker{c: l.target.Lambda, logs: l.out.Log, serial: map[string]*sync.Mutex{}}
-	if o.Debug != "" {
-		inv.serial[o.Debug] = &sync.Mutex{}
+	if l.debug != nil {
+		inv.serial[o.Debug] = &l.debug.mu
 	}
 	l.inv = inv
 	l.front = httpapi.New(inv, table, httpapi.Options{IntegrationTimeout: timeout, Logger: o.Logger})

@@ -2,6 +2,7 @@ package sizes
 
 import (
 	"context"
+	"io"
 
 	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/internal/failure"
@@ -18,6 +19,9 @@ type CheckOptions struct {
 	// Build tunes the builds CheckBudgets runs, the head's (without
 	// Artifacts) and the base's (Jobs, Env, NoCache, Remote).
 	Build pipeline.BuildOptions
+	// BaseProgress receives the base build's progress lines; nil
+	// discards them.
+	BaseProgress io.Writer
 	// Init are cold-start measures by function name (lamb size --init);
 	// nil: init budgets are not checked.
 	Init map[string]*InitStats
@@ -75,7 +79,7 @@ func CheckBudgets(ctx context.Context, sel *pipeline.Selection, o CheckOptions) 
 		}
 		if len(need) > 0 {
 			bo := o.Build
-			bo.Progress, bo.OnState = nil, nil
+			bo.Progress, bo.OnState = o.BaseProgress, nil
 			res, err := Base(ctx, BaseOptions{Manifest: sel.Manifest, Commit: sel.Affected.Base, Functions: need, Build: bo, Analyze: true})
 			if ctx.Err() != nil {
 				return nil, ctx.Err()

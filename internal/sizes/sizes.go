@@ -36,8 +36,9 @@ type Measure struct {
 	Zip int64 `json:"zip"`
 	// Binary is the size of the bootstrap unzipped.
 	Binary int64 `json:"binary"`
-	// Report is the bootstrap's breakdown by module and package (without
-	// the per-function lists); nil when not analyzed.
+	// Report is the bootstrap's breakdown by module, package and function
+	// (binsize.Report.DropFuncs drops the functions); nil when not
+	// analyzed.
 	Report *binsize.Report `json:"report,omitempty"`
 }
 
@@ -61,7 +62,6 @@ func Analyze(a builder.Artifact) (*Measure, error) {
 		return nil, failure.New(a.Function, "size", fmt.Errorf("%s in %s: %w", Bootstrap, a.Path, err))
 	}
 	r.Name = a.Function
-	r.DropFuncs()
 	m.Report = r
 	m.Binary = int64(len(bin))
 	return m, nil

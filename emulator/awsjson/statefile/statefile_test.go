@@ -1,6 +1,8 @@
 package statefile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,5 +83,60 @@ func TestLoadRefusesADirectory(t *testing.T) {
 	var s state
 	if _, err := Load(t.TempDir(), &s); err == nil {
 		t.Error("no error for a directory")
+	}
+}
+
+// TestErrorsNameRelativePaths: errors name a state path relative to the
+// working directory when it is inside it, never by the host's absolute
+// path (issue 11), and keep the os error for errors.Is.
+func TestErrorsNameRelativePaths(t *testing.T) {
+	// Not parallel: it changes the working directory.
+	root := t.TempDir()
+	t.Chdir(root)
+	dir := filepath.Join(root, ".lamb", "local", "state")
+	tests := []struct {
+		name, path, want string
+	}{
+		{"inside", filepath.Join(dir, "ssm.json"), filepath.Join(".lamb", "local", "state", "ssm.json")},
+		{"relative", "x.json", "x.json"},
+		{"outside", "/elsewhere/x.json", "/elsewhere/x.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := DisplayPath(tt.path); got != tt.want {
+				t.Errorf("DisplayPath(%s) = %s, want %s", tt.path, got, tt.want)
+			}
+		})
+	}
+	err := PathError("write", filepath.Join(dir, "ssm.json"), &fs.PathError{Op: "open", Path: filepath.Join(dir, "ssm.json"), Err: fs.ErrPermission})
+	if want := "write " + filepath.Join(".lamb", "local", "state", "ssm.json") + ": open: permission denied"; err.Error() != want || !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("PathError = %v, want %s", err, want)
+	}
+	// A write that fails names the file relative to the working directory.
+	os.WriteFile(filepath.Join(root, "afile"), nil, 0o600)
+	err = WriteAtomic(filepath.Join(root, "afile", "x.json"), []byte("{}"))
+	if err == nil || strings.Contains(err.Error(), root) || !strings.Contains(err.Error(), filepath.Join("afile", "x.json")) {
+		t.Errorf("WriteAtomic under a file: %v", err)
+	}
+}
+
+// TestZeroFile: without a state directory nothing is read or written.
+func TestZeroFile(t *testing.T) {
+	t.Parallel()
+	f := At("", "ssm.json")
+	var s state
+	if found, err := f.Load(&s); found || err != nil || f.Persistent() {
+		t.Errorf("zero File: Load %v %v, Persistent %v", found, err, f.Persistent())
+	}
+	if err := f.Save(state{}); err != nil {
+		t.Error(err)
+	}
+	dir := t.TempDir()
+	g := At(dir, "s.json")
+	if err := g.Save(state{Values: map[string]string{"a": "1"}}); err != nil || !g.Persistent() {
+		t.Fatal(err)
+	}
+	if found, err := g.Load(&s); !found || err != nil || s.Values["a"] != "1" {
+		t.Errorf("Load after Save: %v %v %v", found, err, s)
 	}
 }
