@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,13 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/internal/gitwt"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -109,7 +107,7 @@ func AffectedWith(ctx context.Context, m *manifest.Manifest, ref string, fns []m
 	if head != nil && len(head) != len(fns) {
 		return nil, fmt.Errorf("affected: %d prints for %d functions", len(head), len(fns))
 	}
-	top, err := git(ctx, m.Root, "rev-parse", "--show-toplevel")
+	top, err := gitwt.Git(ctx, m.Root, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrNotGitRepo, m.Root, err)
 	}
@@ -135,13 +133,13 @@ func AffectedWith(ctx context.Context, m *manifest.Manifest, ref string, fns []m
 			}
 		}
 	}
-	relRoot, err := relPath(top, m.Root)
+	relRoot, err := gitwt.RelPath(top, m.Root)
 	if err != nil {
 		return nil, err
 	}
 	relManifest := ""
 	if m.Path != "" {
-		if relManifest, err = relPath(m.Root, m.Path); err != nil {
+		if relManifest, err = gitwt.RelPath(m.Root, m.Path); err != nil {
 			return nil, err
 		}
 	}
@@ -207,19 +205,19 @@ func AffectedWith(ctx context.Context, m *manifest.Manifest, ref string, fns []m
 // repository without commits, fetch more history in a shallow clone, check
 // the name otherwise.
 func resolveBase(ctx context.Context, top, ref string) (string, error) {
-	if head, err := git(ctx, top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err != nil || head == "" {
+	if head, err := gitwt.Git(ctx, top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err != nil || head == "" {
 		return "", fmt.Errorf("%w: %q: the repository %s has no commits yet; affected compares the working tree with a commit: commit first", ErrRefNotFound, ref, top)
 	}
-	shallow, _ := git(ctx, top, "rev-parse", "--is-shallow-repository")
+	shallow, _ := gitwt.Git(ctx, top, "rev-parse", "--is-shallow-repository")
 	const fetch = "fetch more history (git fetch --deepen=100, or fetch-depth: 0 in CI)"
-	sha, err := git(ctx, top, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	sha, err := gitwt.Git(ctx, top, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
 	if err != nil || sha == "" {
 		if shallow == "true" {
 			return "", fmt.Errorf("%w: %q is not a commit in %s, a shallow clone: %s", ErrRefNotFound, ref, top, fetch)
 		}
 		return "", fmt.Errorf("%w: %q is not a commit in %s; check the name (git branch -a / git tag)", ErrRefNotFound, ref, top)
 	}
-	base, err := git(ctx, top, "merge-base", sha, "HEAD")
+	base, err := gitwt.Git(ctx, top, "merge-base", sha, "HEAD")
 	if err != nil || base == "" {
 		if shallow == "true" {
 			return "", fmt.Errorf("%w: no merge base of %q and HEAD in %s, a shallow clone: %s", ErrRefNotFound, ref, top, fetch)
@@ -235,31 +233,16 @@ var testHookWorktree func(dir string)
 // computeBase fingerprints fns at commit base in a temporary worktree,
 // each with the base manifest's settings when the base has the manifest.
 func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage string, fns []manifest.Function) (bs *baseState, err error) {
-	tmp, err := os.MkdirTemp("", "lamb-affected-")
+	w, err := gitwt.Checkout(ctx, top, base)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("base: %w", err)
 	}
-	wt := filepath.Join(tmp, "base")
-	defer func() {
-		// Remove the worktree even when ctx is cancelled (Ctrl-C).
-		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, rerr := git(rctx, top, "worktree", "remove", "--force", wt); rerr != nil {
-			_, _ = git(rctx, top, "worktree", "prune")
-		}
-		os.RemoveAll(tmp)
-	}()
-	hooks := filepath.Join(tmp, "hooks") // no checkout hooks
-	if err := os.Mkdir(hooks, 0o700); err != nil {
-		return nil, err
-	}
-	if _, err := git(ctx, top, "-c", "core.hooksPath="+hooks, "worktree", "add", "--detach", "--quiet", wt, base); err != nil {
-		return nil, fmt.Errorf("checking out base %s: %w", base, err)
-	}
+	defer w.Close() // even when ctx is cancelled (Ctrl-C)
+	wt := w.Dir
 	if testHookWorktree != nil {
 		testHookWorktree(wt)
 	}
-	root := filepath.Join(wt, filepath.FromSlash(relRoot))
+	root := w.Path(relRoot)
 	bs = &baseState{Prints: make([]basePrint, len(fns))}
 	// Which function is built how at base: the base manifest's entry of
 	// the same name; the current one when the base has no manifest.
@@ -272,7 +255,7 @@ func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage str
 		if _, err := os.Lstat(path); err == nil {
 			old, err := manifest.Load(path, manifest.LoadOptions{Stage: stage})
 			if err != nil {
-				bs.Warning = fmt.Sprintf("manifest at base %.12s not readable, no function is listed as removed and configuration is not compared: %v", base, strings.ReplaceAll(err.Error(), wt+string(filepath.Separator), ""))
+				bs.Warning = fmt.Sprintf("manifest at base %.12s not readable, no function is listed as removed and configuration is not compared: %v", base, w.Scrub(err.Error()))
 			} else {
 				bs.Manifest = true
 				bs.Entries = map[string]map[string]string{}
@@ -295,16 +278,7 @@ func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage str
 			}
 		}
 	}
-	var extra []string
-	if gw := os.Getenv("GOWORK"); gw != "" && gw != "off" && filepath.IsAbs(gw) {
-		// A go.work named by path must be the base's, not the working tree's.
-		if rel, err := relPath(top, gw); err == nil && !strings.HasPrefix(rel, "../") {
-			extra = append(extra, "GOWORK="+filepath.Join(wt, filepath.FromSlash(rel)))
-		} else {
-			extra = append(extra, "GOWORK="+gw)
-		}
-	}
-	prints, err := fingerprints(ctx, root, todo, extra)
+	prints, err := fingerprints(ctx, root, todo, w.GoEnv())
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -324,7 +298,7 @@ func computeBase(ctx context.Context, top, base, relRoot, relManifest, stage str
 		if errors.Is(fe, ErrPackageNotFound) {
 			bs.Prints[i].New = true
 		} else {
-			bs.Prints[i].Err = strings.ReplaceAll(strings.ReplaceAll(fe.Err.Error(), wt+string(filepath.Separator), ""), wt, "")
+			bs.Prints[i].Err = w.Scrub(fe.Err.Error())
 		}
 	}
 	return bs, nil
@@ -337,44 +311,6 @@ func indexOf(fns []manifest.Function, name string) int {
 		}
 	}
 	return -1
-}
-
-// relPath returns target relative to base, slash-separated, resolving symlinks
-// (a temp dir or a checkout under a symlinked path).
-func relPath(base, target string) (string, error) {
-	b, err := filepath.EvalSymlinks(base)
-	if err != nil {
-		return "", err
-	}
-	t, err := filepath.EvalSymlinks(target)
-	if err != nil {
-		t = target
-	}
-	rel, err := filepath.Rel(b, t)
-	if err != nil {
-		return "", err
-	}
-	return filepath.ToSlash(rel), nil
-}
-
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return "", fmt.Errorf("git %s: %w: %s", args[0], err, firstLine(msg))
-		}
-		return "", fmt.Errorf("git %s: %w", args[0], err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 // cacheKey names the base state: the commit, where the manifest is, and

@@ -310,7 +310,7 @@ functions:
 			"config: timeout 3 → 30",
 		}},
 		"files":   {true, []string{"files: config/rates.json added"}},
-		"ldflags": {true, []string{`build flag -ldflags "-s -w" → "-s -w -X main.v=2"`}},
+		"ldflags": {true, []string{`build flag -ldflags "-s -w -buildid=" → "-s -w -buildid= -X main.v=2"`}},
 		"moved": {true, []string{
 			"package example.com/r/functions/a → example.com/r/functions/b",
 			"package functions/a removed from closure",

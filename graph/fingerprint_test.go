@@ -96,7 +96,7 @@ func TestFingerprintChanges(t *testing.T) {
 		{name: "toolchain and godebug", files: map[string]string{"go.mod": "module example.com/r\n\ngo 1.26\n\ntoolchain go1.26.8\n\ngodebug panicnil=1\n"},
 			want: []string{"godebug (none) → panicnil=1", "toolchain (none) → go1.26.8"}},
 		{name: "ldflags", f: func(f *manifest.Function) { f.Build.LDFlags = "-X main.v=1" },
-			want: []string{`build flag -ldflags "-s -w" → "-s -w -X main.v=1"`}},
+			want: []string{`build flag -ldflags "-s -w -buildid=" → "-s -w -buildid= -X main.v=1"`}},
 		{name: "tags", f: func(f *manifest.Function) { f.Build.Tags = []string{"extra"} },
 			want: []string{`build flag -tags "lambda.norpc" → "extra,lambda.norpc"`}},
 		{name: "architecture", f: func(f *manifest.Function) { f.Architecture = "x86_64" },

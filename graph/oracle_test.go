@@ -280,7 +280,7 @@ replace example.com/local => ./lib/local
 			files: map[string]string{"lamb.yaml": manifestWith(cgoEntry(),
 				"  fa:\n    package: ./functions/fa\n    memory: 512\n    environment:\n      SECRET: s3cr3t\n    build:\n      ldflags: -X main.v=1\n")},
 			mustNot: []string{"fb", "fc", "fe2", "pricing"},
-			want:    map[string]string{"fa": `build flag -ldflags "-s -w" → "-s -w -X main.v=1"`}},
+			want:    map[string]string{"fa": `build flag -ldflags "-s -w -buildid=" → "-s -w -buildid= -X main.v=1"`}},
 		{name: "files: in the manifest",
 			files: map[string]string{"lamb.yaml": manifestWith(cgoEntry(),
 				"  fa:\n    package: ./functions/fa\n    memory: 512\n    environment:\n      SECRET: s3cr3t\n    build:\n      ldflags: -X main.v=1\n    files: [config/data.json]\n")},

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lambctl/lamb/builder"
+	"github.com/lambctl/lamb/internal/binsize"
 	"github.com/lambctl/lamb/internal/pipeline"
 )
 
@@ -116,20 +117,9 @@ func writeBuildResult(g *globalOptions, root string, arts []builder.Artifact) er
 		if a.Cached {
 			status = "cached"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Function, a.Architecture, humanSize(a.Size), a.CodeSha256, status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Function, a.Architecture, binsize.HumanSize(a.Size), a.CodeSha256, status)
 	}
 	return tw.Flush()
-}
-
-// humanSize formats n bytes with one decimal in the largest fitting unit.
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // notAffected says on stderr which of the named functions --since left

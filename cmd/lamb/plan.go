@@ -32,8 +32,8 @@ func newPlanCmd(g *globalOptions) *cobra.Command {
 repository: the lamb:fingerprint tag against the function's fingerprint, the live code
 against the lamb:code-sha256 tag (drift), the configuration field by field and the alias.
 Each function gets one action: create, update code, update config, update code + config,
-update alias or no change. Nothing is built. Environment values are never printed unless
---show-values is given.
+update alias or no change. Nothing is built, unless a selected function sets a size budget
+(docs/size.md). Environment values are never printed unless --show-values is given.
 
 With --detailed-exitcode the exit status is 0 when nothing would change, 2 when something
 would, 1 on error. -o matrix prints the functions that would change as a GitHub Actions

@@ -211,6 +211,10 @@ var cellEscaper = strings.NewReplacer(
 
 func cell(s string) string { return cellEscaper.Replace(s) }
 
+// Cell escapes s for a Markdown table cell of a job summary: the one
+// escaping every summary uses (and the form redaction must recognise).
+func Cell(s string) string { return cell(s) }
+
 // cells joins several values in one cell, one a line, at most
 // maxCellItems of them.
 func cells(ss []string) string {

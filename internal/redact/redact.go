@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lambctl/lamb/internal/ghactions"
 )
 
 // Hidden replaces a value.
@@ -153,13 +155,6 @@ type redacted struct {
 func (e *redacted) Error() string { return e.msg }
 func (e *redacted) Unwrap() error { return e.err }
 
-// markdown escapes like a GitHub step summary's table cells
-// (internal/ghactions).
-var markdown = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", `\<`, ">", `\>`, "|", `\|`, "~", `\~`, "&", `\&`, "#", `\#`, "!", `\!`,
-)
-
 // Forms returns the encodings in which v can come back in text lamb
 // prints, v itself first.
 func Forms(v string) []string {
@@ -182,7 +177,7 @@ func Forms(v string) []string {
 		url.QueryEscape(v),
 		url.PathEscape(v),
 		html.EscapeString(v),
-		markdown.Replace(v),
+		ghactions.Cell(v),
 	}
 	var out []string
 	for _, f := range forms {

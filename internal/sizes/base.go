@@ -1,18 +1,16 @@
 package sizes
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/lambctl/lamb/graph"
 	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/internal/gitwt"
 	"github.com/lambctl/lamb/internal/pipeline"
 	"github.com/lambctl/lamb/manifest"
 )
@@ -60,44 +58,34 @@ func Base(ctx context.Context, o BaseOptions) (*BaseResult, error) {
 		return res, nil
 	}
 	m := o.Manifest
-	top, err := git(ctx, m.Root, "rev-parse", "--show-toplevel")
+	top, err := gitwt.Git(ctx, m.Root, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, fmt.Errorf("size base: %w", err)
 	}
-	relRoot, err := relPath(top, m.Root)
+	relRoot, err := gitwt.RelPath(top, m.Root)
 	if err != nil {
 		return nil, fmt.Errorf("size base: %w", err)
 	}
-	relManifest, err := relPath(m.Root, m.Path)
+	relManifest, err := gitwt.RelPath(m.Root, m.Path)
 	if err != nil {
 		return nil, fmt.Errorf("size base: %w", err)
 	}
 
-	tmp, err := os.MkdirTemp("", "lamb-size-base-")
+	w, err := gitwt.Checkout(ctx, top, o.Commit)
 	if err != nil {
 		return nil, fmt.Errorf("size base: %w", err)
 	}
-	wt := filepath.Join(tmp, "base")
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := git(rctx, top, "worktree", "remove", "--force", wt); err != nil {
-			_, _ = git(rctx, top, "worktree", "prune")
-		}
-		os.RemoveAll(tmp)
-	}()
-	hooks := filepath.Join(tmp, "hooks") // no checkout hooks run
-	if err := os.Mkdir(hooks, 0o700); err != nil {
-		return nil, fmt.Errorf("size base: %w", err)
-	}
-	if _, err := git(ctx, top, "-c", "core.hooksPath="+hooks, "worktree", "add", "--detach", "--quiet", wt, o.Commit); err != nil {
-		return nil, fmt.Errorf("size base: checking out %.12s: %w", o.Commit, err)
-	}
+	defer w.Close() // even when ctx is cancelled (Ctrl-C)
 	if testHookWorktree != nil {
-		testHookWorktree(wt)
+		testHookWorktree(w.Dir)
 	}
+	tmp, err := os.MkdirTemp("", "lamb-size-dist-")
+	if err != nil {
+		return nil, fmt.Errorf("size base: %w", err)
+	}
+	defer os.RemoveAll(tmp)
 
-	path := filepath.Join(wt, filepath.FromSlash(relRoot), filepath.FromSlash(relManifest))
+	path := w.Path(relRoot + "/" + relManifest)
 	stage := ""
 	if m.Stage != nil {
 		stage = m.Stage.Name
@@ -109,7 +97,7 @@ func Base(ctx context.Context, o BaseOptions) (*BaseResult, error) {
 	}
 	bm, err := manifest.Load(path, manifest.LoadOptions{Stage: stage})
 	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), wt+string(filepath.Separator), "")
+		msg := w.Scrub(err.Error())
 		res.Warning = fmt.Sprintf("%s at base %.12s does not load: nothing to compare with: %s", relManifest, o.Commit, firstLine(msg))
 		res.New = namesOf(o.Functions)
 		return res, nil
@@ -140,12 +128,12 @@ func Base(ctx context.Context, o BaseOptions) (*BaseResult, error) {
 	}
 	bo := o.Build
 	bo.OutDir = filepath.Join(tmp, "dist")
-	if extra := baseGOWORK(top, wt); extra != "" {
+	if extra := w.GoEnv(); extra != nil {
 		env := bo.Env
 		if env == nil {
 			env = os.Environ()
 		}
-		bo.Env = append(env[:len(env):len(env)], extra)
+		bo.Env = append(env[:len(env):len(env)], extra...)
 	}
 	arts, berr := sel.Build(ctx, nil, bo)
 	if ctx.Err() != nil {
@@ -166,7 +154,7 @@ func Base(ctx context.Context, o BaseOptions) (*BaseResult, error) {
 		if errors.As(e, &fe) {
 			op, cause = fe.Op, fe.Err
 		}
-		msg := strings.ReplaceAll(cause.Error(), wt+string(filepath.Separator), "")
+		msg := w.Scrub(cause.Error())
 		errs = append(errs, failure.New(fn, op+" at base "+shortSha(o.Commit), errors.New(msg)))
 	}
 	if o.Analyze {
@@ -188,22 +176,6 @@ func Base(ctx context.Context, o BaseOptions) (*BaseResult, error) {
 // testHookWorktree, when set by a test, runs once the base worktree exists.
 var testHookWorktree func(dir string)
 
-// baseGOWORK is the GOWORK of the base's go command when the environment
-// names a go.work by absolute path: the base's own copy when the file is
-// inside the repository (as graph.Affected fingerprints the base), ""
-// otherwise (the environment's applies as it is).
-func baseGOWORK(top, wt string) string {
-	gw := os.Getenv("GOWORK")
-	if gw == "" || gw == "off" || !filepath.IsAbs(gw) {
-		return ""
-	}
-	rel, err := relPath(top, gw)
-	if err != nil || strings.HasPrefix(rel, "../") || rel == ".." {
-		return ""
-	}
-	return "GOWORK=" + filepath.Join(wt, filepath.FromSlash(rel))
-}
-
 func shortSha(s string) string { return s[:min(len(s), 12)] }
 
 func namesOf(fns []manifest.Function) []string {
@@ -215,37 +187,6 @@ func namesOf(fns []manifest.Function) []string {
 }
 
 // relPath returns target relative to base, slash-separated, resolving
-// symlinks (a temporary directory under a symlinked path).
-func relPath(base, target string) (string, error) {
-	b, err := filepath.EvalSymlinks(base)
-	if err != nil {
-		return "", err
-	}
-	t, err := filepath.EvalSymlinks(target)
-	if err != nil {
-		t = target
-	}
-	rel, err := filepath.Rel(b, t)
-	if err != nil {
-		return "", err
-	}
-	return filepath.ToSlash(rel), nil
-}
-
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return "", fmt.Errorf("git %s: %w: %s", args[0], err, firstLine(msg))
-		}
-		return "", fmt.Errorf("git %s: %w", args[0], err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lambctl/lamb/internal/binsize"
 	"github.com/lambctl/lamb/internal/failure"
+	"github.com/lambctl/lamb/internal/ghactions"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -210,7 +211,7 @@ func roundMs(d time.Duration) time.Duration { return d.Round(10 * time.Microseco
 // budget, limit, figure and the modules named.
 func WriteSummary(w io.Writer, title string, breaches []Breach) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "## %s\n\n", mdCell(title))
+	fmt.Fprintf(&b, "## %s\n\n", ghactions.Cell(title))
 	if len(breaches) == 0 {
 		b.WriteString("Every function is within its budgets.\n\n")
 		_, err := w.Write(b.Bytes())
@@ -235,20 +236,12 @@ func WriteSummary(w io.Writer, title string, breaches []Breach) error {
 			}
 			mods = label + joinModules(br.Modules)
 		}
-		fmt.Fprintf(&b, "| %s | budget.%s | %s | %s | %s |\n", mdCell(br.Function), br.Budget, mdCell(br.Limit), mdCell(actual), mdCell(mods))
+		fmt.Fprintf(&b, "| %s | budget.%s | %s | %s | %s |\n", ghactions.Cell(br.Function), br.Budget, ghactions.Cell(br.Limit), ghactions.Cell(actual), ghactions.Cell(mods))
 	}
 	b.WriteString("\n")
 	_, err := w.Write(b.Bytes())
 	return err
 }
-
-// mdCell escapes the Markdown a table cell would interpret.
-// TODO(issue 15): use ghactions' cell escaping once it is exported.
-var mdCell = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", `\<`, ">", `\>`, "|", `\|`, "~", `\~`, "&", `\&`, "#", `\#`, "!", `\!`,
-	"\r\n", " ", "\n", " ", "\r", " ",
-).Replace
 
 func plural(n int, noun string) string {
 	if n == 1 {
