@@ -126,6 +126,10 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			r.Outcome = Failed
 			errs[i] = []error{fp.err}
 			continue
+		case ActionCreateElsewhere:
+			r.Outcome = Failed
+			errs[i] = []error{fp.fail("deploy", errNotCreatedYet)}
+			continue
 		case ActionOrphan:
 			if !d.opts.Prune {
 				r.Outcome = Orphaned

@@ -40,7 +40,17 @@ const (
 	// the live CodeSha256 is not the artifact's, then publishes, moves the
 	// alias and writes lamb's tags.
 	ActionAdopt Action = "adopt"
+	// ActionCreateElsewhere: a code-only function (manage: code) that does
+	// not exist yet: the tool that owns it (Terraform, CDK,
+	// CloudFormation) creates it, lamb never does. The plan shows it
+	// without failing (a pull request adds it to both tools at once) and
+	// counts it neither as a change nor as a failure; Deploy fails it.
+	ActionCreateElsewhere Action = "create-elsewhere"
 )
+
+// errNotCreatedYet is why a code-only function that does not exist cannot be
+// deployed (ActionCreateElsewhere).
+var errNotCreatedYet = errors.New("the function does not exist, and lamb manages only its code (manage: code): create it with the tool that owns it (Terraform, CDK, CloudFormation) before deploying")
 
 // hidden replaces environment values in plans unless ShowValues is set:
 // what the redactor writes in their place in errors.
@@ -102,8 +112,8 @@ func (p *FunctionPlan) fail(op string, err error) error {
 }
 
 // Label is the action as the text table shows it: "create", "update code",
-// "update config", "update code + config", "update alias", "no change" or
-// "failed".
+// "update config", "update code + config", "update alias", "no change",
+// "adopt", "orphan", "create elsewhere" or "failed".
 func (p *FunctionPlan) Label() string {
 	switch {
 	case p.Action == ActionFailed:
@@ -112,6 +122,8 @@ func (p *FunctionPlan) Label() string {
 		return "orphan"
 	case p.Action == ActionAdopt:
 		return "adopt"
+	case p.Action == ActionCreateElsewhere:
+		return "create elsewhere"
 	case p.Action == ActionCreate:
 		return "create"
 	case p.Action == ActionNoChange:
@@ -309,7 +321,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 	}
 	live, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name)})
 	if isNotFound(err) && codeOnly {
-		return p, p.fail("plan", errors.New("the function does not exist, and lamb manages only its code (manage: code): create it with the tool that owns its configuration (Terraform, CDK, CloudFormation), then deploy"))
+		p.Action = ActionCreateElsewhere
+		p.Reasons = append(p.Reasons, "not created yet: create it with the tool that owns it (Terraform, CDK, CloudFormation); lamb deploys its code once it exists")
+		return p, nil
 	}
 	if isNotFound(err) {
 		p.Action = ActionCreate
@@ -406,6 +420,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 	// A rollout that was interrupted (kill -9) leaves the alias split
 	// between two versions: the deploy resumes it (or moves the alias at
 	// once with NoRollout).
+	aliasLatest := false // the alias is on $LATEST: a rollout cannot split it
 	if fn.Alias != "" && p.desired.Rollout != nil {
 		al, err := d.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(fn.Name), Name: aws.String(fn.Alias)})
 		switch {
@@ -413,6 +428,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 		case err != nil:
 			return p, p.fail("get alias "+fn.Alias, err)
 		default:
+			aliasLatest = aws.ToString(al.FunctionVersion) == latest
 			if split := splitAlias(fn.Alias, al); split != "" {
 				p.publish = true
 				next := "the deploy resumes the rollout"
@@ -438,7 +454,14 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 		}
 	}
 	if ro := p.desired.Rollout; ro != nil && fn.Alias != "" && (p.Code || p.configUpdate || p.publish) {
-		p.Rollout = ro.describe(d.opts.NoRollout)
+		skip := ""
+		switch {
+		case d.opts.NoRollout:
+			skip = skipNoRollout
+		case aliasLatest:
+			skip = skipLatest
+		}
+		p.Rollout = ro.describe(skip)
 	}
 	if adopt {
 		p.Action = ActionAdopt
@@ -466,16 +489,113 @@ func (d *Deployer) aliasStale(ctx context.Context, p *FunctionPlan, sha string) 
 		return "", false, p.fail("get alias "+fn.Alias, errors.New("response has no configuration"))
 	}
 	v := aws.ToString(cfg.Version)
-	if aws.ToString(cfg.CodeSha256) != sha {
+	switch {
+	case v == latest:
+		// Not frozen: it changes with every update, and a rollout
+		// cannot shift traffic from it.
+		return fmt.Sprintf("alias %s points to %s, not a published version: publish and point it at the version", fn.Alias, latest), false, nil
+	case aws.ToString(cfg.CodeSha256) != sha:
 		return fmt.Sprintf("alias %s points to version %s, which does not hold the deployed code", fn.Alias, v), false, nil
-	}
-	if p.codeOnly() { // the configuration is another tool's
-		return "", false, nil
-	}
-	if len(configChanges(fn, cfg, false)) > 0 || (fn.Architecture != "" && liveArchitecture(cfg) != fn.Architecture) {
+	case p.codeOnly():
+		// The configuration is another tool's: what the alias serves
+		// must be what $LATEST has, whatever that is.
+		if diff := versionDiff(cfg, p.live.Configuration); len(diff) > 0 {
+			return fmt.Sprintf("alias %s points to version %s, whose %s is not %s's: configuration changed outside lamb (managed elsewhere): publish", fn.Alias, v, strings.Join(diff, ", "), latest), false, nil
+		}
+	case len(configChanges(fn, cfg, false)) > 0 || (fn.Architecture != "" && liveArchitecture(cfg) != fn.Architecture):
 		return fmt.Sprintf("alias %s points to version %s, which has an outdated configuration", fn.Alias, v), false, nil
 	}
 	return "", false, nil
+}
+
+// latest is the unpublished version of a function.
+const latest = "$LATEST"
+
+// versionDiff names the settings a published version froze that differ
+// between two versions of a function (a version and $LATEST): those that
+// change how it runs. Not the code (compared on its own), nor what differs
+// between versions by nature (ARN, revision, dates, state) or by AWS's
+// doing (the runtime version, SnapStart's optimization status), nor the
+// description (PublishVersion may set its own).
+func versionDiff(a, b *types.FunctionConfiguration) []string {
+	var diff []string
+	add := func(name string, same bool) {
+		if !same {
+			diff = append(diff, name)
+		}
+	}
+	add("runtime", a.Runtime == b.Runtime)
+	add("handler", aws.ToString(a.Handler) == aws.ToString(b.Handler))
+	add("memory", aws.ToInt32(a.MemorySize) == aws.ToInt32(b.MemorySize))
+	add("timeout", aws.ToInt32(a.Timeout) == aws.ToInt32(b.Timeout))
+	add("role", aws.ToString(a.Role) == aws.ToString(b.Role))
+	add("environment", maps.Equal(envOf(a), envOf(b)))
+	add("architecture", liveArchitecture(a) == liveArchitecture(b))
+	add("layers", slices.Equal(layerARNs(a), layerARNs(b)))
+	add("vpc", vpcOf(a) == vpcOf(b))
+	add("ephemeral storage", ephemeralOf(a) == ephemeralOf(b))
+	add("tracing", tracingOf(a) == tracingOf(b))
+	add("dead letter queue", a.DeadLetterConfig == nil && b.DeadLetterConfig == nil ||
+		a.DeadLetterConfig != nil && b.DeadLetterConfig != nil && aws.ToString(a.DeadLetterConfig.TargetArn) == aws.ToString(b.DeadLetterConfig.TargetArn))
+	add("kms key", aws.ToString(a.KMSKeyArn) == aws.ToString(b.KMSKeyArn))
+	add("file systems", slices.EqualFunc(a.FileSystemConfigs, b.FileSystemConfigs, func(x, y types.FileSystemConfig) bool {
+		return aws.ToString(x.Arn) == aws.ToString(y.Arn) && aws.ToString(x.LocalMountPath) == aws.ToString(y.LocalMountPath)
+	}))
+	add("logging", loggingOf(a) == loggingOf(b))
+	add("snapstart", snapStartOf(a) == snapStartOf(b))
+	return diff
+}
+
+func envOf(c *types.FunctionConfiguration) map[string]string {
+	if c.Environment == nil {
+		return nil
+	}
+	return c.Environment.Variables
+}
+
+func layerARNs(c *types.FunctionConfiguration) []string {
+	arns := make([]string, len(c.Layers))
+	for i, l := range c.Layers {
+		arns[i] = aws.ToString(l.Arn)
+	}
+	return arns
+}
+
+func vpcOf(c *types.FunctionConfiguration) string {
+	if c.VpcConfig == nil {
+		return ""
+	}
+	v := c.VpcConfig
+	return fmt.Sprint(slices.Sorted(slices.Values(v.SubnetIds)), slices.Sorted(slices.Values(v.SecurityGroupIds)), aws.ToBool(v.Ipv6AllowedForDualStack))
+}
+
+func ephemeralOf(c *types.FunctionConfiguration) int32 {
+	if c.EphemeralStorage == nil {
+		return 0
+	}
+	return aws.ToInt32(c.EphemeralStorage.Size)
+}
+
+func tracingOf(c *types.FunctionConfiguration) types.TracingMode {
+	if c.TracingConfig == nil {
+		return ""
+	}
+	return c.TracingConfig.Mode
+}
+
+func loggingOf(c *types.FunctionConfiguration) string {
+	if c.LoggingConfig == nil {
+		return ""
+	}
+	l := c.LoggingConfig
+	return fmt.Sprint(l.LogFormat, aws.ToString(l.LogGroup), l.ApplicationLogLevel, l.SystemLogLevel)
+}
+
+func snapStartOf(c *types.FunctionConfiguration) types.SnapStartApplyOn {
+	if c.SnapStart == nil {
+		return ""
+	}
+	return c.SnapStart.ApplyOn
 }
 
 // configChanges lists the configuration fields of cfg that differ from fn,
