@@ -143,6 +143,8 @@ func (p *FunctionPlan) Label() string {
 // A function that could not be planned is in it too, as ActionFailed.
 type Plan struct {
 	Functions []FunctionPlan `json:"functions"`
+
+	large string // how a zip over MaxDirectUpload planned direct goes: "s3://BUCKET", or "" (it fails)
 }
 
 // Changes counts the functions the plan creates or updates.
@@ -199,21 +201,32 @@ func (p *FunctionPlan) setFailed(err error) {
 // UploadDirect is FunctionPlan.Upload for code sent inline.
 const UploadDirect = "direct"
 
-// upload is how this deployer sends code: through the artifact bucket when
-// there is one, else inline.
+// upload is how this deployer sends code of a size not known yet: through
+// the artifact bucket when every package goes there, else inline.
 func (d *Deployer) upload() string {
-	if d.opts.Bucket != "" {
+	if d.opts.Bucket != "" && !d.opts.BucketForLarge {
 		return "s3://" + d.opts.Bucket
 	}
 	return UploadDirect
 }
 
+// large is how this deployer sends a zip over MaxDirectUpload that would
+// go inline: through the bucket with BucketForLarge, else not at all ("").
+func (d *Deployer) large() string {
+	if d.opts.Bucket != "" && d.opts.BucketForLarge {
+		return "s3://" + d.opts.Bucket
+	}
+	return ""
+}
+
 // CheckUploads checks the zips' sizes (bytes, by function name: built, or
-// known from a cache) against how the plan uploads them: a function whose
-// zip is over Lambda's direct upload limit with no artifact bucket fails,
-// before anything is sent. Call it before building with the sizes already
-// known and after building with the rest (Deploy checks its artifacts the
-// same way). It returns those failures, one a line.
+// known from a cache) against how the plan uploads them: a zip over
+// Lambda's direct upload limit goes through the bucket when the deployer
+// sends large ones there (Options.BucketForLarge; Upload says so), and
+// fails its function before anything is sent when there is no bucket. Call
+// it before building with the sizes already known and after building with
+// the rest (Deploy checks its artifacts the same way). It returns those
+// failures, one a line.
 func (p *Plan) CheckUploads(sizes map[string]int64) error {
 	var merr *multierror.Error
 	for i := range p.Functions {
@@ -222,22 +235,29 @@ func (p *Plan) CheckUploads(sizes map[string]int64) error {
 		if !ok || !f.Code {
 			continue
 		}
-		if err := checkUpload(f.Upload, size); err != nil {
+		via, err := route(f.Upload, p.large, size)
+		if err != nil {
 			err = failure.New(f.Name, "upload", err)
 			f.setFailed(err)
 			merr = failure.Append(merr, err)
+			continue
 		}
+		f.Upload = via
 	}
 	return merr.ErrorOrNil()
 }
 
-// checkUpload refuses a zip of size bytes that cannot go the way upload
-// says.
-func checkUpload(upload string, size int64) error {
-	if upload != UploadDirect || size <= MaxDirectUpload {
-		return nil
+// route returns how a zip of size bytes planned to go the way upload says
+// is sent: that way, or large ("s3://BUCKET") when it is too big to go
+// inline. Without a way for it, it says what to do.
+func route(upload, large string, size int64) (string, error) {
+	switch {
+	case upload != UploadDirect || size <= MaxDirectUpload:
+		return upload, nil
+	case large != "":
+		return large, nil
 	}
-	return fmt.Errorf("the zip is %.1f MB (%d bytes), over Lambda's direct upload limit of %d bytes (50 MB): set artifact_bucket in the stage so that it goes through S3",
+	return "", fmt.Errorf("the zip is %.1f MB (%d bytes), over Lambda's direct upload limit of %d bytes (50 MB): set artifact_bucket in the stage so that it goes through S3",
 		float64(size)/(1<<20), size, MaxDirectUpload)
 }
 
@@ -290,7 +310,7 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 	}
 	orphans, err := d.orphans(ctx)
 	merr = failure.Append(merr, err)
-	return &Plan{Functions: insertSorted(plans, orphans)}, merr.ErrorOrNil()
+	return &Plan{Functions: insertSorted(plans, orphans), large: d.large()}, merr.ErrorOrNil()
 }
 
 func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (FunctionPlan, error) {
