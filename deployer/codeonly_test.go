@@ -3,7 +3,6 @@ package deployer_test
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,8 +18,10 @@ import (
 // TestCodeOnly deploys functions another tool created and configures
 // (manage: code): lamb updates the code, publishes, moves the alias and
 // writes its own tags; it never writes their configuration — a memory
-// size changed by the other tool is left alone — and never creates one
-// (issue 13).
+// size changed by the other tool is left alone, and reaches the alias
+// through a new version of $LATEST — and never creates one: the plan shows
+// a function the other tool has not created yet without failing, the
+// deploy fails it (issue 13).
 func TestCodeOnly(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, emulator.Options{})
@@ -47,29 +48,33 @@ func TestCodeOnly(t *testing.T) {
 	opts := projectOptions(e, w)
 
 	plan, err := deployer.New(opts).Plan(ctx, w.desired)
-	if err == nil || !strings.Contains(err.Error(), "missing: plan: the function does not exist, and lamb manages only its code (manage: code): create it with the tool that owns its configuration") {
-		t.Errorf("plan error %v, want missing's", err)
+	if err != nil {
+		t.Errorf("plan error %v, want none (missing is the other tool's to create)", err)
+	}
+	if diff := cmp.Diff([]string{"billing", "orders"}, plan.Changed()); diff != "" {
+		t.Errorf("changed (-want +got):\n%s", diff)
 	}
 	text, js := renderPlan(t, plan)
 	checkGolden(t, "plan-code-only.txt", text)
 	checkGolden(t, "plan-code-only.json", js)
 
 	e.srv.ResetCalls()
-	w.desired = slices.DeleteFunc(w.desired, func(d deployer.Desired) bool { return d.Function.Name == "missing" })
 	_, res, err := e.deploy(ctx, t, w, opts)
-	if err != nil {
-		t.Fatal(err)
+	want := "missing: deploy: the function does not exist, and lamb manages only its code (manage: code): create it with the tool that owns it (Terraform, CDK, CloudFormation) before deploying"
+	if err == nil || err.Error() != want {
+		t.Errorf("deploy error %v\nwant %s", err, want)
 	}
-	if got := res.Summary(); got != "created 0, updated 2, unchanged 0, failed 0" {
+	if got := res.Summary(); got != "created 0, updated 2, unchanged 0, failed 1" {
 		t.Errorf("summary %s", got)
 	}
-	want := []string{
+	w.desired = slices.DeleteFunc(w.desired, func(d deployer.Desired) bool { return d.Function.Name == "missing" })
+	wantCalls := []string{
 		"PublishVersion billing", "CreateAlias billing", "UntagResource billing",
 		"UpdateFunctionCode orders", "PublishVersion orders", "UpdateAlias orders", "CreateAlias orders", "TagResource orders",
 	}
 	calls := e.mutating()
 	slicesSortByFunction(calls)
-	if diff := cmp.Diff(want, calls); diff != "" {
+	if diff := cmp.Diff(wantCalls, calls); diff != "" {
 		t.Errorf("mutating calls (-want +got):\n%s", diff)
 	}
 	w.desired = slices.DeleteFunc(w.desired, func(d deployer.Desired) bool { return d.Function.Name == "billing" })
@@ -88,25 +93,33 @@ func TestCodeOnly(t *testing.T) {
 		t.Errorf("environment written: %v", env.Variables)
 	}
 
-	// The other tool changes the memory again: nothing to do.
+	// The other tool changes the memory again: lamb leaves it, and
+	// publishes $LATEST so that the alias serves it.
 	setMemory(512)
 	e.srv.ResetCalls()
 	plan, res, err = e.deploy(ctx, t, w, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := plan.Functions[0].Label(); l != "no change" {
-		t.Errorf("plan after the other tool's change: %s %+v", l, plan.Functions[0])
+	wantReasons := []string{"alias live points to version 1, whose memory is not $LATEST's: configuration changed outside lamb (managed elsewhere): publish"}
+	if p := plan.Functions[0]; p.Label() != "update alias" || !cmp.Equal(wantReasons, p.Reasons) || len(p.Config) != 0 {
+		t.Errorf("plan after the other tool's change: %s %q %v", p.Label(), p.Reasons, p.Config)
 	}
-	if m := e.mutating(); len(m) != 0 {
-		t.Errorf("mutating calls %v", m)
+	if diff := cmp.Diff([]string{"PublishVersion orders", "UpdateAlias orders"}, e.mutating()); diff != "" {
+		t.Errorf("mutating calls (-want +got):\n%s", diff)
 	}
-	if res.Unchanged != 1 {
-		t.Errorf("summary %s", res.Summary())
+	if res.Updated != 1 || res.Functions[0].Version != "2" {
+		t.Errorf("result %s %+v", res.Summary(), res.Functions[0])
 	}
-	got, err = e.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders")})
-	if err != nil || aws.ToInt32(got.Configuration.MemorySize) != 512 {
-		t.Errorf("memory %d (%v), want 512", aws.ToInt32(got.Configuration.MemorySize), err)
+	for _, q := range []string{"", "live"} {
+		got, err = e.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders"), Qualifier: aws.String(q)})
+		if err != nil || aws.ToInt32(got.Configuration.MemorySize) != 512 {
+			t.Errorf("%q: memory %d (%v), want 512", q, aws.ToInt32(got.Configuration.MemorySize), err)
+		}
+	}
+	e.srv.ResetCalls()
+	if plan, _, err = e.deploy(ctx, t, w, opts); err != nil || plan.Functions[0].Action != deployer.ActionNoChange || len(e.mutating()) != 0 {
+		t.Errorf("after publishing: %v, %s, %v", err, plan.Functions[0].Label(), e.mutating())
 	}
 
 	// A new build: code only, the configuration is the other tool's.
@@ -115,8 +128,8 @@ func TestCodeOnly(t *testing.T) {
 	if _, _, err := e.deploy(ctx, t, w, opts); err != nil {
 		t.Fatal(err)
 	}
-	want = []string{"UpdateFunctionCode orders", "PublishVersion orders", "UpdateAlias orders", "TagResource orders"}
-	if diff := cmp.Diff(want, e.mutating()); diff != "" {
+	wantCalls = []string{"UpdateFunctionCode orders", "PublishVersion orders", "UpdateAlias orders", "TagResource orders"}
+	if diff := cmp.Diff(wantCalls, e.mutating()); diff != "" {
 		t.Errorf("mutating calls (-want +got):\n%s", diff)
 	}
 	al, err := e.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders"), Qualifier: aws.String("live")})

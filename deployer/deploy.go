@@ -126,6 +126,10 @@ func (d *Deployer) Deploy(ctx context.Context, plan *Plan, artifacts []Artifact)
 			r.Outcome = Failed
 			errs[i] = []error{fp.err}
 			continue
+		case ActionCreateElsewhere:
+			r.Outcome = Failed
+			errs[i] = []error{fp.fail("deploy", errNotCreatedYet)}
+			continue
 		case ActionOrphan:
 			if !d.opts.Prune {
 				r.Outcome = Orphaned
@@ -218,9 +222,6 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 		via := fp.Upload
 		if via == "" { // a plan not made by Plan
 			via = d.upload()
-		}
-		if err := checkUpload(via, art.Size); err != nil {
-			return fail("upload", err), nil
 		}
 		var err error
 		if code, err = d.prepareCode(ctx, art, via); err != nil {
@@ -581,8 +582,14 @@ func (c *codeSource) updateInput(name, arch string) *lambda.UpdateFunctionCodeIn
 }
 
 // prepareCode reads the artifact, checks its CodeSha256 and size, and
-// uploads it to the artifact bucket when upload says so.
+// uploads it to the artifact bucket when via says so, or when it is too
+// large to go inline and the deployer sends large ones through the bucket.
+// A zip too large to go via fails before it is read.
 func (d *Deployer) prepareCode(ctx context.Context, art Artifact, via string) (*codeSource, error) {
+	via, err := route(via, d.large(), art.Size)
+	if err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(art.Path)
 	if err != nil {
 		return nil, err
@@ -592,7 +599,7 @@ func (d *Deployer) prepareCode(ctx context.Context, art Artifact, via string) (*
 	if art.CodeSha256 != "" && art.CodeSha256 != sha {
 		return nil, fmt.Errorf("%s: CodeSha256 is %s, the artifact says %s", art.Path, sha, art.CodeSha256)
 	}
-	if err := checkUpload(via, int64(len(data))); err != nil {
+	if via, err = route(via, d.large(), int64(len(data))); err != nil {
 		return nil, err
 	}
 	bucket, ok := strings.CutPrefix(via, "s3://")

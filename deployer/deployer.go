@@ -121,10 +121,13 @@ type Options struct {
 	// every package is uploaded to s3://Bucket/lamb/<sha256>.zip (once:
 	// keys are content hashes) and Lambda takes it from there. Without a
 	// bucket packages go inline, and one over MaxDirectUpload fails its
-	// function before anything is sent (Plan.CheckUploads, Deploy). With
-	// a local Lambda, pass a client of the S3 endpoint it reads code from.
+	// function before anything is sent (Plan.CheckUploads, Deploy).
 	S3     S3API
 	Bucket string
+	// BucketForLarge sends only the packages over MaxDirectUpload through
+	// Bucket; the others go inline. For a local Lambda, whose own S3
+	// endpoint (S3, Bucket) keeps every object it is given in memory.
+	BucketForLarge bool
 	// Concurrency is how many functions deploy at once; default DefaultConcurrency.
 	Concurrency int
 	// Rate is the client-side limit on control-plane requests per second

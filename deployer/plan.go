@@ -40,7 +40,17 @@ const (
 	// the live CodeSha256 is not the artifact's, then publishes, moves the
 	// alias and writes lamb's tags.
 	ActionAdopt Action = "adopt"
+	// ActionCreateElsewhere: a code-only function (manage: code) that does
+	// not exist yet: the tool that owns it (Terraform, CDK,
+	// CloudFormation) creates it, lamb never does. The plan shows it
+	// without failing (a pull request adds it to both tools at once) and
+	// counts it neither as a change nor as a failure; Deploy fails it.
+	ActionCreateElsewhere Action = "create-elsewhere"
 )
+
+// errNotCreatedYet is why a code-only function that does not exist cannot be
+// deployed (ActionCreateElsewhere).
+var errNotCreatedYet = errors.New("the function does not exist, and lamb manages only its code (manage: code): create it with the tool that owns it (Terraform, CDK, CloudFormation) before deploying")
 
 // hidden replaces environment values in plans unless ShowValues is set:
 // what the redactor writes in their place in errors.
@@ -102,8 +112,8 @@ func (p *FunctionPlan) fail(op string, err error) error {
 }
 
 // Label is the action as the text table shows it: "create", "update code",
-// "update config", "update code + config", "update alias", "no change" or
-// "failed".
+// "update config", "update code + config", "update alias", "no change",
+// "adopt", "orphan", "create elsewhere" or "failed".
 func (p *FunctionPlan) Label() string {
 	switch {
 	case p.Action == ActionFailed:
@@ -112,6 +122,8 @@ func (p *FunctionPlan) Label() string {
 		return "orphan"
 	case p.Action == ActionAdopt:
 		return "adopt"
+	case p.Action == ActionCreateElsewhere:
+		return "create elsewhere"
 	case p.Action == ActionCreate:
 		return "create"
 	case p.Action == ActionNoChange:
@@ -131,6 +143,8 @@ func (p *FunctionPlan) Label() string {
 // A function that could not be planned is in it too, as ActionFailed.
 type Plan struct {
 	Functions []FunctionPlan `json:"functions"`
+
+	large string // how a zip over MaxDirectUpload planned direct goes: "s3://BUCKET", or "" (it fails)
 }
 
 // Changes counts the functions the plan creates or updates.
@@ -187,21 +201,32 @@ func (p *FunctionPlan) setFailed(err error) {
 // UploadDirect is FunctionPlan.Upload for code sent inline.
 const UploadDirect = "direct"
 
-// upload is how this deployer sends code: through the artifact bucket when
-// there is one, else inline.
+// upload is how this deployer sends code of a size not known yet: through
+// the artifact bucket when every package goes there, else inline.
 func (d *Deployer) upload() string {
-	if d.opts.Bucket != "" {
+	if d.opts.Bucket != "" && !d.opts.BucketForLarge {
 		return "s3://" + d.opts.Bucket
 	}
 	return UploadDirect
 }
 
+// large is how this deployer sends a zip over MaxDirectUpload that would
+// go inline: through the bucket with BucketForLarge, else not at all ("").
+func (d *Deployer) large() string {
+	if d.opts.Bucket != "" && d.opts.BucketForLarge {
+		return "s3://" + d.opts.Bucket
+	}
+	return ""
+}
+
 // CheckUploads checks the zips' sizes (bytes, by function name: built, or
-// known from a cache) against how the plan uploads them: a function whose
-// zip is over Lambda's direct upload limit with no artifact bucket fails,
-// before anything is sent. Call it before building with the sizes already
-// known and after building with the rest (Deploy checks its artifacts the
-// same way). It returns those failures, one a line.
+// known from a cache) against how the plan uploads them: a zip over
+// Lambda's direct upload limit goes through the bucket when the deployer
+// sends large ones there (Options.BucketForLarge; Upload says so), and
+// fails its function before anything is sent when there is no bucket. Call
+// it before building with the sizes already known and after building with
+// the rest (Deploy checks its artifacts the same way). It returns those
+// failures, one a line.
 func (p *Plan) CheckUploads(sizes map[string]int64) error {
 	var merr *multierror.Error
 	for i := range p.Functions {
@@ -210,22 +235,29 @@ func (p *Plan) CheckUploads(sizes map[string]int64) error {
 		if !ok || !f.Code {
 			continue
 		}
-		if err := checkUpload(f.Upload, size); err != nil {
+		via, err := route(f.Upload, p.large, size)
+		if err != nil {
 			err = failure.New(f.Name, "upload", err)
 			f.setFailed(err)
 			merr = failure.Append(merr, err)
+			continue
 		}
+		f.Upload = via
 	}
 	return merr.ErrorOrNil()
 }
 
-// checkUpload refuses a zip of size bytes that cannot go the way upload
-// says.
-func checkUpload(upload string, size int64) error {
-	if upload != UploadDirect || size <= MaxDirectUpload {
-		return nil
+// route returns how a zip of size bytes planned to go the way upload says
+// is sent: that way, or large ("s3://BUCKET") when it is too big to go
+// inline. Without a way for it, it says what to do.
+func route(upload, large string, size int64) (string, error) {
+	switch {
+	case upload != UploadDirect || size <= MaxDirectUpload:
+		return upload, nil
+	case large != "":
+		return large, nil
 	}
-	return fmt.Errorf("the zip is %.1f MB (%d bytes), over Lambda's direct upload limit of %d bytes (50 MB): set artifact_bucket in the stage so that it goes through S3",
+	return "", fmt.Errorf("the zip is %.1f MB (%d bytes), over Lambda's direct upload limit of %d bytes (50 MB): set artifact_bucket in the stage so that it goes through S3",
 		float64(size)/(1<<20), size, MaxDirectUpload)
 }
 
@@ -278,7 +310,7 @@ func (d *Deployer) Plan(ctx context.Context, desired []Desired) (*Plan, error) {
 	}
 	orphans, err := d.orphans(ctx)
 	merr = failure.Append(merr, err)
-	return &Plan{Functions: insertSorted(plans, orphans)}, merr.ErrorOrNil()
+	return &Plan{Functions: insertSorted(plans, orphans), large: d.large()}, merr.ErrorOrNil()
 }
 
 func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (FunctionPlan, error) {
@@ -309,7 +341,9 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 	}
 	live, err := d.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn.Name)})
 	if isNotFound(err) && codeOnly {
-		return p, p.fail("plan", errors.New("the function does not exist, and lamb manages only its code (manage: code): create it with the tool that owns its configuration (Terraform, CDK, CloudFormation), then deploy"))
+		p.Action = ActionCreateElsewhere
+		p.Reasons = append(p.Reasons, "not created yet: create it with the tool that owns it (Terraform, CDK, CloudFormation); lamb deploys its code once it exists")
+		return p, nil
 	}
 	if isNotFound(err) {
 		p.Action = ActionCreate
@@ -406,6 +440,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 	// A rollout that was interrupted (kill -9) leaves the alias split
 	// between two versions: the deploy resumes it (or moves the alias at
 	// once with NoRollout).
+	aliasLatest := false // the alias is on $LATEST: a rollout cannot split it
 	if fn.Alias != "" && p.desired.Rollout != nil {
 		al, err := d.lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(fn.Name), Name: aws.String(fn.Alias)})
 		switch {
@@ -413,6 +448,7 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 		case err != nil:
 			return p, p.fail("get alias "+fn.Alias, err)
 		default:
+			aliasLatest = aws.ToString(al.FunctionVersion) == latest
 			if split := splitAlias(fn.Alias, al); split != "" {
 				p.publish = true
 				next := "the deploy resumes the rollout"
@@ -438,7 +474,14 @@ func (d *Deployer) planOne(ctx context.Context, want Desired, res *resolver) (Fu
 		}
 	}
 	if ro := p.desired.Rollout; ro != nil && fn.Alias != "" && (p.Code || p.configUpdate || p.publish) {
-		p.Rollout = ro.describe(d.opts.NoRollout)
+		skip := ""
+		switch {
+		case d.opts.NoRollout:
+			skip = skipNoRollout
+		case aliasLatest:
+			skip = skipLatest
+		}
+		p.Rollout = ro.describe(skip)
 	}
 	if adopt {
 		p.Action = ActionAdopt
@@ -466,16 +509,113 @@ func (d *Deployer) aliasStale(ctx context.Context, p *FunctionPlan, sha string) 
 		return "", false, p.fail("get alias "+fn.Alias, errors.New("response has no configuration"))
 	}
 	v := aws.ToString(cfg.Version)
-	if aws.ToString(cfg.CodeSha256) != sha {
+	switch {
+	case v == latest:
+		// Not frozen: it changes with every update, and a rollout
+		// cannot shift traffic from it.
+		return fmt.Sprintf("alias %s points to %s, not a published version: publish and point it at the version", fn.Alias, latest), false, nil
+	case aws.ToString(cfg.CodeSha256) != sha:
 		return fmt.Sprintf("alias %s points to version %s, which does not hold the deployed code", fn.Alias, v), false, nil
-	}
-	if p.codeOnly() { // the configuration is another tool's
-		return "", false, nil
-	}
-	if len(configChanges(fn, cfg, false)) > 0 || (fn.Architecture != "" && liveArchitecture(cfg) != fn.Architecture) {
+	case p.codeOnly():
+		// The configuration is another tool's: what the alias serves
+		// must be what $LATEST has, whatever that is.
+		if diff := versionDiff(cfg, p.live.Configuration); len(diff) > 0 {
+			return fmt.Sprintf("alias %s points to version %s, whose %s is not %s's: configuration changed outside lamb (managed elsewhere): publish", fn.Alias, v, strings.Join(diff, ", "), latest), false, nil
+		}
+	case len(configChanges(fn, cfg, false)) > 0 || (fn.Architecture != "" && liveArchitecture(cfg) != fn.Architecture):
 		return fmt.Sprintf("alias %s points to version %s, which has an outdated configuration", fn.Alias, v), false, nil
 	}
 	return "", false, nil
+}
+
+// latest is the unpublished version of a function.
+const latest = "$LATEST"
+
+// versionDiff names the settings a published version froze that differ
+// between two versions of a function (a version and $LATEST): those that
+// change how it runs. Not the code (compared on its own), nor what differs
+// between versions by nature (ARN, revision, dates, state) or by AWS's
+// doing (the runtime version, SnapStart's optimization status), nor the
+// description (PublishVersion may set its own).
+func versionDiff(a, b *types.FunctionConfiguration) []string {
+	var diff []string
+	add := func(name string, same bool) {
+		if !same {
+			diff = append(diff, name)
+		}
+	}
+	add("runtime", a.Runtime == b.Runtime)
+	add("handler", aws.ToString(a.Handler) == aws.ToString(b.Handler))
+	add("memory", aws.ToInt32(a.MemorySize) == aws.ToInt32(b.MemorySize))
+	add("timeout", aws.ToInt32(a.Timeout) == aws.ToInt32(b.Timeout))
+	add("role", aws.ToString(a.Role) == aws.ToString(b.Role))
+	add("environment", maps.Equal(envOf(a), envOf(b)))
+	add("architecture", liveArchitecture(a) == liveArchitecture(b))
+	add("layers", slices.Equal(layerARNs(a), layerARNs(b)))
+	add("vpc", vpcOf(a) == vpcOf(b))
+	add("ephemeral storage", ephemeralOf(a) == ephemeralOf(b))
+	add("tracing", tracingOf(a) == tracingOf(b))
+	add("dead letter queue", a.DeadLetterConfig == nil && b.DeadLetterConfig == nil ||
+		a.DeadLetterConfig != nil && b.DeadLetterConfig != nil && aws.ToString(a.DeadLetterConfig.TargetArn) == aws.ToString(b.DeadLetterConfig.TargetArn))
+	add("kms key", aws.ToString(a.KMSKeyArn) == aws.ToString(b.KMSKeyArn))
+	add("file systems", slices.EqualFunc(a.FileSystemConfigs, b.FileSystemConfigs, func(x, y types.FileSystemConfig) bool {
+		return aws.ToString(x.Arn) == aws.ToString(y.Arn) && aws.ToString(x.LocalMountPath) == aws.ToString(y.LocalMountPath)
+	}))
+	add("logging", loggingOf(a) == loggingOf(b))
+	add("snapstart", snapStartOf(a) == snapStartOf(b))
+	return diff
+}
+
+func envOf(c *types.FunctionConfiguration) map[string]string {
+	if c.Environment == nil {
+		return nil
+	}
+	return c.Environment.Variables
+}
+
+func layerARNs(c *types.FunctionConfiguration) []string {
+	arns := make([]string, len(c.Layers))
+	for i, l := range c.Layers {
+		arns[i] = aws.ToString(l.Arn)
+	}
+	return arns
+}
+
+func vpcOf(c *types.FunctionConfiguration) string {
+	if c.VpcConfig == nil {
+		return ""
+	}
+	v := c.VpcConfig
+	return fmt.Sprint(slices.Sorted(slices.Values(v.SubnetIds)), slices.Sorted(slices.Values(v.SecurityGroupIds)), aws.ToBool(v.Ipv6AllowedForDualStack))
+}
+
+func ephemeralOf(c *types.FunctionConfiguration) int32 {
+	if c.EphemeralStorage == nil {
+		return 0
+	}
+	return aws.ToInt32(c.EphemeralStorage.Size)
+}
+
+func tracingOf(c *types.FunctionConfiguration) types.TracingMode {
+	if c.TracingConfig == nil {
+		return ""
+	}
+	return c.TracingConfig.Mode
+}
+
+func loggingOf(c *types.FunctionConfiguration) string {
+	if c.LoggingConfig == nil {
+		return ""
+	}
+	l := c.LoggingConfig
+	return fmt.Sprint(l.LogFormat, aws.ToString(l.LogGroup), l.ApplicationLogLevel, l.SystemLogLevel)
+}
+
+func snapStartOf(c *types.FunctionConfiguration) types.SnapStartApplyOn {
+	if c.SnapStart == nil {
+		return ""
+	}
+	return c.SnapStart.ApplyOn
 }
 
 // configChanges lists the configuration fields of cfg that differ from fn,

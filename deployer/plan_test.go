@@ -85,6 +85,82 @@ func TestConfigChanges(t *testing.T) {
 	}
 }
 
+func TestVersionDiff(t *testing.T) {
+	base := func() *types.FunctionConfiguration {
+		return &types.FunctionConfiguration{
+			Version: aws.String("3"), FunctionArn: aws.String("arn:aws:lambda:us-east-1:1:function:f:3"), RevisionId: aws.String("r1"),
+			LastModified: aws.String("2024-01-01T00:00:00.000+0000"), CodeSha256: aws.String("abc"), CodeSize: 10, Description: aws.String("v3"),
+			Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), MemorySize: aws.Int32(128), Timeout: aws.Int32(10),
+			Role:          aws.String("arn:aws:iam::1:role/a"),
+			Environment:   &types.EnvironmentResponse{Variables: map[string]string{"A": "1"}},
+			Architectures: []types.Architecture{types.ArchitectureArm64},
+			Layers:        []types.Layer{{Arn: aws.String("arn:aws:lambda:us-east-1:1:layer:l:1")}},
+			VpcConfig:     &types.VpcConfigResponse{SubnetIds: []string{"s1", "s2"}, SecurityGroupIds: []string{"g1"}},
+			State:         types.StateActive, LastUpdateStatus: types.LastUpdateStatusSuccessful,
+			RuntimeVersionConfig: &types.RuntimeVersionConfig{RuntimeVersionArn: aws.String("arn:rv:1")},
+			SnapStart:            &types.SnapStartResponse{ApplyOn: types.SnapStartApplyOnNone, OptimizationStatus: types.SnapStartOptimizationStatusOff},
+		}
+	}
+	tests := []struct {
+		name string
+		edit func(*types.FunctionConfiguration)
+		want []string
+	}{
+		{name: "same", edit: func(*types.FunctionConfiguration) {}},
+		{
+			name: "what differs between versions by nature or by AWS's doing",
+			edit: func(c *types.FunctionConfiguration) {
+				c.Version, c.FunctionArn, c.RevisionId, c.LastModified = aws.String("$LATEST"), aws.String("arn:aws:lambda:us-east-1:1:function:f"), aws.String("r2"), aws.String("2024-02-01T00:00:00.000+0000")
+				c.CodeSha256, c.CodeSize, c.Description = aws.String("def"), 11, aws.String("")
+				c.State, c.LastUpdateStatus = types.StatePending, types.LastUpdateStatusInProgress
+				c.RuntimeVersionConfig = &types.RuntimeVersionConfig{RuntimeVersionArn: aws.String("arn:rv:2")}
+				c.SnapStart.OptimizationStatus = types.SnapStartOptimizationStatusOn
+				c.VpcConfig.SubnetIds = []string{"s2", "s1"} // order does not matter
+			},
+		},
+		{
+			name: "scalars",
+			edit: func(c *types.FunctionConfiguration) {
+				c.Runtime, c.Handler, c.MemorySize, c.Timeout, c.Role = types.RuntimeProvidedal2, aws.String("main"), aws.Int32(1024), aws.Int32(30), aws.String("arn:aws:iam::1:role/b")
+			},
+			want: []string{"runtime", "handler", "memory", "timeout", "role"},
+		},
+		{
+			name: "environment, architecture, layers, vpc",
+			edit: func(c *types.FunctionConfiguration) {
+				c.Environment = nil
+				c.Architectures = nil // x86_64
+				c.Layers = append(c.Layers, types.Layer{Arn: aws.String("arn:aws:lambda:us-east-1:1:layer:m:1")})
+				c.VpcConfig = nil
+			},
+			want: []string{"environment", "architecture", "layers", "vpc"},
+		},
+		{
+			name: "the rest",
+			edit: func(c *types.FunctionConfiguration) {
+				c.EphemeralStorage = &types.EphemeralStorage{Size: aws.Int32(1024)}
+				c.TracingConfig = &types.TracingConfigResponse{Mode: types.TracingModeActive}
+				c.DeadLetterConfig = &types.DeadLetterConfig{TargetArn: aws.String("arn:aws:sqs:us-east-1:1:dlq")}
+				c.KMSKeyArn = aws.String("arn:aws:kms:us-east-1:1:key/k")
+				c.FileSystemConfigs = []types.FileSystemConfig{{Arn: aws.String("arn:efs"), LocalMountPath: aws.String("/mnt/x")}}
+				c.LoggingConfig = &types.LoggingConfig{LogFormat: types.LogFormatJson}
+				c.SnapStart.ApplyOn = types.SnapStartApplyOnPublishedVersions
+			},
+			want: []string{"ephemeral storage", "tracing", "dead letter queue", "kms key", "file systems", "logging", "snapstart"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := base()
+			tt.edit(b)
+			if diff := cmp.Diff(tt.want, versionDiff(base(), b)); diff != "" {
+				t.Errorf("versionDiff (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestTagChanges(t *testing.T) {
 	live := map[string]string{"team": "core", TagFingerprint: "x", "other": "kept"}
 	got := tagChanges(map[string]string{"team": "payments", "cost": "7"}, live)
@@ -108,6 +184,7 @@ func TestLabel(t *testing.T) {
 		{FunctionPlan{Action: ActionUpdate, Config: []Change{{Field: "memory"}}}, "update config"},
 		{FunctionPlan{Action: ActionUpdate, Code: true, Config: []Change{{Field: "memory"}}}, "update code + config"},
 		{FunctionPlan{Action: ActionUpdate, publish: true}, "update alias"},
+		{FunctionPlan{Action: ActionCreateElsewhere}, "create elsewhere"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

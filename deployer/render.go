@@ -20,14 +20,17 @@ import (
 //
 //	Plan: 0 to create, 1 to update, 1 unchanged, 1 failed.
 //
-// The adopt, orphaned and failed counts are left out when there are none.
+// The adopt, orphaned, create elsewhere and failed counts are left out
+// when there are none.
 func (p *Plan) WriteText(w io.Writer) error {
 	rows := [][]string{{"FUNCTION", "ACTION", "DETAILS"}}
-	create, update, adopt, same, failed, orphans := 0, 0, 0, 0, 0, 0
+	create, update, adopt, same, failed, orphans, elsewhere := 0, 0, 0, 0, 0, 0, 0
 	for _, f := range p.Functions {
 		switch f.Action {
 		case ActionCreate:
 			create++
+		case ActionCreateElsewhere:
+			elsewhere++
 		case ActionUpdate:
 			update++
 		case ActionAdopt:
@@ -77,6 +80,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 	summary += fmt.Sprintf(", %d unchanged", same)
 	if orphans > 0 {
 		summary += fmt.Sprintf(", %d orphaned", orphans)
+	}
+	if elsewhere > 0 {
+		summary += fmt.Sprintf(", %d to create elsewhere", elsewhere)
 	}
 	if failed > 0 {
 		summary += fmt.Sprintf(", %d failed", failed)

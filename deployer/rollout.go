@@ -69,7 +69,7 @@ type RolloutResult struct {
 	// Steps are the steps reached, each with its gates' readings.
 	Steps []RolloutStep `json:"steps,omitempty"`
 	// Skipped says why traffic moved at once: "--no-rollout", "new
-	// alias", "alias already on the version".
+	// alias", "alias on $LATEST", "alias already on the version".
 	Skipped string `json:"skipped,omitempty"`
 	// Resumed is the percentage an interrupted rollout was found at.
 	Resumed int `json:"resumed,omitempty"`
@@ -125,10 +125,19 @@ func (d *Deployer) rolloutOf(want Desired) (*Rollout, error) {
 	return ro, nil
 }
 
-// describe is the rollout in one line, as the plan shows it.
-func (r *Rollout) describe(skipped bool) string {
-	if skipped {
-		return "skipped (--no-rollout): the alias moves at once after the smoke events"
+// Why a rollout moves the alias at once (RolloutResult.Skipped).
+const (
+	skipNoRollout = "--no-rollout"
+	// skipLatest: Lambda splits an alias's traffic only between published
+	// versions.
+	skipLatest = "alias on " + latest
+)
+
+// describe is the rollout in one line, as the plan shows it; skip says
+// why it moves the alias at once ("" when it does not).
+func (r *Rollout) describe(skip string) string {
+	if skip != "" {
+		return "skipped (" + skip + "): the alias moves at once after the smoke events"
 	}
 	var steps []string
 	for _, p := range r.Steps {
@@ -245,7 +254,9 @@ func (d *Deployer) startRollout(pctx context.Context, fp *FunctionPlan, v string
 	case ro.from == v:
 		ro.res.Skipped = "alias already on the version"
 	case d.opts.NoRollout:
-		ro.res.Skipped = "--no-rollout"
+		ro.res.Skipped = skipNoRollout
+	case ro.from == latest:
+		ro.res.Skipped = skipLatest
 	case len(ro.steps()) == 0:
 		ro.res.Skipped = "no step below 100%"
 	}

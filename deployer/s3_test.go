@@ -180,7 +180,8 @@ func TestLargeZipThroughS3(t *testing.T) {
 }
 
 // TestLargeZipLocalS3 deploys a 60 MB function to the local Lambda
-// through its own S3 endpoint, as lamb deploy --local does.
+// through its own S3 endpoint, as lamb deploy --local does: only the
+// package over the direct upload limit goes through S3 (BucketForLarge).
 func TestLargeZipLocalS3(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 60 MB through S3")
@@ -188,16 +189,67 @@ func TestLargeZipLocalS3(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, emulator.Options{})
 	ctx := context.Background()
-	w := e.world(t, map[string]string{"big": "fb1"})
+	w := e.world(t, map[string]string{"big": "fb1", "small": "fs1"})
 	w.arts["big"] = e.bigArtifact(t, "big", "fb1", 60<<20)
+	counting := &countingS3{S3API: e.s3}
 	opts := testOptions(e)
-	opts.S3, opts.Bucket = e.s3, emulator.DefaultS3Bucket
-	plan, _, err := e.deploy(ctx, t, w, opts)
+	opts.S3, opts.Bucket, opts.BucketForLarge = counting, emulator.DefaultS3Bucket, true
+	if _, _, err := e.deploy(ctx, t, w, opts); err != nil {
+		t.Fatal(err)
+	}
+	if n := counting.puts.Load(); n != 1 {
+		t.Errorf("%d uploads to S3, want 1 (big's)", n)
+	}
+	e.checkConverged(t, w)
+}
+
+// TestBucketForLarge sends only packages over the direct upload limit
+// through the bucket, as a local Lambda does: the plan says direct until a
+// size is known, CheckUploads sends a large one through S3 instead of
+// failing it, and small ones never reach S3.
+func TestBucketForLarge(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, emulator.Options{})
+	ctx := context.Background()
+	w := e.world(t, map[string]string{"big": "fb1", "small": "fs1"})
+	counting := &countingS3{S3API: e.s3}
+	opts := testOptions(e)
+	opts.S3, opts.Bucket, opts.BucketForLarge = counting, emulator.DefaultS3Bucket, true
+	plan, err := deployer.New(opts).Plan(ctx, w.desired)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := plan.Functions[0].Upload; got != "s3://"+emulator.DefaultS3Bucket {
-		t.Errorf("upload %q", got)
+	uploads := func() map[string]string {
+		out := map[string]string{}
+		for _, f := range plan.Functions {
+			out[f.Name] = f.Upload
+		}
+		return out
+	}
+	if diff := cmp.Diff(map[string]string{"big": "direct", "small": "direct"}, uploads()); diff != "" {
+		t.Errorf("plan uploads (-want +got):\n%s", diff)
+	}
+	if err := plan.CheckUploads(map[string]int64{"big": deployer.MaxDirectUpload + 1, "small": 1000}); err != nil {
+		t.Errorf("CheckUploads: %v", err)
+	}
+	if diff := cmp.Diff(map[string]string{"big": "s3://" + emulator.DefaultS3Bucket, "small": "direct"}, uploads()); diff != "" {
+		t.Errorf("uploads after CheckUploads (-want +got):\n%s", diff)
+	}
+	text, _ := renderPlan(t, plan)
+	if n := strings.Count(text, "code uploaded through s3://"+emulator.DefaultS3Bucket); n != 1 {
+		t.Errorf("plan says %d times that code goes through S3, want once (big):\n%s", n, text)
+	}
+
+	if _, _, err := e.deploy(ctx, t, w, opts); err != nil {
+		t.Fatal(err)
+	}
+	if n := counting.puts.Load(); n != 0 {
+		t.Errorf("%d uploads to S3, want none (every zip is small)", n)
+	}
+	for _, c := range e.srv.Calls() {
+		if c.Op == "CreateFunction" && c.Status != 201 {
+			t.Errorf("CreateFunction %s answered %d", c.Function, c.Status)
+		}
 	}
 	e.checkConverged(t, w)
 }
