@@ -4,19 +4,29 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/lambctl/lamb/emulator/awsjson/statefile"
 )
 
 // config is one version of a function: $LATEST or a published number. It is
 // persisted as JSON under the state directory.
 type config struct {
-	Version       string            `json:"version"`
-	Runtime       string            `json:"runtime,omitempty"`
-	Role          string            `json:"role"`
-	Handler       string            `json:"handler,omitempty"`
-	Description   string            `json:"description,omitempty"`
-	Timeout       int               `json:"timeout"`
-	MemorySize    int               `json:"memorySize"`
-	Environment   map[string]string `json:"environment,omitempty"`
+	Version     string `json:"version"`
+	Runtime     string `json:"runtime,omitempty"`
+	Role        string `json:"role"`
+	Handler     string `json:"handler,omitempty"`
+	Description string `json:"description,omitempty"`
+	Timeout     int    `json:"timeout"`
+	MemorySize  int    `json:"memorySize"`
+	// Environment is in clear in memory only: the state file has it
+	// sealed (SealedEnv, sealEnvLocked), as Lambda encrypts environments
+	// at rest, since they often hold secrets (lamb resolves Parameter
+	// Store and Secrets Manager references into them).
+	Environment map[string]string           `json:"-"`
+	SealedEnv   map[string]statefile.Secret `json:"sealedEnvironment,omitempty"`
+	// PlainEnv is the environment as state files written before sealing
+	// kept it: read, then sealed at the next save.
+	PlainEnv      map[string]string `json:"environment,omitempty"`
 	Architectures []string          `json:"architectures"`
 	CodeSha256    string            `json:"codeSha256"`
 	CodeSize      int64             `json:"codeSize"`
@@ -42,6 +52,7 @@ func (c *config) sameContent(v *config) bool {
 func (c *config) clone() *config {
 	d := *c
 	d.Environment = maps.Clone(c.Environment)
+	d.SealedEnv = maps.Clone(c.SealedEnv)
 	d.Architectures = slices.Clone(c.Architectures)
 	return &d
 }

@@ -172,6 +172,7 @@ type Server struct {
 	codeDir string
 	tmpDir  string // removed by Close when StateDir is ""
 	lock    *os.File
+	key     *statefile.Key // seals environments in the state file
 	shared  *rate.Limiter
 	getFn   *rate.Limiter
 
@@ -236,7 +237,15 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("emulator: state dir %s is %w (its lock is held; with lamb local running, use --endpoint)", shown, ErrStateInUse)
 		}
 		s.lock = f
-		st, err := loadState(opts.StateDir)
+		if err := ignoreState(opts.StateDir); err != nil {
+			s.unlock()
+			return nil, err
+		}
+		if s.key, err = statefile.LoadKey(opts.StateDir); err != nil {
+			s.unlock()
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+		st, err := loadState(opts.StateDir, s.key)
 		if err != nil {
 			s.unlock()
 			return nil, err

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/lambctl/lamb/emulator/awsjson/statefile"
@@ -14,7 +16,7 @@ import (
 
 const stateFile = "state.json"
 
-func loadState(dir string) (*state, error) {
+func loadState(dir string, key *statefile.Key) (*state, error) {
 	st := &state{Functions: map[string]*function{}}
 	if _, err := statefile.Load(filepath.Join(dir, stateFile), st); err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
@@ -22,7 +24,85 @@ func loadState(dir string) (*state, error) {
 	if st.Functions == nil {
 		st.Functions = map[string]*function{}
 	}
+	for name, fn := range st.Functions {
+		if fn == nil || fn.Latest == nil || slices.Contains(fn.Versions, nil) {
+			return nil, fmt.Errorf("emulator: %s: function %s is malformed", stateFile, name)
+		}
+		for _, c := range append([]*config{fn.Latest}, fn.Versions...) {
+			if err := openEnv(c, key); err != nil {
+				return nil, fmt.Errorf("emulator: %s: function %s: %w", stateFile, name, err)
+			}
+		}
+	}
 	return st, nil
+}
+
+// openEnv sets c's environment from the state file's sealed (or, written
+// before sealing, plain) one.
+func openEnv(c *config, key *statefile.Key) error {
+	env := c.PlainEnv
+	c.PlainEnv = nil
+	for k, v := range c.SealedEnv {
+		if err := key.Open(&v); err != nil {
+			return err
+		}
+		c.SealedEnv[k] = v
+		if env == nil {
+			env = map[string]string{}
+		}
+		env[k] = v.Clear()
+	}
+	c.Environment = env
+	return nil
+}
+
+// sealEnvLocked brings the sealed environments up to date for a save;
+// those that did not change keep their sealed form, so that the file
+// changes only where the state does. s.mu is held.
+func (s *Server) sealEnvLocked() {
+	for _, fn := range s.st.Functions {
+		for _, c := range append([]*config{fn.Latest}, fn.Versions...) {
+			if sealedEqual(c.SealedEnv, c.Environment) {
+				continue
+			}
+			c.SealedEnv = nil
+			for k, v := range c.Environment {
+				if c.SealedEnv == nil {
+					c.SealedEnv = map[string]statefile.Secret{}
+				}
+				c.SealedEnv[k] = s.key.Seal(v)
+			}
+		}
+	}
+}
+
+func sealedEqual(sealed map[string]statefile.Secret, env map[string]string) bool {
+	if len(sealed) != len(env) {
+		return false
+	}
+	for k, v := range env {
+		if sv, ok := sealed[k]; !ok || sv.Clear() != v {
+			return false
+		}
+	}
+	return true
+}
+
+// ignoreFile keeps a state directory out of git, wherever it is: it holds
+// functions' environments and sealed secrets with their key.
+const ignoreFile = ".gitignore"
+
+// ignoreState writes dir/.gitignore ignoring everything, unless the
+// directory has one.
+func ignoreState(dir string) error {
+	path := filepath.Join(dir, ignoreFile)
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := statefile.WriteAtomic(path, []byte("# lamb's local state: functions' environments, secrets and their key\n*\n")); err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	return nil
 }
 
 // saveLocked persists the state when there is a StateDir. s.mu is held.
@@ -33,6 +113,7 @@ func (s *Server) saveLocked() error {
 	if s.opts.StateDir == "" {
 		return nil
 	}
+	s.sealEnvLocked()
 	if err := statefile.Save(filepath.Join(s.opts.StateDir, stateFile), s.st); err != nil {
 		return fmt.Errorf("emulator: save state: %w", err)
 	}

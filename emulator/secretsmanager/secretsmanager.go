@@ -5,12 +5,12 @@
 // call them, with AWS's error types, version stages (AWSCURRENT,
 // AWSPREVIOUS), ARNs with a random 6-character suffix and deletion with a
 // recovery window. Secrets persist in <StateDir>/secretsmanager.json
-// (mode 0600, values in clear: there is no KMS here). No error message
-// quotes a value.
+// (mode 0600), their values sealed with the state directory's key
+// (statefile.KeyFile; there is no KMS here). No error message quotes a
+// value.
 package secretsmanager
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -63,6 +63,7 @@ type Service struct {
 	awsjson.Endpoint // Match, ServeHTTP, Refuse
 	opts             Options
 	file             statefile.File
+	key              *statefile.Key
 	now              func() time.Time
 
 	mu sync.Mutex
@@ -88,11 +89,13 @@ type secret struct {
 }
 
 type sversion struct {
-	ID      string   `json:"id"`
-	String  *string  `json:"string,omitempty"`
-	Binary  []byte   `json:"binary,omitempty"`
-	Stages  []string `json:"stages,omitempty"`
-	Created int64    `json:"created"`
+	ID string `json:"id"`
+	// Value is SecretString, or SecretBinary's bytes when Binary; sealed
+	// in the state file.
+	Value   statefile.Secret `json:"value"`
+	Binary  bool             `json:"binary,omitempty"`
+	Stages  []string         `json:"stages,omitempty"`
+	Created int64            `json:"created"`
 }
 
 type tag struct {
@@ -142,11 +145,25 @@ func New(opts Options) (*Service, error) {
 		"DescribeSecret": awsjson.Op(s.describeSecret),
 		"RestoreSecret":  awsjson.Op(s.restoreSecret),
 	}}).Endpoint()
+	var err error
+	if s.key, err = statefile.LoadKey(opts.StateDir); err != nil {
+		return nil, fmt.Errorf("secretsmanager: %w", err)
+	}
 	if _, err := s.file.Load(&s.st); err != nil {
 		return nil, fmt.Errorf("secretsmanager: %w", err)
 	}
 	if s.st.Secrets == nil {
 		s.st.Secrets = map[string]*secret{}
+	}
+	for name, sec := range s.st.Secrets {
+		if sec == nil || slices.Contains(sec.Versions, nil) {
+			return nil, fmt.Errorf("secretsmanager: %s: secret %s is malformed", StateFile, name)
+		}
+		for _, v := range sec.Versions {
+			if err := s.key.Open(&v.Value); err != nil {
+				return nil, fmt.Errorf("secretsmanager: %s: %w", StateFile, err)
+			}
+		}
 	}
 	return s, nil
 }
@@ -259,13 +276,10 @@ func (v value) check() error {
 }
 
 func (v value) same(sv *sversion) bool {
-	if (v.SecretString == nil) != (sv.String == nil) {
-		return false
-	}
 	if v.SecretString != nil {
-		return *v.SecretString == *sv.String
+		return !sv.Binary && *v.SecretString == sv.Value.Clear()
 	}
-	return bytes.Equal(v.SecretBinary, sv.Binary)
+	return sv.Binary && string(v.SecretBinary) == sv.Value.Clear()
 }
 
 func checkToken(token string) error {
@@ -305,11 +319,15 @@ func attach(sec *secret, v *sversion, stages []string) {
 	}
 }
 
-func newVersion(id string, v value, now int64) *sversion {
+// newVersion is a version of value v, sealed for the state file.
+func (s *Service) newVersion(id string, v value, now int64) *sversion {
 	if id == "" {
 		id = awsjson.NewUUID()
 	}
-	return &sversion{ID: id, String: v.SecretString, Binary: v.SecretBinary, Created: now}
+	if v.SecretString != nil {
+		return &sversion{ID: id, Value: s.key.Seal(*v.SecretString), Created: now}
+	}
+	return &sversion{ID: id, Value: s.key.Seal(string(v.SecretBinary)), Binary: true, Created: now}
 }
 
 type createSecretIn struct {
@@ -364,7 +382,7 @@ func (s *Service) createSecret(_ context.Context, in *createSecretIn) (*createSe
 	}
 	out := &createSecretOut{ARN: sec.ARN, Name: sec.Name}
 	if !in.empty() {
-		v := newVersion(in.ClientRequestToken, in.value, now)
+		v := s.newVersion(in.ClientRequestToken, in.value, now)
 		sec.Versions = []*sversion{v}
 		attach(sec, v, []string{StageCurrent})
 		out.VersionId = v.ID
@@ -415,10 +433,16 @@ func (s *Service) getSecretValue(_ context.Context, in *getSecretValueIn) (*getS
 			return nil, apiErr("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: %s", stage)
 		}
 	}
-	return &getSecretValueOut{
-		ARN: sec.ARN, Name: sec.Name, VersionId: v.ID, SecretString: v.String, SecretBinary: v.Binary,
+	out := &getSecretValueOut{
+		ARN: sec.ARN, Name: sec.Name, VersionId: v.ID,
 		VersionStages: slices.Clone(v.Stages), CreatedDate: awsjson.EpochSeconds(v.Created),
-	}, nil
+	}
+	if clear := v.Value.Clear(); v.Binary {
+		out.SecretBinary = []byte(clear)
+	} else {
+		out.SecretString = &clear
+	}
+	return out, nil
 }
 
 type putSecretValueIn struct {
@@ -463,7 +487,7 @@ func (s *Service) putSecretValue(_ context.Context, in *putSecretValueIn) (*putS
 		stages = append(slices.Clone(stages), StageCurrent)
 	}
 	now := s.now().UnixMilli()
-	v := newVersion(in.ClientRequestToken, in.value, now)
+	v := s.newVersion(in.ClientRequestToken, in.value, now)
 	sec.Versions = append(sec.Versions, v)
 	attach(sec, v, stages)
 	sec.Changed = now

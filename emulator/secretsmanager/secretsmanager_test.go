@@ -2,6 +2,7 @@ package secretsmanager
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/lambctl/lamb/emulator/awsjson/awstest"
+	"github.com/lambctl/lamb/emulator/awsjson/statefile"
 )
 
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -348,6 +350,32 @@ func TestPersistence(t *testing.T) {
 	var invalid *types.InvalidRequestException
 	if _, err := c2.GetSecretValue(ctx, &awssm.GetSecretValueInput{SecretId: aws.String("doomed")}); !errors.As(err, &invalid) {
 		t.Errorf("a deleted secret after restart: %v", err)
+	}
+	bin, err := c2.CreateSecret(ctx, &awssm.CreateSecretInput{Name: aws.String("bin"), SecretBinary: []byte("binary-secret\x00")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// No file of the state directory holds a value in clear (issue 13).
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		for _, v := range []string{`"v1"`, `"v2"`, "binary-secret", base64.StdEncoding.EncodeToString([]byte("binary-secret\x00"))} {
+			if strings.Contains(string(b), v) {
+				t.Errorf("%s holds %s in clear", e.Name(), v)
+			}
+		}
+	}
+	c3, _, _ := start(t, Options{StateDir: dir})
+	got, err = c3.GetSecretValue(ctx, &awssm.GetSecretValueInput{SecretId: bin.ARN})
+	if err != nil || string(got.SecretBinary) != "binary-secret\x00" || got.SecretString != nil {
+		t.Errorf("binary secret after restart: %+v, %v", got, err)
+	}
+	// A replaced key does not open them, and says so without a value.
+	os.Remove(filepath.Join(dir, statefile.KeyFile))
+	_, err = New(Options{StateDir: dir})
+	if !errors.Is(err, statefile.ErrWrongKey) || strings.Contains(err.Error(), "v2") {
+		t.Errorf("New with another key: %v", err)
 	}
 }
 

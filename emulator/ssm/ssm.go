@@ -4,9 +4,10 @@
 // "AmazonSSM.*"), as the SDK's ssm client and the AWS CLI call them, with
 // AWS's error types. Parameters persist in <StateDir>/ssm.json (mode 0600).
 //
-// A SecureString is stored in clear in that file (there is no KMS here);
-// read without WithDecryption it answers an opaque random stand-in, never
-// the value. No error message quotes a value.
+// Values are sealed in that file with the state directory's key
+// (statefile.KeyFile; there is no KMS here). A SecureString read without
+// WithDecryption answers an opaque random stand-in, never the value. No
+// error message quotes a value.
 package ssm
 
 import (
@@ -65,6 +66,7 @@ type Service struct {
 	awsjson.Endpoint // Match, ServeHTTP, Refuse
 	opts             Options
 	file             statefile.File
+	key              *statefile.Key
 	now              func() time.Time
 
 	mu sync.Mutex
@@ -88,7 +90,9 @@ type parameter struct {
 type version struct {
 	Version int64  `json:"version"`
 	Type    string `json:"type"`
-	Value   string `json:"value"`
+	// Value is sealed in the state file, whatever the type: one rule for
+	// every value is simpler to keep than one per type.
+	Value statefile.Secret `json:"value"`
 	// StandIn is what a SecureString answers without WithDecryption.
 	StandIn  string `json:"standIn,omitempty"`
 	Modified int64  `json:"modified"` // Unix milliseconds
@@ -115,11 +119,25 @@ func New(opts Options) (*Service, error) {
 		"DeleteParameter":     awsjson.Op(s.deleteParameter),
 		"DeleteParameters":    awsjson.Op(s.deleteParameters),
 	}}).Endpoint()
+	var err error
+	if s.key, err = statefile.LoadKey(opts.StateDir); err != nil {
+		return nil, fmt.Errorf("ssm: %w", err)
+	}
 	if _, err := s.file.Load(&s.st); err != nil {
 		return nil, fmt.Errorf("ssm: %w", err)
 	}
 	if s.st.Parameters == nil {
 		s.st.Parameters = map[string]*parameter{}
+	}
+	for name, p := range s.st.Parameters {
+		if p == nil || len(p.Versions) == 0 || slices.Contains(p.Versions, nil) {
+			return nil, fmt.Errorf("ssm: %s: parameter %s has no versions", StateFile, name)
+		}
+		for _, v := range p.Versions {
+			if err := s.key.Open(&v.Value); err != nil {
+				return nil, fmt.Errorf("ssm: %s: %w", StateFile, err)
+			}
+		}
 	}
 	return s, nil
 }
@@ -244,7 +262,7 @@ type wireParameter struct {
 }
 
 func (s *Service) wire(p *parameter, v *version, selector string, decrypt bool) wireParameter {
-	value := v.Value
+	value := v.Value.Clear()
 	if v.Type == "SecureString" && !decrypt {
 		value = v.StandIn
 	}
@@ -493,7 +511,7 @@ func (s *Service) putParameter(_ context.Context, in *putParameterIn) (*putParam
 	if n > MaxStandardValue && p.Tier == "Standard" {
 		return nil, errValidation("Standard tier parameters support a maximum parameter value of %d characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html", MaxStandardValue)
 	}
-	v := &version{Version: 1, Type: typ, Value: value, Modified: s.now().UnixMilli()}
+	v := &version{Version: 1, Type: typ, Value: s.key.Seal(value), Modified: s.now().UnixMilli()}
 	if old != nil {
 		v.Version = old.current().Version + 1
 	}

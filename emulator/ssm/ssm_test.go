@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/lambctl/lamb/emulator/awsjson/awstest"
+	"github.com/lambctl/lamb/emulator/awsjson/statefile"
 )
 
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 890e6, time.UTC)
@@ -302,6 +303,21 @@ func TestPersistence(t *testing.T) {
 	}
 	if aws.ToString(got.Parameter.Value) != "secret-2" || got.Parameter.Version != 2 {
 		t.Errorf("after restart: %s v%d", aws.ToString(got.Parameter.Value), got.Parameter.Version)
+	}
+
+	// No file of the state directory holds a value in clear (issue 13).
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if strings.Contains(string(b), "secret-") {
+			t.Errorf("%s holds a value in clear", e.Name())
+		}
+	}
+	// A replaced key does not open them, and says so without a value.
+	os.Remove(filepath.Join(dir, statefile.KeyFile))
+	_, err = New(Options{StateDir: dir})
+	if !errors.Is(err, statefile.ErrWrongKey) || strings.Contains(err.Error(), "secret-") {
+		t.Errorf("New with another key: %v", err)
 	}
 }
 
