@@ -47,7 +47,9 @@ type Kit struct {
 	URL string
 	// AWSConfig has the region, static credentials and BaseEndpoint URL,
 	// with the options of WithAWSConfig applied: build other clients of
-	// the local Lambda from it.
+	// the local Lambda from it — the ssm, secretsmanager, sts,
+	// cloudwatchlogs and cloudwatch clients too, whose services the
+	// server answers at the same URL.
 	AWSConfig aws.Config
 	// Lambda is a real SDK client of the local Lambda built from
 	// AWSConfig.
