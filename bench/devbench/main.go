@@ -119,6 +119,7 @@ func run(sample string, n int, verbose bool) error {
 		}
 	}
 	var floor1, dev1, floor2, dev2 []time.Duration
+	var steps1, steps2 []string // fingerprint / plan / build+deploy of each reload
 	for i := range n {
 		// One function's main.go.
 		tok := fmt.Sprintf("floor-%d", i)
@@ -139,7 +140,14 @@ func run(sample string, n int, verbose bool) error {
 			return err
 		}
 		dev1 = append(dev1, time.Since(start))
-		drain(reports)
+		// Its report comes right after the new code serves.
+		if rep, err := waitReload(reports, time.Minute); err != nil {
+			return err
+		} else if !slices.Equal(rep.Functions, []string{"orders-get"}) {
+			return fmt.Errorf("handler edit reloaded %v (failed %v), want orders-get", rep.Functions, rep.Failed)
+		} else {
+			steps1 = append(steps1, steps(rep))
+		}
 
 		// A shared package.
 		if err := editShared(floor, original[sharedFile], fmt.Sprintf("floor-%d", i)); err != nil {
@@ -158,6 +166,7 @@ func run(sample string, n int, verbose bool) error {
 			return err
 		}
 		dev2 = append(dev2, time.Since(start))
+		steps2 = append(steps2, steps(rep))
 		if !slices.Equal(rep.Functions, importers) || len(rep.Failed) > 0 {
 			return fmt.Errorf("shared edit reloaded %v (failed %v), want exactly %v", rep.Functions, rep.Failed, importers)
 		}
@@ -169,6 +178,7 @@ func run(sample string, n int, verbose bool) error {
 	fmt.Printf("%-44s %10s %10s %5.2fx %9s %s\n", fmt.Sprintf("edit %s → %d importers reloaded", sharedPkg, len(importers)), ms(d2), ms(f2), float64(d2)/float64(f2), "", "≤ 1.2 × floor: "+verdict(float64(d2) <= 1.2*float64(f2)))
 	fmt.Printf("\nimporters of %s: %s\n", sharedPkg, strings.Join(importers, ", "))
 	fmt.Printf("runs: floor1 %v\n      dev1   %v\n      floor2 %v\n      dev2   %v\n", floor1, dev1, floor2, dev2)
+	fmt.Printf("reload steps in ms (fingerprint/plan/build+deploy(go build, zip)):\n  main.go edit: %s\n  shared edit:  %s\n", strings.Join(steps1, "  "), strings.Join(steps2, "  "))
 	return nil
 }
 
@@ -265,14 +275,8 @@ func waitReload(reports <-chan *devloop.Report, limit time.Duration) (*devloop.R
 	}
 }
 
-func drain(c <-chan *devloop.Report) {
-	for {
-		select {
-		case <-c:
-		default:
-			return
-		}
-	}
+func steps(r *devloop.Report) string {
+	return fmt.Sprintf("%d/%d/%d(go %d,zip %d)", r.Fingerprint.Milliseconds(), r.Plan.Milliseconds(), r.Deploy.Milliseconds(), r.Compile.Milliseconds(), r.Zip.Milliseconds())
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -88,6 +88,7 @@ func runDev(ctx context.Context, g *globalOptions, names []string, o devOptions)
 		Out:       g.stderr,
 		Color:     devloop.IsTerminal(term, g.getenv),
 		Display:   g.rel,
+		Verbose:   g.Verbose,
 		Logger:    slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {

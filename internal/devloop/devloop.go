@@ -78,6 +78,8 @@ type Options struct {
 	// Logger receives the local Lambda's and the front's own logs; nil
 	// discards them.
 	Logger *slog.Logger
+	// Verbose prints the time of each step of a reload.
+	Verbose bool
 	// Display names a path in messages (the manifest's); default
 	// manifest.ShortPath.
 	Display func(path string) string
@@ -102,6 +104,10 @@ type Report struct {
 	Manifest bool
 	// Took is the time from the first change seen to the new code live.
 	Took time.Duration
+	// Fingerprint, Plan and Deploy are the times of those steps (Deploy
+	// includes the build: Compile is the go command's part of it, Zip
+	// the longest zipping of a function); printed with -v.
+	Fingerprint, Plan, Deploy, Compile, Zip time.Duration
 }
 
 // Loop is a running lamb dev.
@@ -438,7 +444,15 @@ func (l *Loop) deploy(ctx context.Context, want []string, all bool) *Report {
 		return rep
 	}
 	sel.UseTarget(l.target)
-	if err := sel.Fingerprint(ctx); err != nil {
+	for i := range sel.Functions {
+		// lamb dev serves $LATEST: no version published, no alias moved,
+		// no rollout waited for on every save.
+		sel.Functions[i].Alias, sel.Functions[i].Rollout = "", nil
+	}
+	t0 := time.Now()
+	err = sel.Fingerprint(ctx)
+	rep.Fingerprint = time.Since(t0)
+	if err != nil {
 		rep.Failed["*"] = err
 		return rep
 	}
@@ -517,7 +531,9 @@ func (l *Loop) deploy(ctx context.Context, want []string, all bool) *Report {
 // configuration now, and to changed those the deploy created or updated;
 // build failures go to rep.Failed.
 func (l *Loop) deployNormal(ctx context.Context, sel *pipeline.Selection, desired []deployer.Desired, rep *Report, live, changed map[string]bool) {
+	t0 := time.Now()
 	plan, err := l.dep.Plan(ctx, desired)
+	rep.Plan = time.Since(t0)
 	if plan == nil {
 		rep.Failed["*"] = err
 		return
@@ -527,8 +543,26 @@ func (l *Loop) deployNormal(ctx context.Context, sel *pipeline.Selection, desire
 			rep.Reasons[fp.Name] = append(rep.Reasons[fp.Name], configReason(c))
 		}
 	}
-	bo := pipeline.BuildOptions{NoCache: true, Env: l.o.Env}
+	var smu sync.Mutex
+	zipping := map[string]time.Time{}
+	bo := pipeline.BuildOptions{NoCache: true, Env: l.o.Env, OnState: func(fn string, st builder.State) {
+		smu.Lock()
+		defer smu.Unlock()
+		switch st {
+		case builder.Zipping:
+			zipping[fn] = time.Now()
+			if rep.Compile == 0 {
+				rep.Compile = time.Since(t0)
+			}
+		case builder.Done:
+			if z, ok := zipping[fn]; ok {
+				rep.Zip = max(rep.Zip, time.Since(z))
+			}
+		}
+	}}
+	t0 = time.Now()
 	res, err := sel.Deploy(ctx, l.dep, plan, bo)
+	rep.Deploy = time.Since(t0)
 	for _, e := range failure.Flatten(err) {
 		if fn, ok := functionOf(e); ok {
 			rep.Failed[fn] = e
@@ -618,6 +652,9 @@ func (l *Loop) printReport(rep *Report, took time.Duration, first bool) {
 			verb = l.o.Display(l.m.Path) + " changed: " + verb
 		}
 		l.out.Printf("lamb dev: %s %s in %s", verb, strings.Join(parts, "; "), roundDuration(took))
+		if l.o.Verbose {
+			l.out.Printf("lamb dev:   fingerprint %s, plan %s, build and deploy %s (go build %s, zip %s)", roundDuration(rep.Fingerprint), roundDuration(rep.Plan), roundDuration(rep.Deploy), roundDuration(rep.Compile), roundDuration(rep.Zip))
+		}
 	case rep.Manifest:
 		l.out.Printf("lamb dev: %s changed: routes reloaded, no function changed, in %s", l.o.Display(l.m.Path), roundDuration(took))
 	}
