@@ -70,10 +70,14 @@ type Options struct {
 	// OutDir receives <function>.zip and artifacts.json; default
 	// Root/.lamb/dist, or Root/.lamb/dist-debug with Debug.
 	OutDir string
-	// CacheDir is the artifact cache; default os.UserCacheDir()/lamb/artifacts.
+	// CacheDir is the local artifact cache; default DefaultCacheDir().
 	CacheDir string
 	// NoCache disables the artifact cache.
 	NoCache bool
+	// CacheLimits bound the local artifact cache, which Build trims by
+	// itself at most once every AutoPruneInterval (zero values: the
+	// defaults, DefaultCacheMaxAge and DefaultCacheMaxSize).
+	CacheLimits PruneOptions
 	// Force builds every target even when the dist directory or the
 	// artifact cache already holds its fingerprint (the go command still
 	// skips relinking up-to-date binaries).
@@ -163,9 +167,7 @@ func New(o Options) *Builder {
 	if o.NoCache {
 		o.CacheDir = ""
 	} else if o.CacheDir == "" {
-		if d, err := os.UserCacheDir(); err == nil {
-			o.CacheDir = filepath.Join(d, "lamb", "artifacts")
-		}
+		o.CacheDir, _ = DefaultCacheDir() // none: no cache
 	}
 	if o.Jobs <= 0 {
 		o.Jobs = runtime.NumCPU()
@@ -389,6 +391,7 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 	if err := b.updateManifest(targets, arts); err != nil {
 		result = failure.Append(result, fmt.Errorf("write artifacts.json: %w", err))
 	}
+	b.autoPrune(ctx)
 	return arts, result.ErrorOrNil()
 }
 

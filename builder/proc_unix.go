@@ -35,3 +35,21 @@ func lockFile(p string, wait func()) (func(), error) {
 	}
 	return func() { f.Close() }, nil
 }
+
+// tryLock takes a shared or an exclusive lock on f without waiting: false
+// when another process (or another open file) holds a conflicting one. A
+// file system without flock counts as locked: lamb then works as on
+// systems without locks.
+func tryLock(f *os.File, exclusive bool) bool {
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == syscall.EINTR {
+			continue
+		}
+		return err != syscall.EWOULDBLOCK
+	}
+}

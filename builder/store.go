@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,75 +17,6 @@ import (
 	"github.com/lambctl/lamb/internal/fsutil"
 )
 
-// cacheKey is the artifact cache key of a fingerprint: the zip of a
-// function is a function of its fingerprint, the zip layout, the entries'
-// timestamp and whether it is a debug build (which the fingerprint, a
-// property of the manifest's function, does not cover).
-func cacheKey(fingerprint string, epoch int64, debug bool) string {
-	variant := ""
-	if debug {
-		variant = "debug\n"
-	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%s%s\n", zipFormat, epoch, variant, fingerprint))
-	return hex.EncodeToString(h[:])
-}
-
-// cacheMeta is stored next to each cached zip.
-type cacheMeta struct {
-	Size       int64  `json:"size"`
-	BinarySize int64  `json:"binary_size"`
-	CodeSha256 string `json:"code_sha256"`
-}
-
-func (b *Builder) cachePaths(key string) (zipPath, metaPath string) {
-	d := filepath.Join(b.o.CacheDir, key[:2])
-	return filepath.Join(d, key+".zip"), filepath.Join(d, key+".json")
-}
-
-// cacheGet copies the cached zip of key to dst, verifying its checksum.
-func (b *Builder) cacheGet(ctx context.Context, key, dst string) (cacheMeta, bool) {
-	if b.o.CacheDir == "" {
-		return cacheMeta{}, false
-	}
-	zipPath, metaPath := b.cachePaths(key)
-	data, err := fsutil.ReadRegular(metaPath, maxMetaSize)
-	if err != nil {
-		return cacheMeta{}, false
-	}
-	var m cacheMeta
-	if json.Unmarshal(data, &m) != nil || m.CodeSha256 == "" {
-		return cacheMeta{}, false
-	}
-	sum, size, err := copyFileAtomic(ctx, zipPath, dst)
-	if err != nil {
-		return cacheMeta{}, false
-	}
-	if sum != m.CodeSha256 || size != m.Size {
-		// A corrupt cache entry: drop it, and build instead.
-		os.Remove(dst)
-		os.Remove(metaPath)
-		os.Remove(zipPath)
-		return cacheMeta{}, false
-	}
-	return m, true
-}
-
-// cachePut stores the zip src under key. Failures only cost a rebuild later.
-func (b *Builder) cachePut(ctx context.Context, key, src string, m cacheMeta) error {
-	if b.o.CacheDir == "" {
-		return nil
-	}
-	zipPath, metaPath := b.cachePaths(key)
-	if err := os.MkdirAll(filepath.Dir(zipPath), 0o755); err != nil {
-		return err
-	}
-	if _, _, err := copyFileAtomic(ctx, src, zipPath); err != nil {
-		return err
-	}
-	data, _ := json.Marshal(m)
-	return writeFileAtomic(metaPath, data)
-}
-
 // copyFileAtomic copies the regular file src to dst through a temporary
 // file and a rename, returning the base64 SHA-256 and size of what it
 // copied. It stops with ctx's cause.
@@ -96,6 +26,11 @@ func copyFileAtomic(ctx context.Context, src, dst string) (string, int64, error)
 		return "", 0, err
 	}
 	defer in.Close()
+	return copyAtomic(ctx, in, dst)
+}
+
+// copyAtomic copies in to dst as copyFileAtomic does.
+func copyAtomic(ctx context.Context, in io.Reader, dst string) (string, int64, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
 	if err != nil {
 		return "", 0, err
