@@ -43,13 +43,15 @@ type childSpec struct {
 // childProc is a deploy in a subprocess (TestMain's child) that a test's
 // handler kills midway.
 type childProc struct {
-	mu   sync.Mutex
-	proc *os.Process
+	mu     sync.Mutex
+	proc   *os.Process
+	killed bool
 }
 
 // run deploys spec in a subprocess and returns when it ends, with its
-// stderr and error. The process is known to kill before it makes a call.
-func (c *childProc) run(t *testing.T, spec childSpec) (string, error) {
+// stderr, whether kill ended it, and its error. The process is known to
+// kill before it makes a call.
+func (c *childProc) run(t *testing.T, spec childSpec) (stderr string, killed bool, err error) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -65,8 +67,8 @@ func (c *childProc) run(t *testing.T, spec childSpec) (string, error) {
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
 	cmd.Env = append(os.Environ(), "LAMB_DEPLOYER_CHILD="+specPath)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	var errOut strings.Builder
+	cmd.Stderr = &errOut
 	c.mu.Lock()
 	if err := cmd.Start(); err != nil {
 		c.mu.Unlock()
@@ -75,13 +77,18 @@ func (c *childProc) run(t *testing.T, spec childSpec) (string, error) {
 	c.proc = cmd.Process
 	c.mu.Unlock()
 	err = cmd.Wait()
-	return stderr.String(), err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return errOut.String(), c.killed, err
 }
 
-// kill sends SIGKILL to the subprocess.
+// kill sends SIGKILL to the subprocess. The process can only end from it
+// after killed is set: run, whose Wait returns after the process ended,
+// sees it.
 func (c *childProc) kill() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.killed = true
 	c.proc.Kill()
 }
 
@@ -215,7 +222,6 @@ func TestDeployKilled(t *testing.T) {
 				n        atomic.Int32
 				child    childProc
 			)
-			killed := make(chan struct{})
 			e := newTestEnvHandler(t, emulator.Options{TransitionDelay: 3 * time.Millisecond}, func(h http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					h.ServeHTTP(w, r)
@@ -224,7 +230,6 @@ func TestDeployKilled(t *testing.T) {
 					}
 					if n.Add(1) == int32(tc.k) {
 						child.kill()
-						close(killed)
 					}
 				})
 			})
@@ -247,10 +252,8 @@ func TestDeployKilled(t *testing.T) {
 				spec.Artifacts = append(spec.Artifacts, a)
 			}
 			counting.Store(true)
-			stderr, err := child.run(t, spec)
-			select {
-			case <-killed:
-			default:
+			stderr, killed, err := child.run(t, spec)
+			if !killed {
 				t.Fatalf("child finished before %d mutating calls: %v\n%s", tc.k, err, stderr)
 			}
 			counting.Store(false)

@@ -451,9 +451,8 @@ func TestRolloutKilled(t *testing.T) {
 	}
 	t.Parallel()
 	var (
-		armed  atomic.Bool
-		child  childProc
-		killed = make(chan struct{})
+		armed atomic.Bool
+		child childProc
 	)
 	e := newRolloutEnv(t, emulatortest.WithHandler(func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -462,7 +461,6 @@ func TestRolloutKilled(t *testing.T) {
 			h.ServeHTTP(w, r)
 			if r.Method == http.MethodPut && bytes.Contains(body, []byte(`"AdditionalVersionWeights":{"`)) && armed.CompareAndSwap(true, false) {
 				child.kill() // right after the shift to 10%
-				close(killed)
 			}
 		})
 	}))
@@ -478,10 +476,8 @@ func TestRolloutKilled(t *testing.T) {
 
 	spec := childSpec{URL: e.url, CloudWatch: e.cwURL, Desired: w.desired, Artifacts: []deployer.Artifact{w.arts["a"]}}
 	armed.Store(true)
-	stderr, werr := child.run(t, spec)
-	select {
-	case <-killed:
-	default:
+	stderr, killed, werr := child.run(t, spec)
+	if !killed {
 		t.Fatalf("child ended before the shift: %v\n%s", werr, stderr)
 	}
 	if v, weights := e.alias(t, "a"); v != "1" || !cmp.Equal(weights, map[string]float64{"2": 0.1}) {
