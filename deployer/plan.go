@@ -111,23 +111,14 @@ func (p *FunctionPlan) fail(op string, err error) error {
 	return failWith(p.red, p.Name, op, err)
 }
 
-// Label is the action as the text table shows it: "create", "update code",
-// "update config", "update code + config", "update alias", "no change",
-// "adopt", "orphan", "create elsewhere" or "failed".
+// Label is the action as the text table shows it: an update says what
+// it updates ("update code", "update config", "update code + config",
+// "update alias"); the other actions are their names in words ("create",
+// "no change", "adopt", "orphan", "create elsewhere", "failed").
 func (p *FunctionPlan) Label() string {
 	switch {
-	case p.Action == ActionFailed:
-		return "failed"
-	case p.Action == ActionOrphan:
-		return "orphan"
-	case p.Action == ActionAdopt:
-		return "adopt"
-	case p.Action == ActionCreateElsewhere:
-		return "create elsewhere"
-	case p.Action == ActionCreate:
-		return "create"
-	case p.Action == ActionNoChange:
-		return "no change"
+	case p.Action != ActionUpdate:
+		return strings.ReplaceAll(string(p.Action), "-", " ")
 	case p.Code && len(p.Config) > 0:
 		return "update code + config"
 	case p.Code:

@@ -185,6 +185,9 @@ func TestLabel(t *testing.T) {
 		{FunctionPlan{Action: ActionUpdate, Code: true, Config: []Change{{Field: "memory"}}}, "update code + config"},
 		{FunctionPlan{Action: ActionUpdate, publish: true}, "update alias"},
 		{FunctionPlan{Action: ActionCreateElsewhere}, "create elsewhere"},
+		{FunctionPlan{Action: ActionAdopt, Code: true}, "adopt"},
+		{FunctionPlan{Action: ActionOrphan}, "orphan"},
+		{FunctionPlan{Action: ActionFailed}, "failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
