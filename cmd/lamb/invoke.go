@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lambctl/lamb/emulator/rapi"
+	"github.com/lambctl/lamb/internal/devloop"
 	"github.com/lambctl/lamb/internal/fsutil"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/internal/pipeline"
@@ -28,6 +29,8 @@ type invokeOptions struct {
 	Event     string
 	Qualifier string
 	Tail      bool
+	Debug     bool
+	DebugPort int
 	Target    targetFlags
 }
 
@@ -63,12 +66,20 @@ The exit status is 1 when the function returned an error (the error payload is s
 			if o.Qualifier != "" && !o.Target.Local && o.Target.Endpoint == "" {
 				return usageError(errors.New("--qualifier needs --local or --endpoint: a direct invoke runs the code in your checkout"))
 			}
+			if o.Debug && (o.Target.Local || o.Target.Endpoint != "") {
+				return usageError(errors.New("--debug runs the checkout's code here under Delve: it takes no --local or --endpoint"))
+			}
+			if o.Debug && strings.TrimSpace(o.Event) == "-" {
+				return usageError(errors.New("--debug reads stdin to let the invoke go once the debugger is attached: give --event as a file or inline JSON"))
+			}
 			event, err := readEvent(o.Event, g.wd, cmd.InOrStdin())
 			if err != nil {
 				return usageError(err)
 			}
 			var out *invokeOutput
-			if o.Target.Local || o.Target.Endpoint != "" {
+			if o.Debug {
+				out, err = invokeDebug(cmd.Context(), g, args[0], event, o.DebugPort)
+			} else if o.Target.Local || o.Target.Endpoint != "" {
 				out, err = invokeTarget(cmd.Context(), g, &o, args[0], event)
 			} else {
 				out, err = invokeDirect(cmd.Context(), g, args[0], event)
@@ -82,6 +93,8 @@ The exit status is 1 when the function returned an error (the error payload is s
 	f := cmd.Flags()
 	f.StringVarP(&o.Event, "event", "e", "", "the event: a JSON `FILE`, - for stdin, or inline JSON (default {})")
 	f.StringVar(&o.Qualifier, "qualifier", "", "invoke version or alias `Q` (with --local or --endpoint)")
+	f.BoolVar(&o.Debug, "debug", false, "build without optimisations and run under Delve (headless on 127.0.0.1): attach, then press Enter to send the event; the timeout is suspended")
+	f.IntVar(&o.DebugPort, "debug-port", devloop.DefaultDebugPort, "Delve's `PORT` with --debug")
 	f.BoolVar(&o.Tail, "tail", true, "print the function's logs on stderr (with --endpoint: the last 4 KB, LogType Tail)")
 	o.Target.registerInvoke(f)
 	return cmd

@@ -32,7 +32,10 @@ func newPlanCmd(g *globalOptions) *cobra.Command {
 repository: the lamb:fingerprint tag against the function's fingerprint, the live code
 against the lamb:code-sha256 tag (drift), the configuration field by field and the alias.
 Each function gets one action: create, update code, update config, update code + config,
-update alias or no change. Nothing is built, unless a selected function sets a size budget
+update alias, adopt (a live function lamb did not create: its code is uploaded only when it
+differs), orphan (a live function of the manifest's project the manifest no longer has;
+deleted by deploy --prune), create elsewhere (a manage: code function the tool that owns it
+has not created yet; not a change, not a failure), failed or no change. Nothing is built, unless a selected function sets a size budget
 (docs/size.md). Environment values are never printed unless --show-values is given.
 
 With --detailed-exitcode the exit status is 0 when nothing would change, 2 when something

@@ -31,17 +31,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
 	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/emulator"
 	"github.com/lambctl/lamb/emulator/httpapi"
 	"github.com/lambctl/lamb/graph"
 	"github.com/lambctl/lamb/internal/buildcfg"
 	"github.com/lambctl/lamb/internal/failure"
-	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/internal/pipeline"
 	"github.com/lambctl/lamb/internal/route"
 	"github.com/lambctl/lamb/manifest"
@@ -179,19 +175,21 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 		}
 		o.Debug = f.Name
 	}
-	host, err := lambdaspec.HostArch()
-	if err != nil {
-		return nil, err
-	}
 	if o.Dir == "" {
 		o.Dir = filepath.Join(m.Root, ".lamb", "dev")
 	}
 	l := &Loop{o: o, out: newPrinter(o.Out, o.Color), m: m, fns: fns, deployed: map[string]graph.Print{}, served: make(chan error, 1)}
 	l.out.setFunctions(names(fns))
-	if l.local, err = pipeline.StartLocal(pipeline.LocalOptions{Dir: o.Dir, Addr: o.Addr, Logger: o.Logger}); err != nil {
+	// Every line every function logs, as it is written: invokes through
+	// the HTTP front and straight through the Lambda API alike.
+	logs := func(ll emulator.LogLine) { l.out.Log(ll.Function, append(ll.Line, '\n')) }
+	if l.local, err = pipeline.StartLocal(pipeline.LocalOptions{Dir: o.Dir, Addr: o.Addr, Logger: o.Logger, Logs: logs}); err != nil {
 		return nil, err
 	}
-	l.target = localTarget(l.local, host)
+	if l.target, err = pipeline.LocalTarget(l.local, m); err != nil {
+		l.local.Close()
+		return nil, err
+	}
 	l.dep = deployer.New(deployer.Options{
 		Lambda: l.target.Lambda, Rate: -1, ReadRate: -1, KeepVersions: 1,
 		WaitMinDelay: l.target.WaitMinDelay, Logger: o.Logger,
@@ -231,7 +229,7 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 	if o.Debug != "" {
 		timeout = -1 // a function stopped at a breakpoint must not be cut off
 	}
-	inv := &clientInvoker{c: l.target.Lambda, logs: l.out.Log, serial: map[string]*sync.Mutex{}}
+	inv := &clientInvoker{c: l.target.Lambda, serial: map[string]*sync.Mutex{}}
 	if l.debug != nil {
 		inv.serial[o.Debug] = &l.debug.mu
 	}
@@ -279,18 +277,6 @@ func (l *Loop) URLs() []string {
 		}
 	}
 	return out
-}
-
-// localTarget is the pipeline target of a local Lambda this process runs.
-func localTarget(l *pipeline.Local, arch string) *pipeline.Target {
-	t := &pipeline.Target{Region: "us-east-1", WaitMinDelay: 10 * time.Millisecond, Arch: arch, Local: l}
-	cfg := aws.Config{
-		Region:      t.Region,
-		Credentials: credentials.NewStaticCredentialsProvider("lamb", "lamb", ""),
-		Retryer:     deployer.NewRetryer,
-	}
-	t.Lambda = lambda.NewFromConfig(cfg, func(lo *lambda.Options) { lo.BaseEndpoint = aws.String(l.URL) })
-	return t
 }
 
 // HTTPURL is the HTTP front's base URL.

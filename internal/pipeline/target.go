@@ -69,10 +69,11 @@ type Target struct {
 	SSM            *ssm.Client
 	SecretsManager *secretsmanager.Client
 	CloudWatch     *cloudwatch.Client
-	// S3 uploads zips to Bucket: AWS's S3 (packages over 50 MB, or every
-	// package with the stage's artifact_bucket), or the local Lambda's own
-	// S3 endpoint (every package goes through it, so a 60 MB function
-	// deploys as on AWS). Nil for an endpoint that is not a lamb local.
+	// S3 uploads zips to Bucket: AWS's S3 (every package with the stage's
+	// artifact_bucket; without one a package over 50 MB fails), or the
+	// local Lambda's own S3 endpoint (packages over 50 MB, so a 60 MB
+	// function deploys as on AWS). Nil for an endpoint that is not a lamb
+	// local.
 	S3 *s3.Client
 	// Bucket is the bucket packages go through ("" sends them inline).
 	Bucket string
@@ -204,17 +205,30 @@ func credentialsError(err error) error {
 }
 
 // connectLocal starts the local Lambda over Root/.lamb/local on a loopback
-// listener and returns a client for it.
+// listener and returns a target for it.
 func connectLocal(m *manifest.Manifest) (*Target, error) {
 	root := "."
 	if m != nil {
 		root = m.Root
 	}
-	arch, err := lambdaspec.HostArch()
+	l, err := StartLocal(LocalOptions{Dir: filepath.Join(root, ".lamb", "local")})
 	if err != nil {
 		return nil, err
 	}
-	l, err := StartLocal(LocalOptions{Dir: filepath.Join(root, ".lamb", "local")})
+	t, err := LocalTarget(l, m)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// LocalTarget is the target of a local Lambda this process runs (--local,
+// lamb dev): clients of its endpoint for Lambda, its neighbours and its
+// own S3, functions built for this machine, short waiter polls. Closing
+// the target stops l.
+func LocalTarget(l *Local, m *manifest.Manifest) (*Target, error) {
+	arch, err := lambdaspec.HostArch()
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +270,9 @@ func (t *Target) DeployerOptions(sel *Selection) deployer.Options {
 	}
 	if t.S3 != nil {
 		o.S3, o.Bucket = t.S3, t.Bucket
+		// A local Lambda's S3 keeps what it is given in memory: only
+		// packages over the direct-upload limit go through it.
+		o.BucketForLarge = t.Local != nil || t.Emulator != nil
 	}
 	if sel == nil {
 		return o
