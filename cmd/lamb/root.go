@@ -136,6 +136,7 @@ var commands = []func(*globalOptions) *cobra.Command{
 	newLocalCmd,
 	newDevCmd, newLogsCmd, // issue 12
 	newSizeCmd, // issue 15
+	newCacheCmd,
 	newVersionCmd,
 }
 
