@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lambctl/lamb/internal/devloop"
+	"github.com/lambctl/lamb/internal/pipeline"
 )
 
 type devOptions struct {
@@ -106,7 +107,7 @@ func runDev(ctx context.Context, g *globalOptions, names []string, o devOptions)
 		fmt.Fprintf(&b, "  %-*s → %s\n", width, r.Key, r.Target)
 	}
 	for _, fn := range l.URLs() {
-		fmt.Fprintf(&b, "  function URL %s%s → %s\n", l.HTTPURL(), devloop.FunctionURLPath(fn), fn)
+		fmt.Fprintf(&b, "  function URL %s%s → %s\n", l.HTTPURL(), pipeline.FunctionURLPath(fn), fn)
 	}
 	if len(routes) == 0 && len(l.URLs()) == 0 {
 		b.WriteString("  (no routes: give functions http.routes in lamb.yaml)\n")

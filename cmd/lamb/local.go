@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/httpapi"
+	"github.com/lambctl/lamb/internal/devloop"
 	"github.com/lambctl/lamb/internal/pipeline"
 	"github.com/lambctl/lamb/manifest"
 )
@@ -23,6 +27,9 @@ type localOptions struct {
 	Delay      time.Duration
 	Region     string
 	S3Endpoint string
+	HTTPAddr   string
+	HTTPFile   string
+	AllowHosts []string
 }
 
 func newLocalCmd(g *globalOptions) *cobra.Command {
@@ -35,8 +42,17 @@ create, update, publish, aliases, tags and invoke behave as on AWS, with AWS's
 states, limits and errors. State persists in --state (shared with deploy --local
 and invoke --local, which cannot run while local holds it: use --endpoint then).
 
-It listens on 127.0.0.1 by default. A non-loopback --addr exposes it to the
-network without any authentication.`,
+The same endpoint serves the local Parameter Store, Secrets Manager, STS, CloudWatch
+Logs (every invoke's log lines) and CloudWatch metrics and alarms, for the SDKs and the
+AWS CLI. Function logs are printed as they come, each line after the function's name.
+
+With a lamb.yaml, the functions' HTTP routes and function URLs (http: in the manifest) are
+served on --http-addr as API Gateway (HTTP API, payload 2.0) would: a function with an
+alias through its alias, else $LATEST. Deploy to it with lamb deploy --endpoint.
+
+It listens on 127.0.0.1 by default and answers only requests addressed to it (no other
+Host, no web page's Origin). A non-loopback --addr exposes it to the network without any
+authentication.`,
 		Example: `  lamb local
   aws --endpoint-url http://127.0.0.1:9001 lambda list-functions
   lamb deploy --endpoint http://127.0.0.1:9001`,
@@ -50,7 +66,10 @@ network without any authentication.`,
 	f.BoolVar(&o.RateLimit, "rate-limit", true, "throttle like AWS: 15 requests/s shared, GetFunction 100/s")
 	f.DurationVar(&o.Delay, "delay", 0, "time functions take to become Active and updates to complete")
 	f.StringVar(&o.Region, "region", "us-east-1", "`REGION` in ARNs")
-	f.StringVar(&o.S3Endpoint, "s3-endpoint", "", "fetch Code.S3Bucket/S3Key from this S3 `URL` (path-style)")
+	f.StringVar(&o.S3Endpoint, "s3-endpoint", "", "fetch Code.S3Bucket/S3Key from this S3 `URL` (path-style; default: its own S3 endpoint)")
+	f.StringVar(&o.HTTPAddr, "http-addr", "127.0.0.1:0", "serve the manifest's HTTP routes on `HOST:PORT` (port 0 picks a free one)")
+	f.StringVar(&o.HTTPFile, "http-addr-file", "", "write the HTTP routes' bound address to `PATH` once listening")
+	f.StringSliceVar(&o.AllowHosts, "allow-host", nil, "also answer requests for Host `NAME` (a proxy, or this machine's name with a non-loopback --addr)")
 	return cmd
 }
 
@@ -82,9 +101,33 @@ func runLocal(ctx context.Context, g *globalOptions, o localOptions) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	if _, _, err := net.SplitHostPort(o.HTTPAddr); err != nil {
+		return usageError(fmt.Errorf("--http-addr %q: %w", o.HTTPAddr, err))
+	}
+	// A manifest, when there is one, gives the HTTP routes; lamb local
+	// serves the Lambda API without one.
+	var m *manifest.Manifest
+	if g.File != "" || manifestNear(g) {
+		var err error
+		if m, err = g.loadManifest(); err != nil {
+			return err
+		}
+	}
+	out := devloop.NewPrinter(g.stderr, devloop.IsTerminal(g.stderr.(*lockedWriter).w, g.getenv))
+	var logs func(emulator.LogLine)
+	if !g.Quiet {
+		logs = out.LogLine
+		if m != nil {
+			names := make([]string, len(m.Functions))
+			for i, f := range m.Functions {
+				names[i] = f.Name
+			}
+			out.SetFunctions(names)
+		}
+	}
 	l, err := pipeline.StartLocal(pipeline.LocalOptions{
 		Dir: dir, Addr: o.Addr, Region: o.Region, RateLimit: o.RateLimit, Delay: o.Delay,
-		S3Endpoint: o.S3Endpoint, Logger: log,
+		S3Endpoint: o.S3Endpoint, Logger: log, Logs: logs, AllowedHosts: o.AllowHosts,
 	})
 	if err != nil {
 		return err
@@ -97,6 +140,34 @@ func runLocal(ctx context.Context, g *globalOptions, o localOptions) error {
 	fmt.Fprintf(g.stderr, "  aws --endpoint-url %s lambda list-functions\n", l.URL)
 	fmt.Fprintf(g.stderr, "  export AWS_ENDPOINT_URL_LAMBDA=%s   # SDKs and AWS CLI >= 2.13\n", l.URL)
 	fmt.Fprintf(g.stderr, "  lamb deploy --endpoint %s\n", l.URL)
+	fmt.Fprintf(g.stderr, "  export AWS_ENDPOINT_URL=%s   # also Parameter Store, Secrets Manager, STS, CloudWatch and its Logs\n", l.URL)
+	if m != nil {
+		front, err := pipeline.NewHTTPFront(l.Server, m.Functions, true, httpapi.Options{Logger: log})
+		if err != nil {
+			return err
+		}
+		hln, err := net.Listen("tcp", o.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("local: --http-addr: %w", err)
+		}
+		hs := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second}
+		go hs.Serve(hln)
+		defer hs.Close()
+		httpURL := "http://" + pipeline.URLHost(hln.Addr())
+		for _, r := range front.Routes().Routes() {
+			fmt.Fprintf(g.stderr, "  %-24s %s → %s\n", r.Key, httpURL, r.Target)
+		}
+		for _, f := range m.Functions {
+			if f.HTTP.URL != nil {
+				fmt.Fprintf(g.stderr, "  function URL %s%s → %s\n", httpURL, pipeline.FunctionURLPath(f.Name), f.Name)
+			}
+		}
+		if o.HTTPFile != "" {
+			if err := writeAddrFile(g.path(o.HTTPFile), []byte(hln.Addr().String()+"\n")); err != nil {
+				return fmt.Errorf("local: --http-addr-file: %w", err)
+			}
+		}
+	}
 	if o.AddrFile != "" {
 		if err := writeAddrFile(g.path(o.AddrFile), []byte(l.Addr.String()+"\n")); err != nil {
 			return fmt.Errorf("local: --addr-file: %w", err)
@@ -118,4 +189,11 @@ func writeAddrFile(path string, b []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// manifestNear reports whether a lamb.yaml is in the run's working
+// directory or above it.
+func manifestNear(g *globalOptions) bool {
+	_, err := manifest.Find(g.wd)
+	return err == nil
 }

@@ -46,7 +46,6 @@ func TestDebug(t *testing.T) {
 		},
 		Names:     []string{"orders-get"},
 		Out:       out,
-		Routes:    sampleRoutes,
 		Debug:     "orders-get",
 		DebugPort: port,
 		Dlv:       dlv,

@@ -28,12 +28,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/deployer"
-	"github.com/lambctl/lamb/emulator"
 	"github.com/lambctl/lamb/emulator/httpapi"
 	"github.com/lambctl/lamb/graph"
 	"github.com/lambctl/lamb/internal/buildcfg"
@@ -82,9 +80,6 @@ type Options struct {
 	// OnReload, when set, is told what each reload did (after its line is
 	// printed), from the loop's goroutine.
 	OnReload func(*Report)
-	// Routes returns the route table of the served functions; nil takes
-	// the manifest's routes.
-	Routes func(m *manifest.Manifest, served []manifest.Function) (*route.Table, error)
 }
 
 // Report is what one reload did.
@@ -109,19 +104,15 @@ type Report struct {
 // Loop is a running lamb dev.
 type Loop struct {
 	o      Options
-	out    *printer
+	out    *Printer
 	local  *pipeline.Local
 	target *pipeline.Target
 	dep    *deployer.Deployer
-	front  *httpapi.Server
-	inv    httpapi.Invoker
-	// handler is the HTTP front's routes and function URLs, swapped when
-	// lamb.yaml changes.
-	handler atomic.Pointer[http.ServeMux]
-	hs      *http.Server
-	httpLn  net.Listener
-	w       *watcher
-	served  chan error
+	front  *pipeline.HTTPFront
+	hs     *http.Server
+	httpLn net.Listener
+	w      *watcher
+	served chan error
 
 	mu       sync.Mutex // one reload at a time; guards the fields below
 	m        *manifest.Manifest
@@ -152,11 +143,6 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 	if o.Display == nil {
 		o.Display = manifest.ShortPath
 	}
-	if o.Routes == nil {
-		o.Routes = func(_ *manifest.Manifest, served []manifest.Function) (*route.Table, error) {
-			return manifest.RouteTable(served)
-		}
-	}
 	m, err := o.Load()
 	if err != nil {
 		return nil, err
@@ -178,12 +164,11 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 	if o.Dir == "" {
 		o.Dir = filepath.Join(m.Root, ".lamb", "dev")
 	}
-	l := &Loop{o: o, out: newPrinter(o.Out, o.Color), m: m, fns: fns, deployed: map[string]graph.Print{}, served: make(chan error, 1)}
-	l.out.setFunctions(names(fns))
+	l := &Loop{o: o, out: NewPrinter(o.Out, o.Color), m: m, fns: fns, deployed: map[string]graph.Print{}, served: make(chan error, 1)}
+	l.out.SetFunctions(names(fns))
 	// Every line every function logs, as it is written: invokes through
 	// the HTTP front and straight through the Lambda API alike.
-	logs := func(ll emulator.LogLine) { l.out.Log(ll.Function, append(ll.Line, '\n')) }
-	if l.local, err = pipeline.StartLocal(pipeline.LocalOptions{Dir: o.Dir, Addr: o.Addr, Logger: o.Logger, Logs: logs}); err != nil {
+	if l.local, err = pipeline.StartLocal(pipeline.LocalOptions{Dir: o.Dir, Addr: o.Addr, Logger: o.Logger, Logs: l.out.LogLine}); err != nil {
 		return nil, err
 	}
 	if l.target, err = pipeline.LocalTarget(l.local, m); err != nil {
@@ -220,11 +205,6 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 		l.out.Errorf("lamb dev: watch: %v", err)
 	}
 
-	table, err := o.Routes(m, fns)
-	if err != nil {
-		l.Close()
-		return nil, err
-	}
 	timeout := time.Duration(0)
 	if o.Debug != "" {
 		timeout = -1 // a function stopped at a breakpoint must not be cut off
@@ -233,37 +213,17 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 	if l.debug != nil {
 		inv.serial[o.Debug] = &l.debug.mu
 	}
-	l.inv = inv
-	l.front = httpapi.New(inv, table, httpapi.Options{IntegrationTimeout: timeout, Logger: o.Logger})
-	l.handler.Store(l.mux(fns))
+	if l.front, err = pipeline.NewHTTPFront(inv, fns, false, httpapi.Options{IntegrationTimeout: timeout, Logger: o.Logger}); err != nil {
+		l.Close()
+		return nil, err
+	}
 	if l.httpLn, err = net.Listen("tcp", o.HTTPAddr); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("--http-addr: %w", err)
 	}
-	l.hs = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l.handler.Load().ServeHTTP(w, r)
-	}), ReadHeaderTimeout: 10 * time.Second}
+	l.hs = &http.Server{Handler: l.front, ReadHeaderTimeout: 10 * time.Second}
 	go func() { l.served <- l.hs.Serve(l.httpLn) }()
 	return l, nil
-}
-
-// FunctionURLPath is where lamb dev serves the function URL of a
-// function (http.url in the manifest) on the HTTP front's address: every
-// request under it goes to the function, the path after it as rawPath.
-func FunctionURLPath(function string) string { return "/_lamb/url/" + function + "/" }
-
-// mux serves the route table, and the function URLs of fns.
-func (l *Loop) mux(fns []manifest.Function) *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.Handle("/", l.front)
-	for _, f := range fns {
-		if f.HTTP.URL == nil {
-			continue
-		}
-		p := FunctionURLPath(f.Name)
-		mux.Handle(p, http.StripPrefix(strings.TrimSuffix(p, "/"), httpapi.NewFunctionURL(l.inv, f.Name, httpapi.Options{Logger: l.o.Logger})))
-	}
-	return mux
 }
 
 // URLs are the served functions that have a function URL.
@@ -392,8 +352,7 @@ func (l *Loop) reloadManifest(ctx context.Context) bool {
 		l.out.Errorf("lamb dev: %s: cannot reload: the manifest moved to %s; restart lamb dev", l.o.Display(l.m.Path), m.Root)
 		return false
 	}
-	table, err := l.o.Routes(m, fns)
-	if err != nil {
+	if err := l.front.Update(fns); err != nil {
 		l.out.Errorf("lamb dev: %s: cannot reload, still serving the previous configuration:\n%s", l.o.Display(l.m.Path), indent(err.Error()))
 		return false
 	}
@@ -407,9 +366,7 @@ func (l *Loop) reloadManifest(ctx context.Context) bool {
 	}
 	l.m, l.fns = m, fns
 	l.mu.Unlock()
-	l.out.setFunctions(names(fns))
-	l.front.SetRoutes(table)
-	l.handler.Store(l.mux(fns))
+	l.out.SetFunctions(names(fns))
 	if len(removed) > 0 {
 		l.out.Printf("lamb dev: %s: no longer serving %s", l.o.Display(m.Path), strings.Join(removed, ", "))
 	}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/lambctl/lamb/internal/route"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -70,24 +69,6 @@ func copySample(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return dst
-}
-
-// sampleRoutes routes the sample's order and user functions.
-func sampleRoutes(m *manifest.Manifest, served []manifest.Function) (*route.Table, error) {
-	t := &route.Table{}
-	for key, fn := range map[string]string{"POST /orders": "orders-create", "GET /orders/{id}": "orders-get", "GET /users/{id}": "users-get"} {
-		if !slices.ContainsFunc(served, func(f manifest.Function) bool { return f.Name == fn }) {
-			continue
-		}
-		k, err := route.Parse(key)
-		if err != nil {
-			return nil, err
-		}
-		if err := t.Add(k, fn); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
 }
 
 // edit replaces old with new in the file at path (relative to root).
@@ -160,7 +141,6 @@ func startSample(t *testing.T, names ...string) (*Loop, string, *syncBuffer, cha
 		},
 		Names:    names,
 		Out:      out,
-		Routes:   sampleRoutes,
 		OnReload: func(r *Report) { reports <- r },
 	})
 	if err != nil {

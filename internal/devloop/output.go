@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lambctl/lamb/emulator"
 	"golang.org/x/term"
 )
 
@@ -15,10 +16,10 @@ import (
 // it is for errors).
 var palette = []string{"36", "33", "35", "32", "34", "96", "93", "95", "92", "94"}
 
-// printer writes lamb dev's lines and the functions' log lines, each line
+// Printer writes lamb dev's (and lamb local's) lines and the functions' log lines, each line
 // whole, function log lines prefixed with the function's name (coloured
 // on a terminal).
-type printer struct {
+type Printer struct {
 	mu     sync.Mutex
 	w      io.Writer
 	color  bool
@@ -38,12 +39,12 @@ func IsTerminal(w io.Writer, getenv func(string) string) bool {
 	return getenv == nil || getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 }
 
-func newPrinter(w io.Writer, color bool) *printer {
-	return &printer{w: w, color: color, colors: map[string]int{}, partial: map[string][]byte{}}
+func NewPrinter(w io.Writer, color bool) *Printer {
+	return &Printer{w: w, color: color, colors: map[string]int{}, partial: map[string][]byte{}}
 }
 
 // setFunctions fixes the names' colours and the prefix width.
-func (p *printer) setFunctions(names []string) {
+func (p *Printer) SetFunctions(names []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, n := range names {
@@ -55,7 +56,7 @@ func (p *printer) setFunctions(names []string) {
 }
 
 // Printf prints one of lamb dev's own lines (or several).
-func (p *printer) Printf(format string, args ...any) {
+func (p *Printer) Printf(format string, args ...any) {
 	s := fmt.Sprintf(format, args...)
 	if !strings.HasSuffix(s, "\n") {
 		s += "\n"
@@ -67,7 +68,7 @@ func (p *printer) Printf(format string, args ...any) {
 
 // Errorf prints a failure: "lamb dev: " and the message, continuation
 // lines indented as they are.
-func (p *printer) Errorf(format string, args ...any) {
+func (p *Printer) Errorf(format string, args ...any) {
 	s := fmt.Sprintf(format, args...)
 	if p.color {
 		s = "\x1b[31m" + strings.TrimRight(s, "\n") + "\x1b[0m"
@@ -77,7 +78,7 @@ func (p *printer) Errorf(format string, args ...any) {
 
 // Log writes a function's log output; lines are prefixed, an unfinished
 // last line waits for the rest of it (or Flush).
-func (p *printer) Log(function string, b []byte) {
+func (p *Printer) Log(function string, b []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	data := append(p.partial[function], b...)
@@ -99,8 +100,13 @@ func (p *printer) Log(function string, b []byte) {
 	p.w.Write(out.Bytes())
 }
 
+// LogLine writes one line a function logged (emulator.Options.Logs).
+func (p *Printer) LogLine(ll emulator.LogLine) {
+	p.Log(ll.Function, append(ll.Line[:len(ll.Line):len(ll.Line)], '\n'))
+}
+
 // Flush ends a function's unfinished line.
-func (p *printer) Flush(function string) {
+func (p *Printer) Flush(function string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if rest := p.partial[function]; len(rest) > 0 {
@@ -113,7 +119,7 @@ func (p *printer) Flush(function string) {
 	}
 }
 
-func (p *printer) prefix(b *bytes.Buffer, function string) {
+func (p *Printer) prefix(b *bytes.Buffer, function string) {
 	pad := strings.Repeat(" ", max(p.width-len(function), 0))
 	if p.color {
 		c, ok := p.colors[function]
