@@ -32,7 +32,6 @@ import (
 	"github.com/lambctl/lamb/graph"
 	"github.com/lambctl/lamb/internal/devloop"
 	"github.com/lambctl/lamb/internal/lambdaspec"
-	"github.com/lambctl/lamb/internal/route"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -87,12 +86,7 @@ func run(sample string, n int, verbose bool) error {
 	t0 := time.Now()
 	l, err := devloop.Start(ctx, devloop.Options{
 		Load: load, Out: out,
-		OnReload: func(r *devloop.Report) { reports <- r },
-		Routes: func(*manifest.Manifest, []manifest.Function) (*route.Table, error) {
-			t := &route.Table{}
-			k, _ := route.Parse("GET /orders/{id}")
-			return t, t.Add(k, "orders-get")
-		},
+		OnReload: func(r *devloop.Report) { reports <- r }, // the sample routes GET /orders/{id}
 	})
 	if err != nil {
 		return err
