@@ -289,11 +289,8 @@ func errorAnnotations(m *manifest.Manifest, err error, workspace, wd string) []g
 				Line: e.Pos.Line, Col: e.Pos.Col, Message: e.Msg,
 			})
 			return false
-		case *failure.Error, *builder.FunctionError:
-			fn, _ := failure.FunctionOf(e)
-			if be, ok := e.(*builder.FunctionError); ok {
-				fn = be.Function
-			}
+		case *failure.Error:
+			fn := e.Function
 			var ce *builder.CompileError
 			if !errors.As(e, &ce) {
 				return true

@@ -184,11 +184,11 @@ func TestErrorAnnotations(t *testing.T) {
 	})
 	var build *multierror.Error
 	build = multierror.Append(build,
-		&builder.FunctionError{Function: "prod-api", Err: &builder.CompileError{
+		&failure.Error{Function: "prod-api", Op: "build", Err: &builder.CompileError{
 			Package: "example.com/services/functions/api",
 			Output:  "# example.com/services/functions/api\nfunctions/api/main.go:12:2: undefined: foo\n",
 		}},
-		&builder.FunctionError{Function: "prod-api", Err: errors.New("zip: disk full")},
+		&failure.Error{Function: "prod-api", Op: "build", Err: errors.New("zip: disk full")},
 	)
 	err := errors.Join(merr, fmt.Errorf("build: %w", build))
 
@@ -222,7 +222,7 @@ func TestAnnotateManifestErrors(t *testing.T) {
 	g := withStderr(map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws}, &buf)
 	err := errors.Join(
 		usageError(manifest.Errors{{Pos: manifest.Pos{File: filepath.Join(ws, "lamb.yaml"), Line: 2, Col: 3}, Msg: "bad, very: bad"}}),
-		&builder.FunctionError{Function: "f", Err: &builder.CompileError{Output: "main.go:1:1: x\n"}},
+		&failure.Error{Function: "f", Op: "build", Err: &builder.CompileError{Output: "main.go:1:1: x\n"}},
 	)
 	annotateManifestErrors(g, err)
 	if diff := cmp.Diff("::error file=lamb.yaml,line=2,col=3::bad, very: bad\n", buf.String()); diff != "" {

@@ -507,7 +507,7 @@ func (l *Loop) deployNormal(ctx context.Context, sel *pipeline.Selection, desire
 	res, err := sel.Deploy(ctx, l.dep, plan, bo)
 	rep.Deploy = time.Since(t0)
 	for _, e := range failure.Flatten(err) {
-		if fn, ok := functionOf(e); ok {
+		if fn, ok := failure.FunctionOf(e); ok {
 			rep.Failed[fn] = e
 		} else if ctx.Err() == nil {
 			rep.Failed["*"] = e
@@ -543,7 +543,6 @@ func configReason(c deployer.Change) string {
 }
 
 // functionOf returns the function a failure belongs to.
-func functionOf(err error) (string, bool) { return failure.FunctionOf(err) }
 
 // moduleDirs are the modules of the served functions (go.mod may sit
 // above the manifest).

@@ -58,7 +58,7 @@ func (s *Selection) Deploy(ctx context.Context, d *deployer.Deployer, plan *depl
 		}
 		var other []error
 		for _, e := range failure.Flatten(err) {
-			if fn, ok := functionOf(e); ok {
+			if fn, ok := failure.FunctionOf(e); ok {
 				plan.Fail(fn, e)
 				continue
 			}

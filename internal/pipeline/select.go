@@ -16,7 +16,6 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
-	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/graph"
 	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/internal/shard"
@@ -128,7 +127,7 @@ func Select(ctx context.Context, m *manifest.Manifest, o SelectOptions) (*Select
 			}
 		}
 		for _, e := range failure.Flatten(s.Err()) { // unknown: keep, to report them
-			if fn, ok := functionOf(e); ok {
+			if fn, ok := failure.FunctionOf(e); ok {
 				keep[fn] = true
 			}
 		}
@@ -204,7 +203,7 @@ func (s *Selection) Fingerprint(ctx context.Context) error {
 func (s *Selection) keepFailures(err error) error {
 	var rest []error
 	for _, e := range failure.Flatten(err) {
-		if fn, ok := functionOf(e); ok {
+		if fn, ok := failure.FunctionOf(e); ok {
 			s.errs = failure.Append(s.errs, e)
 			s.prints[fn] = graph.Print{Function: fn} // known to fail
 			continue
@@ -298,16 +297,4 @@ func filter(fns []manifest.Function, keep func(manifest.Function) bool) []manife
 		}
 	}
 	return out
-}
-
-// functionOf returns the function whose failure err is.
-func functionOf(err error) (string, bool) {
-	if fn, ok := failure.FunctionOf(err); ok {
-		return fn, true
-	}
-	var be *builder.FunctionError
-	if errors.As(err, &be) {
-		return be.Function, true
-	}
-	return "", false
 }
