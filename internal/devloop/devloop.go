@@ -542,8 +542,6 @@ func configReason(c deployer.Change) string {
 	return fmt.Sprintf("%s %s → %s", c.Field, c.From, c.To)
 }
 
-// functionOf returns the function a failure belongs to.
-
 // moduleDirs are the modules of the served functions (go.mod may sit
 // above the manifest).
 func (l *Loop) moduleDirs() []string {
