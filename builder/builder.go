@@ -187,20 +187,6 @@ func New(o Options) *Builder {
 // Op is the step Build's failures name (failure.Error.Op).
 const Op = "build"
 
-// FunctionError was the failure to build one function.
-//
-// Deprecated: Build reports *failure.Error (Op "build") and never this.
-// It stays, a type of its own (an alias would collide with
-// *failure.Error in type switches), until cmd/lamb, internal/pipeline and
-// internal/devloop stop naming it.
-type FunctionError struct {
-	Function string
-	Err      error
-}
-
-func (e *FunctionError) Error() string { return e.Function + ": " + Op + ": " + e.Err.Error() }
-func (e *FunctionError) Unwrap() error { return e.Err }
-
 // CompileError is the go command's report of a function that did not
 // compile; Output is what the compiler said (file:line: message lines,
 // relative to the module directory). Its message is a first line and then
