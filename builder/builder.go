@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -237,9 +238,10 @@ func (b *Builder) getenv(k string) string {
 // Build builds every target, returning their artifacts in targets order.
 // Per-function failures are aggregated (failure.Append) into a
 // *multierror.Error of *failure.Error with Op "build", one per failed
-// function, in targets order; the
-// artifacts of the successes are returned regardless (a failed function's
-// slot is the zero Artifact). Build also updates OutDir/artifacts.json.
+// function, in targets order; the artifacts of the successes are returned
+// regardless (a failed function's slot is the zero Artifact). Build also
+// updates OutDir/artifacts.json, and trims the local artifact cache when
+// its last trim is older than AutoPruneInterval.
 func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, error) {
 	mtime, err := zipTime(b.getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
@@ -633,8 +635,8 @@ func (b *Builder) runGroups(ctx context.Context, groups [][]*invocation, zipc ch
 // runInvocation runs the go command for inv with -p p and sends each job
 // that built to zipc. When the go command fails, the functions whose
 // package, or a dependency of it, failed get its output as their error,
-// and the go command runs again for the rest (it stops at load errors, and cannot say
-// which binaries it linked).
+// and the go command runs again for the rest (it stops at load errors,
+// and cannot say which binaries it linked).
 func (b *Builder) runInvocation(ctx context.Context, inv *invocation, p int, zipc chan<- *job) {
 	if err := os.MkdirAll(inv.outDir, 0o755); err != nil {
 		for _, j := range inv.jobs {
@@ -729,13 +731,13 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 	dist := b.distPath(fn.Name)
 	entries := append([]ZipFile{{Name: "bootstrap", Src: j.binary, Mode: 0o755}}, j.files...)
 	in, err := hashEntries(entries)
+	var ee *entryError
+	if errors.As(err, &ee) && ee.name == "bootstrap" {
+		j.err = fmt.Errorf("go build %s: no binary: %w", j.pkg, ee.err)
+		return
+	}
 	if err != nil {
-		if _, serr := os.Stat(j.binary); serr != nil {
-			err = fmt.Errorf("go build %s: no binary: %w", j.pkg, serr)
-		} else {
-			err = fmt.Errorf("files: %w", err)
-		}
-		j.err = err
+		j.err = fmt.Errorf("files: %w", err)
 		return
 	}
 	var total, binSize int64

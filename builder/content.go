@@ -26,13 +26,22 @@ func hashEntries(entries []ZipFile) ([]entrySum, error) {
 	for i, e := range entries {
 		sum, size, err := hashFile(e.Src)
 		if err != nil {
-			return nil, err
+			return nil, &entryError{e.Name, err}
 		}
 		out[i] = entrySum{name: e.Name, mode: e.Mode, sum: sum, size: size}
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].name < out[b].name })
 	return out, nil
 }
+
+// entryError is the failure to read one zip entry's file.
+type entryError struct {
+	name string
+	err  error
+}
+
+func (e *entryError) Error() string { return e.name + ": " + e.err.Error() }
+func (e *entryError) Unwrap() error { return e.err }
 
 // hashFile returns the SHA-256 and size of the content of the regular
 // file p.

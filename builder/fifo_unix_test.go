@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -65,6 +66,13 @@ func TestFIFONeverBlocks(t *testing.T) {
 		}},
 		{"files: entry", func() error {
 			_, err := extraFiles(dir, []string{"fifo"})
+			return err
+		}},
+		{"entry hash", func() error {
+			_, err := hashEntries([]ZipFile{{Name: "config/x.json", Src: fifo, Mode: 0o644}})
+			if err != nil && !strings.HasPrefix(err.Error(), "config/x.json: ") {
+				t.Errorf("error does not name the entry: %v", err)
+			}
 			return err
 		}},
 		{"artifacts.json", func() error {
