@@ -493,7 +493,7 @@ func hashManifestFiles(root string, files []string) (map[string]string, error) {
 }
 
 func parseModFile(name string) (*modfile.File, error) {
-	data, err := os.ReadFile(name)
+	data, err := fsutil.ReadRegular(name, 16<<20)
 	if err != nil {
 		return nil, err
 	}

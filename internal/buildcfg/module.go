@@ -6,8 +6,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/lambctl/lamb/internal/fsutil"
 	"golang.org/x/mod/modfile"
 )
+
+// maxGoMod bounds a go.mod lamb reads (the go command's own limit is
+// larger, but no real go.mod comes close).
+const maxGoMod = 16 << 20
 
 // ErrNoModule reports a directory that no go.mod governs.
 var ErrNoModule = errors.New("not in a Go module (no go.mod at or above it inside the repository)")
@@ -26,7 +31,7 @@ type Module struct {
 // bounded so that a stray go.mod above a checkout cannot be picked up.
 func FindModule(dir string) (Module, error) {
 	for d := dir; ; {
-		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		data, err := fsutil.ReadRegular(filepath.Join(d, "go.mod"), maxGoMod)
 		if err == nil {
 			p := modfile.ModulePath(data)
 			if p == "" {

@@ -66,7 +66,9 @@ func (s *Selection) Build(ctx context.Context, only []string, o BuildOptions) ([
 			}
 			continue
 		}
-		targets = append(targets, builder.Target{Function: f, Fingerprint: p.Fingerprint})
+		// Files: the builder checks each zipped file against the
+		// fingerprint, so a cache entry holds only what its key covers.
+		targets = append(targets, builder.Target{Function: f, Fingerprint: p.Fingerprint, Files: p.Inputs.Files})
 	}
 	if len(targets) == 0 {
 		return nil, errs.ErrorOrNil()
