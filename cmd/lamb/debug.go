@@ -52,10 +52,7 @@ func invokeDebug(ctx context.Context, g *globalOptions, name string, event []byt
 		return nil, err
 	}
 	defer runner.Close()
-	region := g.getenv("AWS_REGION")
-	if m := sel.Manifest; m.Stage != nil && m.Stage.Region != "" {
-		region = m.Stage.Region
-	}
+	region := g.runRegion(sel.Manifest)
 	type result struct {
 		res *rapi.InvokeResult
 		err error

@@ -23,6 +23,7 @@ import (
 	"github.com/lambctl/lamb/internal/fsutil"
 	"github.com/lambctl/lamb/internal/lambdaspec"
 	"github.com/lambctl/lamb/internal/pipeline"
+	"github.com/lambctl/lamb/manifest"
 )
 
 type invokeOptions struct {
@@ -254,10 +255,7 @@ func invokeDirect(ctx context.Context, g *globalOptions, name string, event []by
 		return nil, err
 	}
 	defer runner.Close()
-	region := g.getenv("AWS_REGION")
-	if m := sel.Manifest; m.Stage != nil && m.Stage.Region != "" {
-		region = m.Stage.Region
-	}
+	region := g.runRegion(sel.Manifest)
 	res, err := runner.Invoke(ctx, rapi.InvokeRequest{
 		FunctionName: f.Name,
 		Version:      "$LATEST",
@@ -277,4 +275,13 @@ func invokeDirect(ctx context.Context, g *globalOptions, name string, event []by
 		Function: f.Name, ExecutedVersion: "$LATEST", FunctionError: res.FunctionError, Payload: res.Payload,
 		RequestID: res.RequestID, ColdStart: &res.ColdStart, DurationMS: &dur, logs: res.Logs,
 	}, nil
+}
+
+// runRegion is the region a function run on this machine sees
+// (AWS_REGION in its environment): the stage's, else this shell's.
+func (g *globalOptions) runRegion(m *manifest.Manifest) string {
+	if m != nil && m.Stage != nil && m.Stage.Region != "" {
+		return m.Stage.Region
+	}
+	return g.getenv("AWS_REGION")
 }

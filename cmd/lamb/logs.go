@@ -10,13 +10,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/spf13/cobra"
 
-	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/internal/pipeline"
 	"github.com/lambctl/lamb/manifest"
 )
@@ -122,39 +119,14 @@ func runLogs(ctx context.Context, g *globalOptions, name string, o logsOptions) 
 }
 
 // logsClient returns a CloudWatch Logs client for the target: the local
-// Lambda (started here, over .lamb/local), an endpoint, or AWS.
+// Lambda (started here, over .lamb/local), an endpoint, or AWS — connected
+// as every command connects (--profile, --region, the stage's region).
 func logsClient(ctx context.Context, g *globalOptions, m *manifest.Manifest, o pipeline.TargetOptions) (*cloudwatchlogs.Client, func(), error) {
-	if o.Local {
-		t, err := pipeline.Connect(ctx, m, o)
-		if err != nil {
-			return nil, nil, err
-		}
-		cfg := aws.Config{Region: t.Region, Credentials: credentials.NewStaticCredentialsProvider("lamb", "lamb", ""), Retryer: deployer.NewRetryer}
-		c := cloudwatchlogs.NewFromConfig(cfg, func(lo *cloudwatchlogs.Options) { lo.BaseEndpoint = aws.String(t.Local.URL) })
-		return c, func() { t.Close() }, nil
-	}
-	var opts []func(*config.LoadOptions) error
-	opts = append(opts, config.WithRetryer(deployer.NewRetryer))
-	if m != nil && m.Stage != nil && m.Stage.Region != "" {
-		opts = append(opts, config.WithRegion(m.Stage.Region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	t, err := pipeline.Connect(ctx, m, o)
 	if err != nil {
-		return nil, nil, usageError(fmt.Errorf("aws configuration: %w", err))
+		return nil, nil, err
 	}
-	if o.Endpoint != "" {
-		if cfg.Region == "" {
-			cfg.Region = "us-east-1"
-		}
-		if pipeline.IsLoopback(o.Endpoint) && g.getenv("AWS_ACCESS_KEY_ID") == "" && g.getenv("AWS_PROFILE") == "" {
-			cfg.Credentials = credentials.NewStaticCredentialsProvider("lamb", "lamb", "") // a local emulator does not check signatures
-		}
-		return cloudwatchlogs.NewFromConfig(cfg, func(lo *cloudwatchlogs.Options) { lo.BaseEndpoint = aws.String(o.Endpoint) }), func() {}, nil
-	}
-	if cfg.Region == "" {
-		return nil, nil, usageError(errors.New("no AWS region: set AWS_REGION, a region in your AWS profile, or region in the stage"))
-	}
-	return cloudwatchlogs.NewFromConfig(cfg), func() {}, nil
+	return t.Logs, func() { t.Close() }, nil
 }
 
 // logsAPI is the part of CloudWatch Logs lamb logs calls.

@@ -271,10 +271,7 @@ func measureInits(ctx context.Context, g *globalOptions, sel *pipeline.Selection
 		return host, nil, err
 	}
 	defer runner.Close()
-	region := g.getenv("AWS_REGION")
-	if m := sel.Manifest; m.Stage != nil && m.Stage.Region != "" {
-		region = m.Stage.Region
-	}
+	region := g.runRegion(sel.Manifest)
 	out := map[string]*sizes.InitStats{}
 	for _, a := range arts {
 		f, ok := sel.Manifest.Lookup(a.Function)

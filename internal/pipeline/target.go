@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -62,13 +63,15 @@ func (o TargetOptions) Check() error {
 
 // Target is a connected Lambda API and its neighbours: STS (the stage's
 // account), Parameter Store and Secrets Manager (environment references),
-// CloudWatch (rollout gates) — on AWS, or all served by the local Lambda.
+// CloudWatch (rollout gates), CloudWatch Logs (lamb logs) — on AWS, or all
+// served by the local Lambda.
 type Target struct {
 	Lambda         *lambda.Client
 	STS            *sts.Client
 	SSM            *ssm.Client
 	SecretsManager *secretsmanager.Client
 	CloudWatch     *cloudwatch.Client
+	Logs           *cloudwatchlogs.Client
 	// S3 uploads zips to Bucket: AWS's S3 (every package with the stage's
 	// artifact_bucket; without one a package over 50 MB fails), or the
 	// local Lambda's own S3 endpoint (packages over 50 MB, so a 60 MB
@@ -256,6 +259,7 @@ func (t *Target) neighbours(cfg aws.Config, endpoint string) {
 	t.SSM = ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = ep })
 	t.SecretsManager = secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = ep })
 	t.CloudWatch = cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.BaseEndpoint = ep })
+	t.Logs = cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.BaseEndpoint = ep })
 }
 
 // DeployerOptions are the options of a deployer for this target and the
