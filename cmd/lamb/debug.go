@@ -23,7 +23,7 @@ const debugInvokeTimeout = 12 * time.Hour
 // its end). The invoke's timeout is suspended (debugInvokeTimeout).
 //
 // lamb invoke calls it for --debug in place of invokeDirect.
-func invokeDebug(ctx context.Context, g *globalOptions, name string, event []byte, port int) (*invokeOutput, error) {
+func invokeDebug(ctx context.Context, g *globalOptions, name string, event []byte, env map[string]string, port int) (*invokeOutput, error) {
 	dlv, err := devloop.FindDlv("")
 	if err != nil {
 		return nil, usageError(err)
@@ -66,7 +66,7 @@ func invokeDebug(ctx context.Context, g *globalOptions, name string, event []byt
 			ZipPath:      pkg.Path,
 			MemoryMB:     f.Memory,
 			Timeout:      debugInvokeTimeout,
-			Environment:  f.Environment,
+			Environment:  overlayEnv(f.Environment, env),
 			Region:       region,
 			Payload:      event,
 		})

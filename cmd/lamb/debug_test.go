@@ -48,7 +48,7 @@ func TestInvokeDebug(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		out, err := invokeDebug(ctx, g, "orders-get", []byte(`{"pathParameters":{"id":"ord_1001"}}`), port)
+		out, err := invokeDebug(ctx, g, "orders-get", []byte(`{"pathParameters":{"id":"ord_1001"}}`), nil, port)
 		done <- result{out, err}
 	}()
 	defer func() {

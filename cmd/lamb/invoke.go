@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +35,7 @@ type invokeOptions struct {
 	Tail      bool
 	Debug     bool
 	DebugPort int
+	Env       []string
 	Target    targetFlags
 }
 
@@ -73,17 +77,24 @@ The exit status is 1 when the function returned an error (the error payload is s
 			if o.Debug && strings.TrimSpace(o.Event) == "-" {
 				return usageError(errors.New("--debug reads stdin to let the invoke go once the debugger is attached: give --event as a file or inline JSON"))
 			}
+			env, err := parseEnvFlags(o.Env)
+			if err != nil {
+				return usageError(err)
+			}
+			if len(env) > 0 && (o.Target.Local || o.Target.Endpoint != "") {
+				return usageError(errors.New("--env changes the environment of a run on this machine: a deployed function's environment is its configuration (lamb.yaml), not the invoke's"))
+			}
 			event, err := readEvent(o.Event, g.wd, cmd.InOrStdin())
 			if err != nil {
 				return usageError(err)
 			}
 			var out *invokeOutput
 			if o.Debug {
-				out, err = invokeDebug(cmd.Context(), g, args[0], event, o.DebugPort)
+				out, err = invokeDebug(cmd.Context(), g, args[0], event, env, o.DebugPort)
 			} else if o.Target.Local || o.Target.Endpoint != "" {
 				out, err = invokeTarget(cmd.Context(), g, &o, args[0], event)
 			} else {
-				out, err = invokeDirect(cmd.Context(), g, args[0], event)
+				out, err = invokeDirect(cmd.Context(), g, args[0], event, env)
 			}
 			if err != nil {
 				return err
@@ -95,6 +106,7 @@ The exit status is 1 when the function returned an error (the error payload is s
 	f.StringVarP(&o.Event, "event", "e", "", "the event: a JSON `FILE`, - for stdin, or inline JSON (default {})")
 	f.StringVar(&o.Qualifier, "qualifier", "", "invoke version or alias `Q` (with --local or --endpoint)")
 	f.BoolVar(&o.Debug, "debug", false, "build without optimisations and run under Delve (headless on 127.0.0.1): attach, then press Enter to send the event; the timeout is suspended")
+	f.StringArrayVar(&o.Env, "env", nil, "set `KEY=VALUE` in the function's environment for this run on this machine (repeatable)")
 	f.IntVar(&o.DebugPort, "debug-port", devloop.DefaultDebugPort, "Delve's `PORT` with --debug")
 	f.BoolVar(&o.Tail, "tail", true, "print the function's logs on stderr (with --endpoint: the last 4 KB, LogType Tail)")
 	o.Target.registerInvoke(f)
@@ -226,7 +238,7 @@ func invokeTarget(ctx context.Context, g *globalOptions, o *invokeOptions, name 
 
 // invokeDirect builds the function for this machine and runs it in a local
 // runtime, without any Lambda API.
-func invokeDirect(ctx context.Context, g *globalOptions, name string, event []byte) (*invokeOutput, error) {
+func invokeDirect(ctx context.Context, g *globalOptions, name string, event []byte, env map[string]string) (*invokeOutput, error) {
 	sel, err := g.selectFunctions(ctx, pipeline.SelectOptions{Names: []string{name}})
 	if err != nil {
 		return nil, err
@@ -263,7 +275,7 @@ func invokeDirect(ctx context.Context, g *globalOptions, name string, event []by
 		ZipPath:      arts[0].Path,
 		MemoryMB:     f.Memory,
 		Timeout:      time.Duration(f.Timeout) * time.Second,
-		Environment:  f.Environment,
+		Environment:  overlayEnv(f.Environment, env),
 		Region:       region,
 		Payload:      event,
 	})
@@ -284,4 +296,37 @@ func (g *globalOptions) runRegion(m *manifest.Manifest) string {
 		return m.Stage.Region
 	}
 	return g.getenv("AWS_REGION")
+}
+
+// parseEnvFlags reads --env KEY=VALUE flags: names as Lambda takes them,
+// not Lambda's own reserved variables.
+func parseEnvFlags(flags []string) (map[string]string, error) {
+	env := map[string]string{}
+	for _, kv := range flags {
+		k, v, ok := strings.Cut(kv, "=")
+		switch {
+		case !ok || !envNameRE.MatchString(k):
+			return nil, fmt.Errorf("--env %q: want KEY=VALUE with KEY of letters, digits and _ (starting with a letter)", kv)
+		case slices.Contains(lambdaspec.ReservedEnv, k):
+			return nil, fmt.Errorf("--env %s: reserved by Lambda", k)
+		}
+		env[k] = v
+	}
+	return env, nil
+}
+
+// envNameRE is an environment variable name Lambda accepts.
+var envNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*$`)
+
+// overlayEnv returns base with over's variables set on top.
+func overlayEnv(base, over map[string]string) map[string]string {
+	if len(over) == 0 {
+		return base
+	}
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, over)
+	return out
 }
