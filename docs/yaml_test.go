@@ -3,7 +3,6 @@ package docs_test
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/lambctl/lamb/internal/sample"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -211,28 +211,13 @@ func checkLambYAML(t *testing.T, b block) result {
 // monorepo is the sample repository the lamb.yaml snippets are loaded in.
 const monorepo = "../testdata/monorepo"
 
-// copyMonorepo copies the sample monorepo's files, without lamb's own state
-// (.lamb) or its lamb.yaml, to dir.
+// copyMonorepo copies the sample monorepo as a fresh clone has it, but
+// for its lamb.yaml, to dir.
 func copyMonorepo(dir string) error {
-	return fs.WalkDir(os.DirFS(monorepo), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(p))
-		switch {
-		case d.IsDir() && d.Name() == ".lamb":
-			return fs.SkipDir
-		case d.IsDir():
-			return os.MkdirAll(dst, 0o755)
-		case !d.Type().IsRegular() || p == manifest.FileName:
-			return nil
-		}
-		data, err := os.ReadFile(filepath.Join(monorepo, filepath.FromSlash(p)))
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, data, 0o644)
-	})
+	if err := sample.Copy(monorepo, dir); err != nil {
+		return err
+	}
+	return os.Remove(filepath.Join(dir, manifest.FileName))
 }
 
 // checkWorkflow checks a GitHub Actions workflow's shape (on, jobs, each

@@ -20,7 +20,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,6 +31,7 @@ import (
 	"github.com/lambctl/lamb/graph"
 	"github.com/lambctl/lamb/internal/devloop"
 	"github.com/lambctl/lamb/internal/lambdaspec"
+	"github.com/lambctl/lamb/internal/sample"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -43,17 +43,17 @@ const (
 )
 
 func main() {
-	sample := flag.String("sample", "testdata/monorepo", "the sample monorepo to copy")
+	sampleDir := flag.String("sample", "testdata/monorepo", "the sample monorepo to copy")
 	n := flag.Int("n", 5, "repetitions of each measurement")
 	verbose := flag.Bool("v", false, "print lamb dev's output")
 	flag.Parse()
-	if err := run(*sample, *n, *verbose); err != nil {
+	if err := run(*sampleDir, *n, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "devbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sample string, n int, verbose bool) error {
+func run(sampleDir string, n int, verbose bool) error {
 	work, err := os.MkdirTemp("", "devbench-")
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func run(sample string, n int, verbose bool) error {
 	defer os.RemoveAll(work)
 	dev, floor := filepath.Join(work, "dev"), filepath.Join(work, "floor")
 	for _, d := range []string{dev, floor} {
-		if err := copyTree(sample, d); err != nil {
+		if err := sample.Copy(sampleDir, d); err != nil {
 			return err
 		}
 	}
@@ -295,25 +295,4 @@ func hostInfo() string {
 		return fmt.Sprintf("load average %s", load[0])
 	}
 	return "load unknown"
-}
-
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() && (d.Name() == ".lamb" || d.Name() == ".git") {
-			return filepath.SkipDir
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
 }

@@ -7,11 +7,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,60 +23,16 @@ import (
 
 	"github.com/lambctl/lamb/emulator/emulatortest"
 	"github.com/lambctl/lamb/internal/s3cache"
+	samplerepo "github.com/lambctl/lamb/internal/sample"
 )
 
 // copyTree copies the files of src that git tracks to dst: what a fresh
 // clone has, never the .lamb/ a quickstart run leaves behind.
 func copyTree(t *testing.T, src, dst string) {
 	t.Helper()
-	files, err := trackedFiles(src)
-	if err != nil {
+	if err := samplerepo.Copy(src, dst); err != nil {
 		t.Fatal(err)
 	}
-	for _, rel := range files {
-		data, err := os.ReadFile(filepath.Join(src, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dst, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// trackedFiles lists the files git tracks under dir, relative to it. Out
-// of a git checkout (a source archive) it lists every regular file but
-// those under .lamb/.
-func trackedFiles(dir string) ([]string, error) {
-	out, err := exec.Command("git", "-C", dir, "ls-files", "-z", "--cached", "--", ".").Output()
-	if err == nil && len(out) > 0 {
-		var files []string
-		for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
-			if fi, err := os.Lstat(filepath.Join(dir, f)); err == nil && fi.Mode().IsRegular() {
-				files = append(files, filepath.FromSlash(f))
-			}
-		}
-		return files, nil
-	}
-	var files []string
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".lamb" || d.Name() == ".git") {
-			return filepath.SkipDir
-		}
-		if d.Type().IsRegular() {
-			rel, _ := filepath.Rel(dir, p)
-			files = append(files, rel)
-		}
-		return nil
-	})
-	return files, err
 }
 
 // TestSharedCacheAcrossClones runs `lamb build --cache s3://...` in

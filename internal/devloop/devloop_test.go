@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/lambctl/lamb/internal/sample"
 	"github.com/lambctl/lamb/manifest"
 )
 
@@ -38,34 +38,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// copySample copies the sample monorepo (without .lamb) to a new
+// copySample copies the sample monorepo as a fresh clone has it to a new
 // directory and returns it.
 func copySample(t testing.TB) string {
 	t.Helper()
-	src, err := filepath.Abs(filepath.Join("..", "..", "testdata", "monorepo"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dst := filepath.Join(t.TempDir(), "repo")
-	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() && (d.Name() == ".lamb" || d.Name() == ".git") {
-			return filepath.SkipDir
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
+	if err := sample.Copy(filepath.Join("..", "..", "testdata", "monorepo"), dst); err != nil {
 		t.Fatal(err)
 	}
 	return dst
