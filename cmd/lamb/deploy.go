@@ -66,7 +66,30 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			if err := needYes(g, o.Yes); err != nil { // before any AWS call
 				return err
 			}
-			s, err := prepareDeploy(ctx, g, &o.Target, args, o.Since, o.Shard)
+			rep := newDeployProgress(g, g.Quiet)
+			defer rep.Close()
+			s, err := prepareDeploy(ctx, g, &o.Target, args, o.Since, o.Shard, func(opts *deployer.Options) {
+				opts.Concurrency, opts.Rate, opts.KeepVersions = o.Concurrency, o.Rate, o.KeepVersions
+				opts.Prune, opts.NoRollout = o.Prune, o.NoRollout
+				opts.Logger = deployLogger(g)
+				if !g.Quiet {
+					opts.OnRollout = func(e deployer.RolloutEvent) {
+						line := fmt.Sprintf("%s: rollout to version %s: %s, %d%% of traffic", e.Function, e.Version, e.What, e.Percent)
+						if e.Detail != "" {
+							line += ": " + e.Detail
+						}
+						fmt.Fprintln(rep.Writer(), line)
+					}
+				}
+				opts.OnStart = func(name string) { rep.Set(name, progress.Deploying) }
+				opts.OnDone = func(r deployer.FunctionResult) {
+					if r.Outcome == deployer.Failed {
+						rep.Fail(r.Name, errors.New(r.Error))
+						return
+					}
+					rep.Set(r.Name, progress.Done)
+				}
+			})
 			if err != nil {
 				return err
 			}
@@ -80,30 +103,7 @@ timings to the job summary and annotates compile errors. -v prints each phase's 
 			if err != nil {
 				return err
 			}
-			rep := newDeployProgress(g, g.Quiet)
-			defer rep.Close()
-			opts := s.target.DeployerOptions(s.sel)
-			opts.Concurrency, opts.Rate, opts.KeepVersions = o.Concurrency, o.Rate, o.KeepVersions
-			opts.Prune, opts.NoRollout = o.Prune, o.NoRollout
-			opts.Logger = deployLogger(g)
-			if !g.Quiet {
-				opts.OnRollout = func(e deployer.RolloutEvent) {
-					line := fmt.Sprintf("%s: rollout to version %s: %s, %d%% of traffic", e.Function, e.Version, e.What, e.Percent)
-					if e.Detail != "" {
-						line += ": " + e.Detail
-					}
-					fmt.Fprintln(rep.Writer(), line)
-				}
-			}
-			opts.OnStart = func(name string) { rep.Set(name, progress.Deploying) }
-			opts.OnDone = func(r deployer.FunctionResult) {
-				if r.Outcome == deployer.Failed {
-					rep.Fail(r.Name, errors.New(r.Error))
-					return
-				}
-				rep.Set(r.Name, progress.Done)
-			}
-			d := deployer.New(opts)
+			d := s.deployer
 			// Functions that cannot be read are reported failed by Deploy;
 			// the others deploy.
 			plan, _ := s.sel.Plan(ctx, d)

@@ -49,15 +49,14 @@ summary.`,
 			if err := g.checkOutput("text", "json", "matrix"); err != nil {
 				return err
 			}
-			s, err := prepareDeploy(cmd.Context(), g, &o.Target, args, o.Since, o.Shard)
+			s, err := prepareDeploy(cmd.Context(), g, &o.Target, args, o.Since, o.Shard, func(opts *deployer.Options) {
+				opts.ShowValues, opts.Logger = o.ShowValues, deployLogger(g)
+			})
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			opts := s.target.DeployerOptions(s.sel)
-			opts.ShowValues, opts.Logger = o.ShowValues, deployLogger(g)
-			d := deployer.New(opts)
-			plan, planErr := s.sel.Plan(cmd.Context(), d)
+			plan, planErr := s.sel.Plan(cmd.Context(), s.deployer)
 			if plan == nil {
 				return planErr
 			}
@@ -121,10 +120,12 @@ func deployLogger(g *globalOptions) *slog.Logger {
 }
 
 // deploySession is what plan and deploy share: the selected functions,
-// fingerprinted as the target runs them, and the connected target.
+// fingerprinted as the target runs them, the connected target and the
+// deployer for it (whose account check has run).
 type deploySession struct {
-	sel    *pipeline.Selection
-	target *pipeline.Target
+	sel      *pipeline.Selection
+	target   *pipeline.Target
+	deployer *deployer.Deployer
 }
 
 func (s *deploySession) close() {
@@ -137,8 +138,9 @@ func (s *deploySession) close() {
 // they can be deployed (usage errors, before any AWS call), connects to
 // the target and fingerprints them as the target runs them (built for its
 // machine with --local or a lamb local at --endpoint): the package graph
-// of each build configuration is loaded once.
-func prepareDeploy(ctx context.Context, g *globalOptions, tf *targetFlags, names []string, since, shardSpec string) (*deploySession, error) {
+// of each build configuration is loaded once. configure adds the command's
+// own settings to the deployer's options.
+func prepareDeploy(ctx context.Context, g *globalOptions, tf *targetFlags, names []string, since, shardSpec string, configure func(*deployer.Options)) (*deploySession, error) {
 	if err := tf.check(g); err != nil {
 		return nil, err
 	}
@@ -165,9 +167,13 @@ func prepareDeploy(ctx context.Context, g *globalOptions, tf *targetFlags, names
 		}
 	}
 	sel.UseTarget(s.target)
-	// The stage's account, checked once before anything is built or
-	// changed: credentials of another account are a configuration error.
-	if err := deployer.New(s.target.DeployerOptions(sel)).CheckAccount(ctx); err != nil {
+	opts := s.target.DeployerOptions(sel)
+	configure(&opts)
+	s.deployer = deployer.New(opts)
+	// The stage's account, checked once (the deployer keeps the answer)
+	// before anything is built or changed: credentials of another account
+	// are a configuration error.
+	if err := s.deployer.CheckAccount(ctx); err != nil {
 		s.close()
 		if errors.Is(err, deployer.ErrWrongAccount) {
 			return nil, usageError(err)

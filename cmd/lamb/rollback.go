@@ -54,7 +54,17 @@ alias forward again if the repository still holds the newer code.`,
 				return err
 			}
 			defer t.Close()
-			d := deployer.New(deployer.Options{Lambda: t.Lambda, Logger: deployLogger(g)})
+			opts := t.DeployerOptions(sel)
+			opts.Logger = deployLogger(g)
+			d := deployer.New(opts)
+			// Moving a stage's alias with another account's credentials is
+			// refused, as plan and deploy refuse it.
+			if err := d.CheckAccount(cmd.Context()); err != nil {
+				if errors.Is(err, deployer.ErrWrongAccount) {
+					return usageError(err)
+				}
+				return err
+			}
 			var (
 				done []deployer.Rollback
 				errs *multierror.Error
