@@ -106,6 +106,13 @@ type Options struct {
 	// the local one; nil for none.
 	Remote RemoteCache
 
+	// Uncompressed stores every entry of the zips it writes instead of
+	// deflating them: zipping then costs about a copy of the binary, for
+	// code that never leaves this machine (lamb dev's local Lambda). These
+	// zips have their own cache keys (zipFormatStored), so they never stand
+	// in for compressed ones, nor these for them.
+	Uncompressed bool
+
 	// run replaces the go command in tests.
 	run goRunner
 }
@@ -263,7 +270,11 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 	defer unlock()
 	stPath := filepath.Join(b.buildDir, "state.json")
 	st := loadState(stPath)
-	zipSig := zipFormat + "@" + strconv.FormatInt(mtime.Unix(), 10)
+	format := zipFormat
+	if b.o.Uncompressed {
+		format = zipFormatStored
+	}
+	zipSig := format + "@" + strconv.FormatInt(mtime.Unix(), 10)
 
 	arts := make([]Artifact, len(targets))
 	errs := make([]error, len(targets))
@@ -287,7 +298,7 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 		cfgs[i] = cfg
 		// Without a fingerprint nothing can be reused or cached.
 		if t.Fingerprint != "" {
-			keys[i] = cacheKey(t.Fingerprint, mtime.Unix(), b.o.Debug)
+			keys[i] = cacheKey(format, t.Fingerprint, mtime.Unix(), b.o.Debug)
 		}
 	}
 	// What the dist directory or the artifact cache already holds, checked
@@ -769,7 +780,7 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 		return
 	}
 
-	sum, size, z, err := writeZipFile(j.ctx, dist, entries, mtime)
+	sum, size, z, err := writeZipFile(j.ctx, dist, entries, mtime, b.o.Uncompressed)
 	if err != nil {
 		j.err = err
 		return
@@ -803,16 +814,17 @@ func (b *Builder) store(j *job) {
 	}
 }
 
-// writeZipFile writes the zip of entries to dst through a temporary file,
-// returning its base64 SHA-256 and size, and what it zipped.
-func writeZipFile(ctx context.Context, dst string, entries []ZipFile, mtime time.Time) (string, int64, zipped, error) {
+// writeZipFile writes the zip of entries to dst through a temporary file
+// (stored: uncompressed), returning its base64 SHA-256 and size, and what
+// it zipped.
+func writeZipFile(ctx context.Context, dst string, entries []ZipFile, mtime time.Time, stored bool) (string, int64, zipped, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*.zip")
 	if err != nil {
 		return "", 0, zipped{}, err
 	}
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(tmp, h)}
-	z, err := writeZip(ctx, cw, entries, mtime)
+	z, err := writeZip(ctx, cw, entries, mtime, stored)
 	if err := finishTemp(tmp, dst, err); err != nil {
 		return "", 0, zipped{}, err
 	}

@@ -706,3 +706,80 @@ func TestNoFingerprint(t *testing.T) {
 		t.Errorf("artifact cache holds %d entries", info.Entries)
 	}
 }
+
+// TestUncompressed builds stored zips (lamb dev's) next to compressed ones
+// in one dist directory and one artifact cache: the same bootstrap, every
+// entry stored, and neither kind ever taken for the other.
+func TestUncompressed(t *testing.T) {
+	m := monorepo(t)
+	cache := t.TempDir()
+	c := &counter{}
+	build := func(stored bool) Artifact {
+		t.Helper()
+		arts, err := New(Options{Root: m.Root, CacheDir: cache, Uncompressed: stored, run: c.run}).Build(context.Background(), targets(t, m, "mailer"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return arts[0]
+	}
+	methods := func(a Artifact) (map[string]uint16, []byte) {
+		t.Helper()
+		zr, err := zip.OpenReader(a.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		got := map[string]uint16{}
+		var boot []byte
+		for _, f := range zr.File {
+			got[f.Name] = f.Method
+			if f.Name == "bootstrap" {
+				rc, err := f.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				boot, err = io.ReadAll(rc)
+				rc.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return got, boot
+	}
+	deflated := build(false) // both go to dist/mailer.zip: read each at once
+	deflatedMethods, deflatedBoot := methods(deflated)
+	stored := build(true)
+	if stored.Cached {
+		t.Error("the stored zip came from the cache of the compressed one")
+	}
+	gotMethods, storedBoot := methods(stored)
+	for name, m := range gotMethods {
+		if m != zip.Store {
+			t.Errorf("stored zip: %s has method %d, want %d (store)", name, m, zip.Store)
+		}
+	}
+	if deflatedMethods["bootstrap"] != zip.Deflate {
+		t.Errorf("compressed zip: bootstrap has method %d, want deflate", deflatedMethods["bootstrap"])
+	}
+	if !bytes.Equal(storedBoot, deflatedBoot) {
+		t.Error("the stored and the compressed zip hold different bootstraps")
+	}
+	if stored.Size <= deflated.Size || stored.CodeSha256 == deflated.CodeSha256 {
+		t.Errorf("stored zip %d bytes (%s), compressed %d bytes (%s)", stored.Size, stored.CodeSha256, deflated.Size, deflated.CodeSha256)
+	}
+	// Each kind again: from the artifact cache, each its own bytes, no go.
+	c.calls = nil
+	for _, tt := range []struct {
+		stored bool
+		want   Artifact
+	}{{false, deflated}, {true, stored}} {
+		got := build(tt.stored)
+		if !got.Cached || got.CodeSha256 != tt.want.CodeSha256 || got.Size != tt.want.Size {
+			t.Errorf("uncompressed=%v again: %+v, want the cached %+v", tt.stored, got, tt.want)
+		}
+	}
+	if n := c.builds(); n != 0 {
+		t.Errorf("go build ran %d times for zips the cache holds", n)
+	}
+}

@@ -63,13 +63,14 @@ func DefaultCacheDir() (string, error) {
 // cacheKey is the artifact cache key of a fingerprint: the zip of a
 // function is a function of its fingerprint, the zip layout, the entries'
 // timestamp and whether it is a debug build (which the fingerprint, a
-// property of the manifest's function, does not cover).
-func cacheKey(fingerprint string, epoch int64, debug bool) string {
+// property of the manifest's function, does not cover). format is the zip
+// layout (zipFormat, or zipFormatStored for Options.Uncompressed).
+func cacheKey(format, fingerprint string, epoch int64, debug bool) string {
 	variant := ""
 	if debug {
 		variant = "debug\n"
 	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%s%s\n", zipFormat, epoch, variant, fingerprint))
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\n%d\n%s%s\n", format, epoch, variant, fingerprint))
 	return hex.EncodeToString(h[:])
 }
 

@@ -47,7 +47,7 @@ func putEntry(t *testing.T, b *Builder, key, content string, age time.Duration) 
 }
 
 // key returns a cache key for name.
-func key(name string) string { return cacheKey(name, 0, false) }
+func key(name string) string { return cacheKey(zipFormat, name, 0, false) }
 
 // cachedKeys lists the keys in the cache at dir, as names among names.
 func cachedKeys(t *testing.T, dir string, names ...string) []string {

@@ -259,7 +259,7 @@ func TestCorruptZipRebuilt(t *testing.T) {
 			if tt.dist {
 				corruptInPlace(t, first[0].Path)
 			}
-			zipPath, _ := b.cachePaths(cacheKey(ts[0].Fingerprint, defaultEpoch.Unix(), false))
+			zipPath, _ := b.cachePaths(cacheKey(zipFormat, ts[0].Fingerprint, defaultEpoch.Unix(), false))
 			if tt.cache {
 				corruptInPlace(t, zipPath)
 			}
@@ -308,7 +308,7 @@ func TestCorruptSharedEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum, _ := fileSha256(bad)
-	if err := remote.Put(context.Background(), cacheKey(ts[0].Fingerprint, defaultEpoch.Unix(), false), bad, sum); err != nil {
+	if err := remote.Put(context.Background(), cacheKey(zipFormat, ts[0].Fingerprint, defaultEpoch.Unix(), false), bad, sum); err != nil {
 		t.Fatal(err)
 	}
 	o.CacheDir, o.OutDir = t.TempDir(), t.TempDir()
@@ -357,7 +357,7 @@ func TestCopyAndZipStopOnCancel(t *testing.T) {
 		t.Error("a cancelled copy left its destination")
 	}
 	files := []ZipFile{{Name: "a", Src: filepath.Join(dir, "a"), Mode: 0o644}, {Name: "b", Src: filepath.Join(dir, "b"), Mode: 0o644}}
-	if _, err := writeZip(ctx, io.Discard, files, defaultEpoch); !errors.Is(err, stop) {
+	if _, err := writeZip(ctx, io.Discard, files, defaultEpoch, false); !errors.Is(err, stop) {
 		t.Errorf("zip: err = %v, want %v", err, stop)
 	}
 }

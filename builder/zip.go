@@ -31,6 +31,10 @@ const zipLevel = 6
 // changing zipLevel or the layout must change it.
 const zipFormat = "zip1-kp6"
 
+// zipFormatStored names the layout of Options.Uncompressed zips: the same,
+// with every entry stored.
+const zipFormatStored = "zip1-stored"
+
 // ZipFile is one entry of an artifact zip.
 type ZipFile struct {
 	Name string      // path inside the zip, slash-separated
@@ -92,7 +96,7 @@ func getFlate(w io.Writer) *flate.Writer {
 // Only regular files are read (never blocking on a FIFO), each at most
 // Lambda's unzipped limit.
 func WriteZip(w io.Writer, files []ZipFile, mtime time.Time) (int64, error) {
-	z, err := writeZip(context.Background(), w, files, mtime)
+	z, err := writeZip(context.Background(), w, files, mtime, false)
 	return z.total, err
 }
 
@@ -104,8 +108,9 @@ type zipped struct {
 	sums map[string][sha256.Size]byte
 }
 
-// writeZip is WriteZip, stopping with ctx's cause between entries.
-func writeZip(ctx context.Context, w io.Writer, files []ZipFile, mtime time.Time) (zipped, error) {
+// writeZip is WriteZip, stopping with ctx's cause between entries; stored
+// writes every entry uncompressed.
+func writeZip(ctx context.Context, w io.Writer, files []ZipFile, mtime time.Time, stored bool) (zipped, error) {
 	files = append([]ZipFile(nil), files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	date, tim := msDosTime(mtime.UTC())
@@ -120,7 +125,7 @@ func writeZip(ctx context.Context, w io.Writer, files []ZipFile, mtime time.Time
 			return zipped{}, context.Cause(ctx)
 		}
 		buf.Reset()
-		c, err := compressFile(&buf, f.Src)
+		c, err := compressFile(&buf, f.Src, stored)
 		if err != nil {
 			return zipped{}, err
 		}
@@ -165,14 +170,14 @@ type compressed struct {
 }
 
 // compressFile deflates the file src into buf, falling back to storing it
-// when deflate does not make it smaller.
-func compressFile(buf *bytes.Buffer, src string) (compressed, error) {
+// when deflate does not make it smaller; stored stores it.
+func compressFile(buf *bytes.Buffer, src string, stored bool) (compressed, error) {
 	data, err := fsutil.ReadRegular(src, lambdaspec.UnzippedLimit)
 	if err != nil {
 		return compressed{}, err
 	}
 	c := compressed{crc: crc32.ChecksumIEEE(data), sum: sha256.Sum256(data), n: int64(len(data))}
-	if c.n > 0 {
+	if c.n > 0 && !stored {
 		buf.Grow(len(data) / 2)
 		fw := getFlate(buf)
 		_, err = fw.Write(data)

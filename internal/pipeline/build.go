@@ -34,6 +34,9 @@ type BuildOptions struct {
 	OnState func(function string, s builder.State)
 	// Env is the base environment of the go command; nil means os.Environ().
 	Env []string
+	// Uncompressed writes zips whose entries are stored, not deflated
+	// (builder.Options.Uncompressed): for code that stays on this machine.
+	Uncompressed bool
 }
 
 // Build builds the selected functions named in only (all when only is
@@ -86,6 +89,8 @@ func (s *Selection) Build(ctx context.Context, only []string, o BuildOptions) ([
 		Remote:   o.Remote,
 		OnState:  o.OnState,
 		Env:      o.Env,
+
+		Uncompressed: o.Uncompressed,
 	})
 	arts, err := b.Build(ctx, targets)
 	errs = failure.Append(errs, err)
