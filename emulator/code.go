@@ -83,7 +83,7 @@ type updateCodeInput struct {
 
 func (s *Server) updateCode(q request) error {
 	var in updateCodeInput
-	if err := readBody(q, maxCreateBody, &in); err != nil {
+	if err := readCodeBody(q, maxCreateBody, &in, func(zip []byte) { in.ZipFile = zip }); err != nil {
 		return err
 	}
 	if in.Architectures != nil {

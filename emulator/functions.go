@@ -163,7 +163,12 @@ type createInput struct {
 
 func (s *Server) createFunction(q request) error {
 	var in createInput
-	if err := readBody(q, maxCreateBody, &in); err != nil {
+	if err := readCodeBody(q, maxCreateBody, &in, func(zip []byte) {
+		if in.Code == nil { // cannot be: the ZipFile was in it
+			in.Code = &codeInput{}
+		}
+		in.Code.ZipFile = zip
+	}, "Code"); err != nil {
 		return err
 	}
 	name, qual, aerr := s.parseName(in.FunctionName)
@@ -581,16 +586,47 @@ func set[T any](dst *T, v *T) {
 
 // readBody reads a JSON request body bounded to limit bytes into v.
 func readBody(q request, limit int64, v any) error {
+	b, err := readRaw(q, limit)
+	if err != nil {
+		return err
+	}
+	return decodeBody(b, v)
+}
+
+// readCodeBody is readBody of a request that may carry a deployment
+// package inline, in the ZipFile member of the object at path (none: the
+// top level): set receives the package after the rest of the body is
+// decoded into v, when cutZipFile could take it out; otherwise
+// encoding/json decodes it with the rest.
+func readCodeBody(q request, limit int64, v any, set func([]byte), path ...string) error {
+	b, err := readRaw(q, limit)
+	if err != nil {
+		return err
+	}
+	rest, zip, ok := cutZipFile(b, path...)
+	if !ok {
+		return decodeBody(b, v)
+	}
+	if err := decodeBody(rest, v); err != nil {
+		return err
+	}
+	set(zip)
+	return nil
+}
+
+// readRaw reads a request's JSON body, at most limit bytes; an empty body
+// is {}.
+func readRaw(q request, limit int64) ([]byte, error) {
 	if q.r.ContentLength > limit {
-		return tooLarge(limit, q.op)
+		return nil, tooLarge(limit, q.op)
 	}
 	b, err := readAll(http.MaxBytesReader(q.w, q.r.Body, limit), q.r.ContentLength)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return tooLarge(limit, q.op)
+		return nil, tooLarge(limit, q.op)
 	}
 	if err != nil {
-		return invalidParam("read request: %v", err)
+		return nil, invalidParam("read request: %v", err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		b = []byte("{}")
@@ -599,9 +635,13 @@ func readBody(q request, limit int64, v any) error {
 	if i := bytes.Index(b, []byte(`"ZipFile":"`)); i >= 0 {
 		rest := b[i+len(`"ZipFile":"`):]
 		if n := bytes.IndexByte(rest, '"'); n > 0 && n/4*3-2 > maxZipFile {
-			return tooLarge(maxZipFile, q.op)
+			return nil, tooLarge(maxZipFile, q.op)
 		}
 	}
+	return b, nil
+}
+
+func decodeBody(b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		return errf(http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json: %v", err)
 	}
