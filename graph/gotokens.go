@@ -11,8 +11,6 @@ import (
 	"hash"
 	"strconv"
 	"strings"
-
-	"github.com/lambctl/lamb/internal/fsutil"
 )
 
 // A Go file contributes to a fingerprint what of it can reach the binary,
@@ -39,17 +37,22 @@ import (
 // digests of its code, directives and lines, separated by dots.
 const goPrefix = "go:"
 
-// goFileHash returns the fingerprint value of the Go file name.
-func goFileHash(name string) (string, error) {
-	src, err := fsutil.ReadRegular(name, 0)
-	if err != nil {
-		return "", err
-	}
-	return goSourceHash(name, src), nil
+// goSourceHash returns the fingerprint value of the Go file name with the
+// source src.
+func goSourceHash(name string, src []byte) string {
+	v, _ := goSource(name, src)
+	return v
 }
 
-// goSourceHash is goFileHash of the source src.
-func goSourceHash(name string, src []byte) string {
+// goSource returns goSourceHash of src and its load key: a digest of what
+// of the file the go command reads when it loads packages (go list, which
+// reads a file only up to its imports, plus its //go:embed patterns): the
+// bytes before its first declaration after the imports — build
+// constraints, package clause, imports, the cgo preamble — and the text of
+// every //go:embed comment. Two versions of a file with the same load key
+// leave the package graph as it was; Tracker.Refresh relies on it. The
+// load key is "" when the file does not scan.
+func goSource(name string, src []byte) (value, loadKey string) {
 	fset := token.NewFileSet()
 	file := fset.AddFile(name, -1, len(src))
 	failed := false
@@ -64,6 +67,10 @@ func goSourceHash(name string, src []byte) string {
 		inImport bool        // in an import declaration
 		group    bool        // in a parenthesised import declaration
 		cgo      bool        // imports "C"
+
+		clause    int // 1 after the package keyword, 2 after its clause
+		headerEnd = -1
+		embeds    = sha256.New()
 	)
 	for {
 		pos, tok, lit := s.Scan()
@@ -72,7 +79,21 @@ func goSourceHash(name string, src []byte) string {
 			if directive(lit) {
 				pending = append(pending, comment{line, lit})
 			}
+			if strings.HasPrefix(lit, "//go:embed") {
+				fmt.Fprintf(embeds, "%s\x00", lit)
+			}
 			continue
+		}
+		switch {
+		case headerEnd >= 0:
+		case tok == token.EOF:
+			headerEnd = len(src)
+		case clause == 0 && tok == token.PACKAGE:
+			clause = 1
+		case clause == 1 && tok == token.SEMICOLON:
+			clause = 2
+		case clause == 2 && !inImport && tok != token.IMPORT:
+			headerEnd = file.Offset(pos)
 		}
 		// A directive is where it is relative to the code: which token
 		// follows it, and how many lines above that token it is. Moving
@@ -111,11 +132,20 @@ func goSourceHash(name string, src []byte) string {
 		fmt.Fprintf(lines, "%d\x00", line)
 		prev = tok
 	}
-	if failed || cgo && !writePreambles(dirs, name, src) {
+	if failed {
 		sum := sha256.Sum256(src)
-		return hex.EncodeToString(sum[:])
+		return hex.EncodeToString(sum[:]), ""
 	}
-	return goPrefix + short(code) + "." + short(dirs) + "." + short(lines)
+	load := sha256.New()
+	load.Write(src[:headerEnd])
+	load.Write([]byte{0})
+	load.Write(embeds.Sum(nil))
+	loadKey = hex.EncodeToString(load.Sum(nil))
+	if cgo && !writePreambles(dirs, name, src) {
+		sum := sha256.Sum256(src)
+		return hex.EncodeToString(sum[:]), loadKey
+	}
+	return goPrefix + short(code) + "." + short(dirs) + "." + short(lines), loadKey
 }
 
 // comment is a comment's line and text.

@@ -62,6 +62,12 @@ func fail(function string, err error) error { return failure.New(function, "fing
 // fingerprints is Fingerprints of the tree at root, with extra environment
 // for every go command (buildcfg.Config.Environ's extra).
 func fingerprints(ctx context.Context, root string, fns []manifest.Function, extraEnv []string) ([]Print, error) {
+	return fingerprintsTracked(ctx, root, fns, extraEnv, nil)
+}
+
+// fingerprintsTracked is fingerprints, recording each print in t (nil:
+// none) with its sources.
+func fingerprintsTracked(ctx context.Context, root string, fns []manifest.Function, extraEnv []string, t *Tracker) ([]Print, error) {
 	prints := make([]Print, len(fns))
 	errs := make([]error, len(fns))
 	groups := map[string]*group{}
@@ -96,11 +102,11 @@ func fingerprints(ctx context.Context, root string, fns []manifest.Function, ext
 
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.SetLimit(runtime.GOMAXPROCS(0))
-	hashes := &fileHashes{m: map[string]string{}}
+	hashes := &fileHashes{m: map[string]fileValue{}}
 	for _, k := range order {
 		g := groups[k]
 		eg.Go(func() error {
-			ps, failed := loadGroup(ctx, g, extraEnv, hashes)
+			ps, srcs, failed := loadGroup(ctx, g, extraEnv, hashes)
 			for j, i := range g.idx {
 				if failed[j] != nil {
 					errs[i] = fail(fns[i].Name, failed[j])
@@ -116,6 +122,7 @@ func fingerprints(ctx context.Context, root string, fns []manifest.Function, ext
 				p.Inputs.Files = files
 				p.Fingerprint = p.Inputs.sum()
 				prints[i] = p
+				t.record(root, fns[i], p, srcs[j])
 			}
 			return nil
 		})
@@ -128,15 +135,17 @@ func fingerprints(ctx context.Context, root string, fns []manifest.Function, ext
 }
 
 // loadGroup loads the packages of g with its configuration and returns a
-// Print (without the manifest's files) or an error for each of them.
-func loadGroup(ctx context.Context, g *group, extraEnv []string, hashes *fileHashes) ([]Print, []error) {
+// Print (without the manifest's files) or an error for each of them, and
+// the sources of each print (absolute path → where it is in the print).
+func loadGroup(ctx context.Context, g *group, extraEnv []string, hashes *fileHashes) ([]Print, []map[string]source, []error) {
 	prints := make([]Print, len(g.dirs))
+	sources := make([]map[string]source, len(g.dirs))
 	failed := make([]error, len(g.dirs))
-	failAll := func(err error) ([]Print, []error) {
+	failAll := func(err error) ([]Print, []map[string]source, []error) {
 		for i := range failed {
 			failed[i] = err
 		}
-		return prints, failed
+		return prints, sources, failed
 	}
 	modRoot := g.mod.Dir
 	env := g.cfg.Environ(os.Environ(), extraEnv...)
@@ -181,6 +190,7 @@ func loadGroup(ctx context.Context, g *group, extraEnv []string, hashes *fileHas
 	vendorDir := filepath.Join(modRoot, "vendor")
 
 	pkgInputs := map[*packages.Package]*PackageInputs{}
+	pkgSources := map[*packages.Package]map[string]source{}
 	for i, d := range g.dirs {
 		root := byDir[filepath.Clean(d)]
 		if root == nil {
@@ -205,6 +215,7 @@ func loadGroup(ctx context.Context, g *group, extraEnv []string, hashes *fileHas
 		}
 		var perr []string
 		var ferr error
+		fnSources := map[string]source{}
 		packages.Visit([]*packages.Package{root}, nil, func(p *packages.Package) {
 			for _, e := range p.Errors {
 				perr = append(perr, e.Error())
@@ -228,14 +239,17 @@ func loadGroup(ctx context.Context, g *group, extraEnv []string, hashes *fileHas
 			pi := pkgInputs[p]
 			if pi == nil {
 				var err error
-				pi, err = packageInputs(p, mainPath, p == root, hashes)
+				var srcs map[string]source
+				pi, srcs, err = packageInputs(p, mainPath, p == root, hashes)
 				if err != nil {
 					ferr = err
 					return
 				}
 				pkgInputs[p] = pi
+				pkgSources[p] = srcs
 			}
 			in.Packages[p.PkgPath] = *pi
+			maps.Copy(fnSources, pkgSources[p])
 			if gomod := modGoMod(p.Module); gomod != "" && filepath.Clean(gomod) != mainGoMod {
 				k := p.Module.Path + ": go"
 				if _, ok := in.Directives[k]; !ok {
@@ -257,8 +271,9 @@ func loadGroup(ctx context.Context, g *group, extraEnv []string, hashes *fileHas
 			continue
 		}
 		prints[i] = Print{Package: root.PkgPath, Inputs: in}
+		sources[i] = fnSources
 	}
-	return prints, failed
+	return prints, sources, failed
 }
 
 // settingsOf returns the build settings of a print: exactly what the build
@@ -372,40 +387,46 @@ func displayName(pkgPath, mainPath string) string {
 // the compiler reads (Go, cgo, C and headers, assembly, .syso; embedded
 // files), and for the main package its PGO profile (the go command's
 // -pgo=auto reads default.pgo in the main package's directory).
-func packageInputs(p *packages.Package, mainPath string, isMain bool, hashes *fileHashes) (*PackageInputs, error) {
+func packageInputs(p *packages.Package, mainPath string, isMain bool, hashes *fileHashes) (*PackageInputs, map[string]source, error) {
 	pi := &PackageInputs{Name: displayName(p.PkgPath, mainPath), Files: map[string]string{}}
-	add := func(dst map[string]string, files []string) error {
+	srcs := map[string]source{}
+	add := func(dst map[string]string, files []string, kind sourceKind) error {
 		for _, f := range files {
 			rel, err := filepath.Rel(p.Dir, f)
 			if err != nil || strings.HasPrefix(rel, "..") {
 				rel = filepath.Base(f)
 			}
-			h, err := hashes.get(f)
+			v, err := hashes.file(f)
 			if err != nil {
 				return fmt.Errorf("package %s: %w", p.PkgPath, err)
 			}
-			dst[filepath.ToSlash(rel)] = h
+			dst[filepath.ToSlash(rel)] = v.value
+			k := kind
+			if k == srcGo && !strings.HasSuffix(f, ".go") {
+				k = srcOther
+			}
+			srcs[filepath.Clean(f)] = source{pkg: p.PkgPath, rel: filepath.ToSlash(rel), kind: k, loadKey: v.loadKey}
 		}
 		return nil
 	}
-	if err := add(pi.Files, p.GoFiles); err != nil {
-		return nil, err
+	if err := add(pi.Files, p.GoFiles, srcGo); err != nil {
+		return nil, nil, err
 	}
-	if err := add(pi.Files, p.OtherFiles); err != nil {
-		return nil, err
+	if err := add(pi.Files, p.OtherFiles, srcOther); err != nil {
+		return nil, nil, err
 	}
 	if isMain {
 		prof := filepath.Join(p.Dir, pgoProfile)
 		if _, err := os.Lstat(prof); err == nil {
-			if err := add(pi.Files, []string{prof}); err != nil {
-				return nil, err
+			if err := add(pi.Files, []string{prof}, srcOther); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
 	if len(p.EmbedFiles) > 0 {
 		pi.Embeds = map[string]string{}
-		if err := add(pi.Embeds, p.EmbedFiles); err != nil {
-			return nil, err
+		if err := add(pi.Embeds, p.EmbedFiles, srcEmbed); err != nil {
+			return nil, nil, err
 		}
 	}
 	mods := map[string]bool{}
@@ -423,36 +444,51 @@ func packageInputs(p *packages.Package, mainPath string, isMain bool, hashes *fi
 		pi.Modules = append(pi.Modules, m)
 	}
 	sort.Strings(pi.Modules)
-	return pi, nil
+	return pi, srcs, nil
 }
 
 // fileHashes caches the fingerprint values of files by absolute path, for
-// one run: Go files by what of them reaches the binary (goFileHash), other
-// files by their bytes.
+// one run: Go files by what of them reaches the binary (goSourceHash),
+// other files by their bytes. It keeps the load key of each Go file too
+// (goSource), for a Tracker.
 type fileHashes struct {
 	mu sync.Mutex
-	m  map[string]string
+	m  map[string]fileValue
 }
 
-func (c *fileHashes) get(name string) (string, error) {
+// fileValue is a file's fingerprint value and, for a Go file, its load key.
+type fileValue struct{ value, loadKey string }
+
+func (c *fileHashes) file(name string) (fileValue, error) {
 	c.mu.Lock()
-	h, ok := c.m[name]
+	v, ok := c.m[name]
 	c.mu.Unlock()
 	if ok {
-		return h, nil
+		return v, nil
 	}
-	hash := hashFile
-	if strings.HasSuffix(name, ".go") {
-		hash = goFileHash
-	}
-	h, err := hash(name)
+	v, err := hashSource(name)
 	if err != nil {
-		return "", err
+		return fileValue{}, err
 	}
 	c.mu.Lock()
-	c.m[name] = h
+	c.m[name] = v
 	c.mu.Unlock()
-	return h, nil
+	return v, nil
+}
+
+// hashSource returns the fingerprint value of a source file: by goSource
+// for a Go file, by its bytes for any other.
+func hashSource(name string) (fileValue, error) {
+	if !strings.HasSuffix(name, ".go") {
+		h, err := hashFile(name)
+		return fileValue{value: h}, err
+	}
+	src, err := fsutil.ReadRegular(name, 0)
+	if err != nil {
+		return fileValue{}, err
+	}
+	v, key := goSource(name, src)
+	return fileValue{v, key}, nil
 }
 
 // hashFile returns the sha256 of a regular file's content; anything else

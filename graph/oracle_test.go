@@ -347,14 +347,51 @@ replace example.com/local => ./lib/local
 	var over []string // reported, binary unchanged
 	defer func() { t.Logf("reported with an unchanged binary (%d): %q", len(over), over) }()
 	prev := gitCommit(t, dir, "initial")
-	_, prevBins := buildAll(t, dir)
+	m0, prevBins := buildAll(t, dir)
+	// A Tracker follows the steps as lamb dev would: where it refreshes
+	// prints without a package load, they must be the load's.
+	tr := NewTracker()
+	if _, err := tr.Fingerprints(ctx, m0, m0.Functions); err != nil {
+		t.Fatal(err)
+	}
+	refreshed := 0
+	defer func() { t.Logf("steps a Tracker refreshed without a package load: %d of %d", refreshed, len(steps)) }()
 	for _, st := range steps {
 		writeFiles(t, dir, st.files)
+		changed := make([]string, 0, len(st.files))
+		for p := range st.files {
+			changed = append(changed, filepath.Join(dir, filepath.FromSlash(p)))
+		}
 		if st.cmd != nil {
 			run(t, dir, []string{"GOFLAGS=-mod=mod"}, st.cmd[0], st.cmd[1:]...)
+			changed = append(changed, filepath.Join(dir, "go.mod"), filepath.Join(dir, "go.sum"))
 		}
 		cur := gitCommit(t, dir, st.name)
 		m, bins := buildAll(t, dir)
+		t.Run(strings.ReplaceAll(st.name, " ", "_")+"/tracker", func(t *testing.T) {
+			ok := tr.Refresh(changed)
+			want, err := Fingerprints(ctx, m, m.Functions)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var need []manifest.Function
+			for i, f := range m.Functions {
+				got, tracked := tr.Print(m.Root, f)
+				if !tracked {
+					need = append(need, f)
+					continue
+				}
+				if got.Fingerprint != want[i].Fingerprint {
+					t.Errorf("MISS: %s: tracked print %s after Refresh (%v), a package load gives %s: %q", f.Name, got.Fingerprint[:12], ok, want[i].Fingerprint[:12], Diff(got, want[i]))
+				}
+			}
+			if ok {
+				refreshed++
+			}
+			if _, err := tr.Fingerprints(ctx, m, need); err != nil {
+				t.Fatal(err)
+			}
+		})
 		t.Run(strings.ReplaceAll(st.name, " ", "_"), func(t *testing.T) {
 			res, err := Affected(ctx, m, prev, m.Functions)
 			if err != nil {
