@@ -30,6 +30,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
+
 	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/emulator/httpapi"
@@ -95,6 +97,9 @@ type Report struct {
 	Manifest bool
 	// Took is the time from the first change seen to the new code live.
 	Took time.Duration
+	// Refreshed is true when the prints were refreshed from the edited
+	// files alone, without a package load (graph.Tracker).
+	Refreshed bool
 	// Fingerprint, Plan and Deploy are the times of those steps (Deploy
 	// includes the build: Compile is the go command's part of it, Zip
 	// the longest zipping of a function); printed with -v.
@@ -118,6 +123,7 @@ type Loop struct {
 	m        *manifest.Manifest
 	fns      []manifest.Function    // the served functions, as the manifest has them
 	deployed map[string]graph.Print // the prints of the code that is live
+	tracker  *graph.Tracker         // the latest prints, refreshed on edits without a package load
 	idx      *index
 	debug    *debugState
 }
@@ -164,7 +170,7 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 	if o.Dir == "" {
 		o.Dir = filepath.Join(m.Root, ".lamb", "dev")
 	}
-	l := &Loop{o: o, out: NewPrinter(o.Out, o.Color), m: m, fns: fns, deployed: map[string]graph.Print{}, served: make(chan error, 1)}
+	l := &Loop{o: o, out: NewPrinter(o.Out, o.Color), m: m, fns: fns, deployed: map[string]graph.Print{}, tracker: graph.NewTracker(), served: make(chan error, 1)}
 	l.out.SetFunctions(names(fns))
 	// Every line every function logs, as it is written: invokes through
 	// the HTTP front and straight through the Lambda API alike.
@@ -195,7 +201,7 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 		return nil, fmt.Errorf("watch %s: %w", m.Root, err)
 	}
 	start := time.Now()
-	rep := l.deploy(ctx, names(fns), true)
+	rep := l.deploy(ctx, names(fns), true, nil)
 	if ctx.Err() != nil {
 		l.Close()
 		return nil, ctx.Err()
@@ -275,6 +281,14 @@ func (l *Loop) Run(ctx context.Context) error {
 		case err := <-l.local.Done():
 			return fmt.Errorf("local lambda: %w", err)
 		case err := <-l.w.errs:
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				// Changes were lost: look at every function again.
+				l.out.Errorf("lamb dev: watch: %v: checking every function", err)
+				if rep := l.Reload(ctx, Batch{Overflow: true}); rep != nil && l.o.OnReload != nil {
+					l.o.OnReload(rep)
+				}
+				continue
+			}
 			l.out.Errorf("lamb dev: watch: %v", err)
 		case b, ok := <-l.w.out:
 			if !ok {
@@ -303,16 +317,25 @@ func (l *Loop) Reload(ctx context.Context, b Batch) *Report {
 		l.mu.Lock()
 		cands, all := l.idx.candidates(b.Paths)
 		for _, f := range l.fns {
-			if all || cands[f.Name] {
+			if all || b.Overflow || cands[f.Name] {
 				want = append(want, f.Name)
 			}
 		}
 		l.mu.Unlock()
 	}
 	if len(want) == 0 {
+		// No function served now can be affected; the tracker still
+		// follows every change, so that no print it keeps falls behind.
+		l.mu.Lock()
+		l.tracker.Refresh(b.Paths)
+		l.mu.Unlock()
 		return nil
 	}
-	rep := l.deploy(ctx, want, manifestChanged)
+	paths := b.Paths
+	if manifestChanged || b.Overflow {
+		paths = nil // every function's print from a package load
+	}
+	rep := l.deploy(ctx, want, manifestChanged, paths)
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -377,11 +400,14 @@ func (l *Loop) reloadManifest(ctx context.Context) bool {
 // whose code or configuration differs from what is live. all says every
 // function is checked against the local Lambda (the first deploy, a
 // manifest change: configuration may differ without the fingerprint).
-func (l *Loop) deploy(ctx context.Context, want []string, all bool) *Report {
+// paths are the paths that changed since the last deploy, when the
+// watcher saw them all: the prints are then refreshed without a package
+// load when graph.Tracker can; nil loads packages.
+func (l *Loop) deploy(ctx context.Context, want []string, all bool, paths []string) *Report {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rep := &Report{Reasons: map[string][]string{}, Failed: map[string]error{}}
-	sel, err := pipeline.Select(ctx, l.m, pipeline.SelectOptions{Names: want})
+	sel, err := pipeline.Select(ctx, l.m, pipeline.SelectOptions{Names: want, Tracker: l.tracker})
 	if err != nil {
 		rep.Failed["*"] = err
 		return rep
@@ -393,6 +419,9 @@ func (l *Loop) deploy(ctx context.Context, want []string, all bool) *Report {
 		sel.Functions[i].Alias, sel.Functions[i].Rollout = "", nil
 	}
 	t0 := time.Now()
+	if paths != nil {
+		rep.Refreshed = sel.Refresh(paths)
+	}
 	err = sel.Fingerprint(ctx)
 	rep.Fingerprint = time.Since(t0)
 	if err != nil {
@@ -488,7 +517,10 @@ func (l *Loop) deployNormal(ctx context.Context, sel *pipeline.Selection, desire
 	}
 	var smu sync.Mutex
 	zipping := map[string]time.Time{}
-	bo := pipeline.BuildOptions{NoCache: true, Env: l.o.Env, OnState: func(fn string, st builder.State) {
+	// Zips that never leave this machine are stored, not deflated (a copy
+	// instead of the slowest step after go build), in lamb dev's own dist
+	// directory: lamb build's and lamb invoke's keep their deflated zips.
+	bo := pipeline.BuildOptions{NoCache: true, Env: l.o.Env, Uncompressed: true, OutDir: filepath.Join(l.o.Dir, "dist"), OnState: func(fn string, st builder.State) {
 		smu.Lock()
 		defer smu.Unlock()
 		switch st {

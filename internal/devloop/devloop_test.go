@@ -170,6 +170,9 @@ func TestLoop(t *testing.T) {
 	if r := rep.Reasons["orders-get"]; len(r) != 1 || !strings.HasPrefix(r[0], "functions/orders/get: main.go changed") {
 		t.Errorf("reasons %q, want main.go changed", r)
 	}
+	if !rep.Refreshed {
+		t.Error("a handler's code edited: packages were loaded, want the print refreshed from the file")
+	}
 	if code, body := get(t, base+"/orders/ord_9999"); code != 404 || !strings.Contains(body, `no order ord_9999`) {
 		t.Fatalf("after the edit: GET /orders/ord_9999 = %d %s", code, body)
 	}
@@ -203,6 +206,25 @@ func TestLoop(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^lamb dev: reloaded orders-create, orders-get \(internal/orders: store.go changed.*\) in `).MatchString(out.String()) {
 		t.Errorf("no reload line for the shared package:\n%s", out.String())
+	}
+	if !rep.Refreshed {
+		t.Error("a shared package's code edited: packages were loaded, want the prints refreshed from the file")
+	}
+
+	// A new file in the shared package changes what go list sees: a
+	// package load, and still exactly its importers.
+	if err := os.WriteFile(filepath.Join(root, "internal/orders/extra.go"), []byte("package orders\n\n// Extra is new.\nfunc Extra() string { return \"extra\" }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep = nextReport(t, reports)
+	if diff := cmp.Diff([]string{"orders-create", "orders-get"}, rep.Functions); diff != "" {
+		t.Errorf("new file in a shared package: reloaded (-want +got):\n%s", diff)
+	}
+	if r := rep.Reasons["orders-get"]; !slices.Contains(r, "internal/orders: extra.go added") {
+		t.Errorf("reasons %q, want extra.go added", r)
+	}
+	if rep.Refreshed {
+		t.Error("a new file: the prints were refreshed, want a package load")
 	}
 
 	// A test file is in no build: fingerprints say nothing changed.

@@ -30,6 +30,9 @@ type Batch struct {
 	Paths []string
 	// First is when the first change of the batch was seen.
 	First time.Time
+	// Overflow says changes were lost (the kernel's event queue
+	// overflowed): every function must be looked at again.
+	Overflow bool
 }
 
 // watcher watches directory trees recursively: directories created later

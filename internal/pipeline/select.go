@@ -36,6 +36,9 @@ type SelectOptions struct {
 	// Code keeps, with Since, only the functions whose code changed (not
 	// those whose configuration alone changed): what a build needs.
 	Code bool
+	// Tracker, when set, records every print Fingerprint computes, and
+	// Refresh takes prints from it (lamb dev).
+	Tracker *graph.Tracker
 }
 
 // Selection is the functions one command works on, and what was computed
@@ -53,10 +56,11 @@ type Selection struct {
 	// Whole reports that every function of the manifest was selected (no
 	// names, --since or --shard): only then are live functions the
 	// manifest no longer has looked for (orphans).
-	Whole  bool
-	prints map[string]graph.Print // by function name, for Functions as they are
-	errs   *multierror.Error      // failures to fingerprint single functions
-	target string                 // the architecture of Retarget, "" for none
+	Whole   bool
+	prints  map[string]graph.Print // by function name, for Functions as they are
+	errs    *multierror.Error      // failures to fingerprint single functions
+	target  string                 // the architecture of Retarget, "" for none
+	tracker *graph.Tracker         // SelectOptions.Tracker
 }
 
 // Err returns the failures to fingerprint single functions
@@ -106,7 +110,7 @@ func Select(ctx context.Context, m *manifest.Manifest, o SelectOptions) (*Select
 	if err != nil {
 		return nil, err
 	}
-	s := &Selection{Manifest: m, Functions: fns, Shard: spec, prints: map[string]graph.Print{}}
+	s := &Selection{Manifest: m, Functions: fns, Shard: spec, prints: map[string]graph.Print{}, tracker: o.Tracker}
 	s.Whole = len(o.Names) == 0 && o.Since == "" && !spec.Enabled()
 	if o.Since != "" {
 		res, err := graph.Affected(ctx, m, o.Since, fns)
@@ -181,7 +185,13 @@ func (s *Selection) Fingerprint(ctx context.Context) error {
 	if len(need) == 0 {
 		return nil
 	}
-	prints, err := graph.Fingerprints(ctx, s.Manifest, need)
+	var prints []graph.Print
+	var err error
+	if s.tracker != nil {
+		prints, err = s.tracker.Fingerprints(ctx, s.Manifest, need)
+	} else {
+		prints, err = graph.Fingerprints(ctx, s.Manifest, need)
+	}
 	if err != nil && ctx.Err() != nil {
 		return err
 	}
@@ -196,6 +206,27 @@ func (s *Selection) Fingerprint(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Refresh brings the tracker's prints up to date with the files at
+// changed (absolute paths) without loading packages, and takes the prints
+// of the selected functions that have none yet from it; Fingerprint
+// computes the rest. It reports false, taking nothing, when the tracker
+// cannot (graph.Tracker.Refresh) or there is none: Fingerprint then loads
+// packages for every function.
+func (s *Selection) Refresh(changed []string) bool {
+	if s.tracker == nil || !s.tracker.Refresh(changed) {
+		return false
+	}
+	for _, f := range s.Functions {
+		if _, ok := s.prints[f.Name]; ok {
+			continue
+		}
+		if p, ok := s.tracker.Print(s.Manifest.Root, f); ok {
+			s.prints[f.Name] = p
+		}
+	}
+	return true
 }
 
 // keepFailures records the failures of single functions in err (they are

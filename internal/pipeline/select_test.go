@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -198,5 +200,72 @@ func TestProbeEmulator(t *testing.T) {
 				t.Errorf("ProbeEmulator(%s) (-want +got):\n%s", tc.endpoint, diff)
 			}
 		})
+	}
+}
+
+// TestSelectionRefresh is lamb dev's fingerprinting: the first selection
+// loads packages through a tracker, the next takes refreshed prints from
+// it after an edit, and fingerprints what it has no print of (here a
+// function retargeted to another architecture).
+func TestSelectionRefresh(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"go.mod":    "module example.com/r\n\ngo 1.24\n",
+		"a/main.go": "package main\n\nfunc main() { println(\"a\") }\n",
+		"b/main.go": "package main\n\nfunc main() { println(\"b\") }\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &manifest.Manifest{Root: dir, Functions: []manifest.Function{
+		{Name: "a", Key: "a", Package: "./a", Dir: "a", Architecture: "arm64"},
+		{Name: "b", Key: "b", Package: "./b", Dir: "b", Architecture: "arm64"},
+	}}
+	ctx := context.Background()
+	tr := graph.NewTracker()
+	first, err := Select(ctx, m, SelectOptions{Fingerprint: true, Tracker: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := first.Print("a")
+	edited := filepath.Join(dir, "a", "main.go")
+	if err := os.WriteFile(edited, []byte("package main\n\nfunc main() { println(\"a2\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	next, err := Select(ctx, m, SelectOptions{Tracker: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.Retarget("x86_64") // b: another configuration, never a tracked print of arm64
+	next.Functions[0].Architecture = "arm64"
+	if !next.Refresh([]string{edited}) {
+		t.Fatal("Refresh refused an edit of a function's code")
+	}
+	if _, ok := next.Print("b"); ok {
+		t.Error("b took the print of another architecture")
+	}
+	if err := next.Fingerprint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want, err := graph.Fingerprints(ctx, m, next.Functions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		got, _ := next.Print(w.Function)
+		if diff := cmp.Diff(w, got); diff != "" {
+			t.Errorf("%s (-package load +selection):\n%s", w.Function, diff)
+		}
+	}
+	if after, _ := next.Print("a"); after.Fingerprint == before.Fingerprint {
+		t.Error("a's print did not change with its code")
 	}
 }
