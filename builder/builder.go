@@ -740,7 +740,14 @@ func contains(list []string, s string) bool {
 func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 	fn := j.t.Function
 	dist := b.distPath(fn.Name)
-	entries := append([]ZipFile{{Name: "bootstrap", Src: j.binary, Mode: 0o755}}, j.files...)
+	// The binary is read once: hashed, then zipped from memory if it
+	// changed (the other files are small, and read as they are zipped).
+	boot, err := loadZipFile(ZipFile{Name: "bootstrap", Src: j.binary, Mode: 0o755})
+	if err != nil {
+		j.err = fmt.Errorf("go build %s: no binary: %w", j.pkg, err)
+		return
+	}
+	entries := append([]ZipFile{boot}, j.files...)
 	in, err := hashEntries(entries)
 	var ee *entryError
 	if errors.As(err, &ee) && ee.name == "bootstrap" {

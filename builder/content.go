@@ -24,6 +24,10 @@ type entrySum struct {
 func hashEntries(entries []ZipFile) ([]entrySum, error) {
 	out := make([]entrySum, len(entries))
 	for i, e := range entries {
+		if e.data != nil { // read and hashed already (loadZipFile)
+			out[i] = entrySum{name: e.Name, mode: e.Mode, sum: e.sum, size: int64(len(e.data))}
+			continue
+		}
 		sum, size, err := hashFile(e.Src)
 		if err != nil {
 			return nil, &entryError{e.Name, err}

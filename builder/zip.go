@@ -40,6 +40,23 @@ type ZipFile struct {
 	Name string      // path inside the zip, slash-separated
 	Src  string      // file on disk
 	Mode fs.FileMode // 0755 or 0644
+
+	// data, when set, is Src's content, read once and used instead of
+	// reading Src again; sum is its SHA-256.
+	data []byte
+	sum  [sha256.Size]byte
+}
+
+// loadZipFile returns f with its content read into memory (regular files
+// only, at most Lambda's unzipped limit): hashing and zipping it then read
+// the file once.
+func loadZipFile(f ZipFile) (ZipFile, error) {
+	data, err := fsutil.ReadRegular(f.Src, lambdaspec.UnzippedLimit)
+	if err != nil {
+		return f, err
+	}
+	f.data, f.sum = data, sha256.Sum256(data)
+	return f, nil
 }
 
 // defaultEpoch is the timestamp of every entry unless SOURCE_DATE_EPOCH is
@@ -125,7 +142,7 @@ func writeZip(ctx context.Context, w io.Writer, files []ZipFile, mtime time.Time
 			return zipped{}, context.Cause(ctx)
 		}
 		buf.Reset()
-		c, err := compressFile(&buf, f.Src, stored)
+		payload, c, err := compressFile(&buf, f, stored)
 		if err != nil {
 			return zipped{}, err
 		}
@@ -135,7 +152,7 @@ func writeZip(ctx context.Context, w io.Writer, files []ZipFile, mtime time.Time
 			Name:               f.Name,
 			Method:             c.method,
 			CRC32:              c.crc,
-			CompressedSize64:   uint64(buf.Len()),
+			CompressedSize64:   uint64(len(payload)),
 			UncompressedSize64: uint64(c.n),
 			// The MS-DOS fields, not Modified: Modified makes archive/zip add
 			// an extended-timestamp extra field, which we keep out of the zip.
@@ -151,7 +168,7 @@ func writeZip(ctx context.Context, w io.Writer, files []ZipFile, mtime time.Time
 		if err != nil {
 			return zipped{}, fmt.Errorf("zip %s: %w", f.Name, err)
 		}
-		if _, err := zw2.Write(buf.Bytes()); err != nil {
+		if _, err := zw2.Write(payload); err != nil {
 			return zipped{}, fmt.Errorf("zip %s: %w", f.Name, err)
 		}
 	}
@@ -169,32 +186,36 @@ type compressed struct {
 	method uint16
 }
 
-// compressFile deflates the file src into buf, falling back to storing it
-// when deflate does not make it smaller; stored stores it.
-func compressFile(buf *bytes.Buffer, src string, stored bool) (compressed, error) {
-	data, err := fsutil.ReadRegular(src, lambdaspec.UnzippedLimit)
-	if err != nil {
-		return compressed{}, err
+// compressFile deflates the content of f (its data, or the file Src) into
+// buf, falling back to storing it when deflate does not make it smaller;
+// stored stores it. It returns the entry's payload: buf's bytes, or the
+// content itself when stored.
+func compressFile(buf *bytes.Buffer, f ZipFile, stored bool) ([]byte, compressed, error) {
+	data, sum := f.data, f.sum
+	if data == nil {
+		var err error
+		if data, err = fsutil.ReadRegular(f.Src, lambdaspec.UnzippedLimit); err != nil {
+			return nil, compressed{}, err
+		}
+		sum = sha256.Sum256(data)
 	}
-	c := compressed{crc: crc32.ChecksumIEEE(data), sum: sha256.Sum256(data), n: int64(len(data))}
+	c := compressed{crc: crc32.ChecksumIEEE(data), sum: sum, n: int64(len(data))}
 	if c.n > 0 && !stored {
 		buf.Grow(len(data) / 2)
 		fw := getFlate(buf)
-		_, err = fw.Write(data)
+		_, err := fw.Write(data)
 		if err == nil {
 			err = fw.Close()
 		}
 		flatePool.Put(fw)
 		if err != nil {
-			return compressed{}, fmt.Errorf("deflate %s: %w", src, err)
+			return nil, compressed{}, fmt.Errorf("deflate %s: %w", f.Src, err)
 		}
 		if int64(buf.Len()) < c.n {
 			c.method = zip.Deflate
-			return c, nil
+			return buf.Bytes(), c, nil
 		}
 	}
-	buf.Reset()
-	buf.Write(data)
 	c.method = zip.Store
-	return c, nil
+	return data, c, nil
 }

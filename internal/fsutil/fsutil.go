@@ -73,9 +73,28 @@ func ReadRegular(name string, max int64) ([]byte, error) {
 	if max > 0 {
 		r = io.LimitReader(f, max+1)
 	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
+	// Sized by the file, as os.ReadFile does: a large file (a bootstrap)
+	// is read into one buffer, not grown and copied step by step.
+	size := 512
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size() < 1<<40 {
+		size = int(fi.Size()) + 1 // +1: the read that sees EOF
+		if max > 0 && fi.Size() > max {
+			size = int(max) + 1
+		}
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) { // the file grew: room for more
+			b = append(b, 0)[:len(b)]
+		}
 	}
 	if max > 0 && int64(len(b)) > max {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)}
