@@ -86,6 +86,12 @@ func (s *Server) updateCode(q request) error {
 	if err := readCodeBody(q, maxCreateBody, &in, func(zip []byte) { in.ZipFile = zip }); err != nil {
 		return err
 	}
+	if zip, ok := zipInProcess(q.r); ok { // UpdateFunctionCodeInProcess
+		if len(in.ZipFile) > 0 || in.S3Bucket != "" || in.S3Key != "" {
+			return invalidParam("Please do not provide other FunctionCode parameters when providing a ZipFile.")
+		}
+		in.ZipFile = zip // loadCode checks it as any ZipFile
+	}
 	if in.Architectures != nil {
 		if err := validateArchitectures(in.Architectures); err != nil {
 			return err

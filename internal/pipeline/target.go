@@ -97,6 +97,43 @@ type Target struct {
 	Emulator *emulator.Info
 }
 
+// DeployLambda is the Lambda API a deployer of this target uses: Lambda,
+// except that the in-process local Lambda (--local, lamb dev) takes code
+// updates in process (localLambda).
+func (t *Target) DeployLambda() deployer.LambdaAPI {
+	if t.Local != nil {
+		return localLambda{Client: t.Lambda, srv: t.Local.Server}
+	}
+	return t.Lambda
+}
+
+// localLambda is the SDK's client of a local Lambda running in this
+// process, whose UpdateFunctionCode with an inline package is made in
+// process (emulator.Server.UpdateFunctionCodeInProcess: the same handler,
+// without the package going through base64 in JSON and HTTP), and over
+// HTTP when that fails, so that errors are the SDK's as from any Lambda.
+// Its output is then empty: the deployer reads the function afterwards.
+type localLambda struct {
+	*lambda.Client
+	srv *emulator.Server
+}
+
+func (c localLambda) UpdateFunctionCode(ctx context.Context, in *lambda.UpdateFunctionCodeInput, opts ...func(*lambda.Options)) (*lambda.UpdateFunctionCodeOutput, error) {
+	if len(in.ZipFile) > 0 && in.S3Bucket == nil && in.S3Key == nil && !in.DryRun {
+		archs := make([]string, len(in.Architectures))
+		for i, a := range in.Architectures {
+			archs[i] = string(a)
+		}
+		if in.Architectures == nil {
+			archs = nil
+		}
+		if c.srv.UpdateFunctionCodeInProcess(ctx, aws.ToString(in.FunctionName), in.ZipFile, archs, aws.ToString(in.RevisionId), in.Publish) {
+			return &lambda.UpdateFunctionCodeOutput{}, nil
+		}
+	}
+	return c.Client.UpdateFunctionCode(ctx, in, opts...)
+}
+
 // Close stops the local Lambda, if any.
 func (t *Target) Close() error {
 	if t.Local != nil {
@@ -235,7 +272,7 @@ func LocalTarget(l *Local, m *manifest.Manifest) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{Region: "us-east-1", WaitMinDelay: 10 * time.Millisecond, Arch: arch, Local: l}
+	t := &Target{Region: "us-east-1", WaitMinDelay: 2 * time.Millisecond, Arch: arch, Local: l}
 	cfg := aws.Config{
 		Region:      t.Region,
 		Credentials: credentials.NewStaticCredentialsProvider("lamb", "lamb", ""),
@@ -269,7 +306,7 @@ func (t *Target) neighbours(cfg aws.Config, endpoint string) {
 // (for smoke events). Commands add their own flags' settings.
 func (t *Target) DeployerOptions(sel *Selection) deployer.Options {
 	o := deployer.Options{
-		Lambda: t.Lambda, WaitMinDelay: t.WaitMinDelay,
+		Lambda: t.DeployLambda(), WaitMinDelay: t.WaitMinDelay,
 		STS: t.STS, SSM: t.SSM, SecretsManager: t.SecretsManager, CloudWatch: t.CloudWatch,
 	}
 	if t.S3 != nil {

@@ -1,0 +1,85 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+)
+
+// inProcessZip is the context key of a package handed to UpdateFunctionCode
+// in this process (UpdateFunctionCodeInProcess).
+type inProcessZip struct{}
+
+// UpdateFunctionCodeInProcess makes the UpdateFunctionCode call of a
+// caller in the emulator's own process — lamb dev and lamb deploy --local
+// run their local Lambda in theirs — through the operation's own handler,
+// call log and faults, with the package handed over as bytes instead of
+// as base64 in a JSON body: for a 6.6 MB package that is about 60 ms of CPU
+// less, on both ends together (SigV4 payload hash, base64, buffers).
+// Architectures, RevisionId and Publish mean what they mean in the API.
+//
+// It reports whether the call succeeded. When the API would have answered
+// an error, nothing changed and ok is false: the caller makes the call over
+// HTTP, which answers the error as the API gives it (an SDK error type,
+// retried by the SDK when retryable).
+func (s *Server) UpdateFunctionCodeInProcess(ctx context.Context, functionName string, zip []byte, architectures []string, revisionID string, publish bool) (ok bool) {
+	if len(zip) == 0 {
+		return false
+	}
+	body, err := json.Marshal(struct {
+		Architectures []string `json:",omitempty"`
+		RevisionId    string   `json:",omitempty"`
+		Publish       bool     `json:",omitempty"`
+	}{architectures, revisionID, publish})
+	if err != nil {
+		return false
+	}
+	var rt route
+	for _, r := range apiRoutes {
+		if r.op == "UpdateFunctionCode" {
+			rt = r
+		}
+	}
+	ctx = context.WithValue(ctx, inProcessZip{}, zip)
+	u := &url.URL{Path: "/2015-03-31/functions/" + url.PathEscape(functionName) + "/code"}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetPathValue("name", functionName)
+	w := &memResponse{header: http.Header{}}
+	s.operation(rt).ServeHTTP(w, req)
+	return w.status == http.StatusOK
+}
+
+// zipInProcess returns the package an in-process caller handed over with
+// the request, if any.
+func zipInProcess(r *http.Request) ([]byte, bool) {
+	zip, ok := r.Context().Value(inProcessZip{}).([]byte)
+	return zip, ok
+}
+
+// memResponse is the http.ResponseWriter of an in-process call: it keeps
+// the status and drops the body.
+type memResponse struct {
+	header http.Header
+	status int
+}
+
+func (m *memResponse) Header() http.Header { return m.header }
+
+func (m *memResponse) WriteHeader(code int) {
+	if m.status == 0 {
+		m.status = code
+	}
+}
+
+func (m *memResponse) Write(b []byte) (int, error) {
+	if m.status == 0 {
+		m.status = http.StatusOK
+	}
+	return len(b), nil
+}
