@@ -17,6 +17,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"io"
@@ -155,6 +156,10 @@ func run(sampleDir string, n int, verbose bool) error {
 			return err
 		}
 		floor2 = append(floor2, d)
+		before, err := zipSums(dev, importers)
+		if err != nil {
+			return err
+		}
 		start = time.Now()
 		if err := editShared(dev, original[sharedFile], fmt.Sprintf("dev-%d", i)); err != nil {
 			return err
@@ -167,6 +172,15 @@ func run(sampleDir string, n int, verbose bool) error {
 		steps2 = append(steps2, steps(rep))
 		if !slices.Equal(rep.Functions, importers) || len(rep.Failed) > 0 {
 			return fmt.Errorf("shared edit reloaded %v (failed %v), want exactly %v", rep.Functions, rep.Failed, importers)
+		}
+		after, err := zipSums(dev, importers)
+		if err != nil {
+			return err
+		}
+		for _, n := range importers {
+			if before[n] == after[n] {
+				return fmt.Errorf("shared edit: %s's zip did not change: the measurement would zip and deploy nothing", n)
+			}
 		}
 	}
 	f1, d1, f2, d2 := median(floor1), median(dev1), median(floor2), median(dev2)
@@ -240,9 +254,25 @@ func editHandler(root string, orig []byte, tok string) error {
 	return os.WriteFile(filepath.Join(root, handlerFile), b, 0o644)
 }
 
+// editShared changes internal/orders in a way that reaches every
+// importer's binary: a package-level variable initialised by a call is
+// kept (package initialisation runs it), and its value changes with tok.
 func editShared(root string, orig []byte, tok string) error {
-	b := append(bytes.Clone(orig), fmt.Sprintf("\n// BenchToken changes with every edit.\nfunc BenchToken() string { return %q }\n", tok)...)
+	b := append(bytes.Clone(orig), fmt.Sprintf("\n// benchToken changes with every edit, and every importer's binary with it.\nvar benchToken = fmt.Sprint(%q)\n", tok)...)
 	return os.WriteFile(filepath.Join(root, sharedFile), b, 0o644)
+}
+
+// zipSums returns the SHA-256 of lamb dev's zip of each function named.
+func zipSums(root string, names []string) (map[string][32]byte, error) {
+	out := map[string][32]byte{}
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(root, ".lamb", "dev", "dist", n+".zip"))
+		if err != nil {
+			return nil, err
+		}
+		out[n] = sha256.Sum256(b)
+	}
+	return out, nil
 }
 
 // waitFor polls url until its body contains want.

@@ -182,7 +182,7 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 		return nil, err
 	}
 	l.dep = deployer.New(deployer.Options{
-		Lambda: l.target.Lambda, Rate: -1, ReadRate: -1, KeepVersions: 1,
+		Lambda: l.target.DeployLambda(), Rate: -1, ReadRate: -1, KeepVersions: 1,
 		WaitMinDelay: l.target.WaitMinDelay, Logger: o.Logger,
 	})
 	if o.Debug != "" {
@@ -492,7 +492,9 @@ func (l *Loop) deploy(ctx context.Context, want []string, all bool, paths []stri
 	for _, f := range l.fns {
 		fnDirs[f.Name] = filepath.Join(l.m.Root, filepath.FromSlash(f.Dir))
 	}
-	if l.idx == nil || len(live) > 0 {
+	// Refreshed prints have the packages and files they had: the index
+	// stays as it is.
+	if l.idx == nil || len(live) > 0 && !rep.Refreshed {
 		l.idx = newIndex(ctx, l.m.Root, all2, fnDirs, l.o.Env)
 	}
 	return rep
