@@ -95,6 +95,11 @@ type Options struct {
 	// OnState, when set, is told as each target moves through the build;
 	// it is called from several goroutines.
 	OnState func(function string, s State)
+	// OnArtifact, when set, gets each artifact the go command built as soon
+	// as its zip is written, from the zipping goroutine, while the others
+	// are still zipping (lamb dev deploys it at once). Artifacts taken from
+	// the dist directory or a cache are only returned by Build.
+	OnArtifact func(Artifact)
 
 	// Debug builds for a debugger (buildcfg.Config.WithDebug: no -s -w,
 	// -gcflags=all=-N -l), for lamb invoke --debug and lamb dev --debug.
@@ -358,6 +363,9 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 					b.zipJob(j, st, zipSig, mtime)
 					if j.err == nil {
 						b.state(j.t.Function.Name, Done)
+						if b.o.OnArtifact != nil {
+							b.o.OnArtifact(j.art)
+						}
 					}
 				}
 			}()

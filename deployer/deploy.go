@@ -64,6 +64,20 @@ type Result struct {
 	Orphaned  int              `json:"orphaned,omitempty"`
 }
 
+// Merge adds the outcomes of o, a deploy of other functions, to r.
+func (r *Result) Merge(o *Result) {
+	if o == nil {
+		return
+	}
+	r.Functions = append(r.Functions, o.Functions...)
+	r.Created += o.Created
+	r.Updated += o.Updated
+	r.Unchanged += o.Unchanged
+	r.Failed += o.Failed
+	r.Deleted += o.Deleted
+	r.Orphaned += o.Orphaned
+}
+
 // Summary is the one-line account of the deploy:
 // "created 2, updated 3, unchanged 19, failed 1", then ", deleted N" and
 // ", 1 orphan left (--prune deletes it)" when there are.

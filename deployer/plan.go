@@ -166,6 +166,19 @@ func (p *Plan) Failed() int {
 	return n
 }
 
+// Only returns the plan of the functions named (in plan order): Deploy
+// of it deploys those alone. The function plans are copies: failing one
+// in p later does not change the other.
+func (p *Plan) Only(names ...string) *Plan {
+	out := &Plan{Functions: []FunctionPlan{}, large: p.large}
+	for _, f := range p.Functions {
+		if slices.Contains(names, f.Name) {
+			out.Functions = append(out.Functions, f)
+		}
+	}
+	return out
+}
+
 // Fail marks the named function failed with err (a fingerprint or build
 // error, say): Deploy reports it failed and deploys the others. A function
 // not in the plan yet is added. err's message is redacted with the

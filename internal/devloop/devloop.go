@@ -522,7 +522,8 @@ func (l *Loop) deployNormal(ctx context.Context, sel *pipeline.Selection, desire
 	// Zips that never leave this machine are stored, not deflated (a copy
 	// instead of the slowest step after go build), in lamb dev's own dist
 	// directory: lamb build's and lamb invoke's keep their deflated zips.
-	bo := pipeline.BuildOptions{NoCache: true, Env: l.o.Env, Uncompressed: true, OutDir: filepath.Join(l.o.Dir, "dist"), OnState: func(fn string, st builder.State) {
+	// Each function is deployed as soon as its zip is written.
+	bo := pipeline.BuildOptions{NoCache: true, Env: l.o.Env, Uncompressed: true, DeployEach: true, OutDir: filepath.Join(l.o.Dir, "dist"), OnState: func(fn string, st builder.State) {
 		smu.Lock()
 		defer smu.Unlock()
 		switch st {

@@ -37,6 +37,12 @@ type BuildOptions struct {
 	// Uncompressed writes zips whose entries are stored, not deflated
 	// (builder.Options.Uncompressed): for code that stays on this machine.
 	Uncompressed bool
+	// DeployEach makes Deploy deploy each function as soon as its zip is
+	// written, while the others still zip (lamb dev), instead of after
+	// the whole build.
+	DeployEach bool
+	// onArtifact is builder.Options.OnArtifact (DeployEach).
+	onArtifact func(builder.Artifact)
 }
 
 // Build builds the selected functions named in only (all when only is
@@ -91,6 +97,7 @@ func (s *Selection) Build(ctx context.Context, only []string, o BuildOptions) ([
 		Env:      o.Env,
 
 		Uncompressed: o.Uncompressed,
+		OnArtifact:   o.onArtifact,
 	})
 	arts, err := b.Build(ctx, targets)
 	errs = failure.Append(errs, err)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/lambctl/lamb/builder"
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/internal/failure"
 	"github.com/lambctl/lamb/manifest"
@@ -49,12 +52,15 @@ func (s *Selection) Plan(ctx context.Context, d *deployer.Deployer) (*deployer.P
 // (the others deploy). On interruption before the deploy starts nothing
 // is deployed. The result lists every function; the error every failure.
 func (s *Selection) Deploy(ctx context.Context, d *deployer.Deployer, plan *deployer.Plan, o BuildOptions) (*deployer.Result, error) {
+	if o.DeployEach {
+		return s.deployEach(ctx, d, plan, o)
+	}
 	var arts []deployer.Artifact
 	var rest error
 	if need := plan.NeedCode(); len(need) > 0 {
 		built, err := s.Build(ctx, need, o)
 		for _, a := range built {
-			arts = append(arts, deployer.Artifact{Function: a.Function, Fingerprint: a.Fingerprint, Path: a.Path, CodeSha256: a.CodeSha256, Size: a.Size})
+			arts = append(arts, artifactOf(a))
 		}
 		var other []error
 		for _, e := range failure.Flatten(err) {
@@ -72,6 +78,85 @@ func (s *Selection) Deploy(ctx context.Context, d *deployer.Deployer, plan *depl
 	res, err := d.Deploy(ctx, plan, arts)
 	errs := failure.Append(nil, rest, err)
 	return res, errs.ErrorOrNil()
+}
+
+// artifactOf is what the deployer needs of a built artifact.
+func artifactOf(a builder.Artifact) deployer.Artifact {
+	return deployer.Artifact{Function: a.Function, Fingerprint: a.Fingerprint, Path: a.Path, CodeSha256: a.CodeSha256, Size: a.Size}
+}
+
+// deployEach is Deploy with each function deployed (deployer.Plan.Only)
+// as soon as the builder has written its zip, while the others are still
+// zipping; then the rest of the plan — functions whose zip came from the
+// dist directory, configuration-only changes, build failures — in one
+// deploy. Interrupted before the build ends, it starts no further deploy.
+func (s *Selection) deployEach(ctx context.Context, d *deployer.Deployer, plan *deployer.Plan, o BuildOptions) (*deployer.Result, error) {
+	res := &deployer.Result{Functions: []deployer.FunctionResult{}}
+	var errs []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	started := map[string]bool{}
+	deploy := func(p *deployer.Plan, arts []deployer.Artifact) {
+		r, err := d.Deploy(ctx, p, arts)
+		mu.Lock()
+		defer mu.Unlock()
+		res.Merge(r)
+		errs = append(errs, failure.Flatten(err)...)
+	}
+	var rest error
+	if need := plan.NeedCode(); len(need) > 0 {
+		early := plan.Only(need...) // copied now: the build's failures go to plan below
+		o.onArtifact = func(a builder.Artifact) {
+			if ctx.Err() != nil {
+				return
+			}
+			mu.Lock()
+			started[a.Function] = true
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				deploy(early.Only(a.Function), []deployer.Artifact{artifactOf(a)})
+			}()
+		}
+		built, err := s.Build(ctx, need, o)
+		wg.Wait()
+		var arts []deployer.Artifact
+		for _, a := range built {
+			if !started[a.Function] {
+				arts = append(arts, artifactOf(a))
+			}
+		}
+		var other []error
+		for _, e := range failure.Flatten(err) {
+			if fn, ok := failure.FunctionOf(e); ok {
+				plan.Fail(fn, e)
+				continue
+			}
+			other = append(other, e)
+		}
+		rest = errors.Join(other...)
+		if ctx.Err() != nil { // interrupted: start nothing more
+			return res, errors.Join(append(errs, context.Cause(ctx), rest)...)
+		}
+		var names []string
+		for _, f := range plan.Functions {
+			if !started[f.Name] {
+				names = append(names, f.Name)
+			}
+		}
+		deploy(plan.Only(names...), arts)
+	} else {
+		deploy(plan, nil)
+	}
+	// In plan order, as Deploy gives them.
+	order := map[string]int{}
+	for i, f := range plan.Functions {
+		order[f.Name] = i
+	}
+	slices.SortStableFunc(res.Functions, func(a, b deployer.FunctionResult) int { return order[a.Name] - order[b.Name] })
+	merr := failure.Append(nil, append(errs, rest)...)
+	return res, merr.ErrorOrNil()
 }
 
 // LocalRole is the role functions without one get in a local Lambda
