@@ -234,3 +234,35 @@ func TestLoop(t *testing.T) {
 		t.Errorf("after a test file and users-get: reloaded %v", rep.Functions)
 	}
 }
+
+// TestReloadOverflow: when the watcher lost events, every served function
+// is fingerprinted again with a package load, and what changed reloads.
+func TestReloadOverflow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds functions")
+	}
+	root := copySample(t)
+	ctx := context.Background()
+	l, err := Start(ctx, Options{
+		Load: func() (*manifest.Manifest, error) {
+			return manifest.Load(filepath.Join(root, "lamb.yaml"), manifest.LoadOptions{})
+		},
+		Names: []string{"orders-get", "users-get"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	// The loop does not Run: no batch of the watcher reaches it, as if lost.
+	edit(t, root, "functions/users/get/main.go", `"Alan Turing"`, `"Alan M. Turing"`)
+	rep := l.Reload(ctx, Batch{Overflow: true})
+	if rep == nil {
+		t.Fatal("no reload after an overflow")
+	}
+	if diff := cmp.Diff([]string{"users-get"}, rep.Functions); diff != "" || len(rep.Failed) > 0 {
+		t.Errorf("reloaded (-want +got):\n%s\nfailed: %v", diff, rep.Failed)
+	}
+	if rep.Refreshed {
+		t.Error("prints refreshed after lost events, want a package load")
+	}
+}

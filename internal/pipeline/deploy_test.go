@@ -2,6 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,9 +12,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/emulator/emulatortest"
 	"github.com/lambctl/lamb/internal/sample"
 	"github.com/lambctl/lamb/manifest"
 )
@@ -95,5 +100,48 @@ func TestDeployEach(t *testing.T) {
 	want = [][2]string{{"orders-get", string(deployer.Unchanged)}, {"probe", string(deployer.Unchanged)}, {"users-get", string(deployer.Created)}}
 	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
 		t.Errorf("second deploy (-want +got):\n%s", diff)
+	}
+}
+
+// TestLocalLambdaFallsBack updates code through a local target's deploy
+// client: in process when the call succeeds, and when the API refuses it,
+// over HTTP, so the error is the SDK's type, as from AWS.
+func TestLocalLambdaFallsBack(t *testing.T) {
+	l, err := StartLocal(LocalOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	target, err := LocalTarget(l, &manifest.Manifest{Root: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	zip1 := emulatortest.Zip(t, map[string]string{"bootstrap": "v1"})
+	if _, err := target.Lambda.CreateFunction(ctx, emulatortest.CreateInput("fn", zip1)); err != nil {
+		t.Fatal(err)
+	}
+	api := target.DeployLambda()
+	zip2 := emulatortest.Zip(t, map[string]string{"bootstrap": "v2"})
+	_, err = api.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zip2, RevisionId: aws.String("stale")})
+	var pf *types.PreconditionFailedException
+	if !errors.As(err, &pf) {
+		t.Fatalf("stale revision: %v (%T), want *types.PreconditionFailedException", err, err)
+	}
+	_, err = api.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("nope"), ZipFile: zip2})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Fatalf("unknown function: %v (%T), want *types.ResourceNotFoundException", err, err)
+	}
+	if _, err := api.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zip2}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := target.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(zip2)
+	if got, want := aws.ToString(out.Configuration.CodeSha256), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		t.Errorf("CodeSha256 %s, want %s (the new package's)", got, want)
 	}
 }
