@@ -23,10 +23,11 @@ type inProcessZip struct{}
 // It reports whether the call succeeded. When the API would have answered
 // an error, nothing changed and ok is false: the caller makes the call over
 // HTTP, which answers the error as the API gives it (an SDK error type,
-// retried by the SDK when retryable).
+// retried by the SDK when retryable). A fault injected for the call's
+// answer (a status, a dropped connection) is left to that HTTP call.
 func (s *Server) UpdateFunctionCodeInProcess(ctx context.Context, functionName string, zip []byte, architectures []string, revisionID string, publish bool) (ok bool) {
-	if len(zip) == 0 {
-		return false
+	if len(zip) == 0 || s.faultQueued("UpdateFunctionCode", functionName) {
+		return false // a fault that answers the call is the HTTP call's to meet
 	}
 	body, err := json.Marshal(struct {
 		Architectures []string `json:",omitempty"`
@@ -53,6 +54,23 @@ func (s *Server) UpdateFunctionCodeInProcess(ctx context.Context, functionName s
 	w := &memResponse{header: http.Header{}}
 	s.operation(rt).ServeHTTP(w, req)
 	return w.status == http.StatusOK
+}
+
+// faultQueued reports whether a fault that answers the call itself (a
+// status, a dropped connection) waits for op on function.
+func (s *Server) faultQueued(op, function string) bool {
+	name := function
+	if n, _, err := s.parseName(function); err == nil {
+		name = n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		if f.Op == op && (f.Function == "" || f.Function == name) && (f.Drop || f.Status != 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // zipInProcess returns the package an in-process caller handed over with

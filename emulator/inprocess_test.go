@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lambctl/lamb/emulator"
@@ -90,5 +92,16 @@ func TestUpdateFunctionCodeInProcess(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("call log (-want +got):\n%s", diff)
+	}
+
+	// A fault injected for the call is left to the call over HTTP.
+	k.Server.Inject(emulator.Fault{Op: "UpdateFunctionCode", Function: "fn", Status: 429})
+	if k.Server.UpdateFunctionCodeInProcess(ctx, "fn", emulatortest.Zip(t, map[string]string{"bootstrap": "v3"}), nil, "", false) {
+		t.Error("the in-process call went through a queued fault")
+	}
+	_, err := k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: v2})
+	var tm *types.TooManyRequestsException
+	if !errors.As(err, &tm) {
+		t.Errorf("over HTTP after the in-process call: %v, want the injected 429", err)
 	}
 }
