@@ -37,12 +37,6 @@ func (s *Server) UpdateFunctionCodeInProcess(ctx context.Context, functionName s
 	if err != nil {
 		return false
 	}
-	var rt route
-	for _, r := range apiRoutes {
-		if r.op == "UpdateFunctionCode" {
-			rt = r
-		}
-	}
 	ctx = context.WithValue(ctx, inProcessZip{}, zip)
 	u := &url.URL{Path: "/2015-03-31/functions/" + url.PathEscape(functionName) + "/code"}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(body))
@@ -52,7 +46,7 @@ func (s *Server) UpdateFunctionCodeInProcess(ctx context.Context, functionName s
 	req.Header.Set("Content-Type", "application/json")
 	req.SetPathValue("name", functionName)
 	w := &memResponse{header: http.Header{}}
-	s.operation(rt).ServeHTTP(w, req)
+	s.operation(updateCodeRoute).ServeHTTP(w, req)
 	return w.status == http.StatusOK
 }
 
@@ -66,12 +60,22 @@ func (s *Server) faultQueued(op, function string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.faults {
-		if f.Op == op && (f.Function == "" || f.Function == name) && (f.Drop || f.Status != 0) {
+		if f.matches(op, name) && answers(f) {
 			return true
 		}
 	}
 	return false
 }
+
+// updateCodeRoute is UpdateFunctionCode's route in apiRoutes.
+var updateCodeRoute = func() route {
+	for _, r := range apiRoutes {
+		if r.op == "UpdateFunctionCode" {
+			return r
+		}
+	}
+	panic("emulator: no UpdateFunctionCode route")
+}()
 
 // zipInProcess returns the package an in-process caller handed over with
 // the request, if any.

@@ -338,9 +338,18 @@ func (s *Server) takeFault(op, fn string, pick func(*Fault) bool) *Fault {
 	return s.takeFaultLocked(op, fn, pick)
 }
 
+// answers reports whether f is a fault that answers the call itself (a
+// status, a dropped connection), not one of its state transition.
+func answers(f *Fault) bool { return f.Drop || f.Status != 0 }
+
+// matches reports whether f is for op on function fn (a bare name).
+func (f *Fault) matches(op, fn string) bool {
+	return f.Op == op && (f.Function == "" || f.Function == fn)
+}
+
 func (s *Server) takeFaultLocked(op, fn string, pick func(*Fault) bool) *Fault {
 	for i, f := range s.faults {
-		if f.Op != op || (f.Function != "" && f.Function != fn) || !pick(f) {
+		if !f.matches(op, fn) || !pick(f) {
 			continue
 		}
 		f.Count--
@@ -480,7 +489,7 @@ func (s *Server) operation(rt route) http.Handler {
 			s.mu.Unlock()
 		}()
 
-		if f := s.takeFault(req.op, name, func(f *Fault) bool { return f.Drop || f.Status != 0 }); f != nil {
+		if f := s.takeFault(req.op, name, answers); f != nil {
 			if f.Drop {
 				if hj, ok := w.(http.Hijacker); ok {
 					if conn, _, err := hj.Hijack(); err == nil {

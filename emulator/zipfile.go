@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"encoding/base64"
+	"slices"
 	"strings"
 )
 
@@ -114,7 +115,7 @@ func (w *zipWalker) value(keys []string, depth int) bool {
 		// On the way to the ZipFile (path, then "ZipFile"), the member
 		// taken must be the only one encoding/json would take: spelled
 		// exactly, once, and no escaped names beside it.
-		onPath := len(keys) <= len(w.path) && equal(keys, w.path[:len(keys)])
+		onPath := len(keys) <= len(w.path) && slices.Equal(keys, w.path[:len(keys)])
 		want := "ZipFile"
 		if onPath && len(keys) < len(w.path) {
 			want = w.path[len(keys)]
@@ -162,18 +163,8 @@ func (w *zipWalker) value(keys []string, depth int) bool {
 			} else if !w.value(append(keys[:len(keys):len(keys)], key), depth+1) {
 				return false
 			}
-			w.ws()
-			if w.i >= len(w.b) {
-				return false
-			}
-			switch w.b[w.i] {
-			case ',':
-				w.i++
-			case '}':
-				w.i++
-				return true
-			default:
-				return false
+			if end, ok := w.sep('}'); !ok || end {
+				return ok
 			}
 		}
 	case '[':
@@ -189,18 +180,8 @@ func (w *zipWalker) value(keys []string, depth int) bool {
 			if !w.value(append(keys[:len(keys):len(keys)], "\x00[]"), depth+1) {
 				return false
 			}
-			w.ws()
-			if w.i >= len(w.b) {
-				return false
-			}
-			switch w.b[w.i] {
-			case ',':
-				w.i++
-			case ']':
-				w.i++
-				return true
-			default:
-				return false
+			if end, ok := w.sep(']'); !ok || end {
+				return ok
 			}
 		}
 	default: // a number, true, false, null: encoding/json checks it
@@ -215,14 +196,20 @@ func (w *zipWalker) value(keys []string, depth int) bool {
 	}
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
+// sep reads what follows a member or an element: a comma (end false), or
+// close (end true); ok is false for anything else.
+func (w *zipWalker) sep(close byte) (end, ok bool) {
+	w.ws()
+	if w.i >= len(w.b) {
+		return false, false
 	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
+	switch w.b[w.i] {
+	case ',':
+		w.i++
+		return false, true
+	case close:
+		w.i++
+		return true, true
 	}
-	return true
+	return false, false
 }

@@ -62,7 +62,7 @@ func NewTracker() *Tracker { return &Tracker{fns: map[string]*tracked{}} }
 
 // Fingerprints is Fingerprints, recording every print it computes.
 func (t *Tracker) Fingerprints(ctx context.Context, m *manifest.Manifest, fns []manifest.Function) ([]Print, error) {
-	t.Forget(names(fns)...) // a failed function keeps no older print
+	t.Forget(manifest.Names(fns)...) // a failed function keeps no older print
 	return fingerprintsTracked(ctx, m.Root, fns, nil, t)
 }
 
@@ -138,8 +138,15 @@ func (t *Tracker) Refresh(changed []string) bool {
 		}
 		return mayMatter(p, dirs)
 	}
-	values := map[string]string{} // path → its new value (by kind and root, which agree)
-	touched := map[string]bool{}  // functions with a changed file
+	// Each changed file is read and hashed once however many prints have
+	// it (fileHashes); each print's source is checked against it.
+	hashes := &fileHashes{m: map[string]fileValue{}}
+	type key struct {
+		path string
+		kind sourceKind // a file may be a Go source of one print and a manifest file of another
+	}
+	values := map[key]string{}
+	touched := map[string]bool{} // functions with a changed file
 	ok := true
 	for _, p := range changed {
 		p = filepath.Clean(p)
@@ -154,16 +161,12 @@ func (t *Tracker) Refresh(changed []string) bool {
 			if !ok {
 				continue
 			}
-			v, good := refreshValue(tr.root, p, src)
+			v, good := refreshValue(tr.root, p, src, hashes)
 			if !good {
 				ok = false
 				continue
 			}
-			if prev, seen := values[p]; seen && prev != v {
-				ok = false // cannot be: one file, one value
-				continue
-			}
-			values[p] = v
+			values[key{p, src.kind}] = v
 		}
 		if !known && relevant(p) {
 			ok = false // a file of no print: a new file, a removed one, go.mod...
@@ -181,9 +184,9 @@ func (t *Tracker) Refresh(changed []string) bool {
 		in.Packages = maps.Clone(in.Packages)
 		in.Files = maps.Clone(in.Files)
 		cloned := map[string]bool{}
-		for p, v := range values {
-			src, has := tr.sources[p]
-			if !has {
+		for k, v := range values {
+			src, has := tr.sources[k.path]
+			if !has || src.kind != k.kind {
 				continue
 			}
 			if src.kind == srcManifest {
@@ -248,17 +251,18 @@ func mayMatter(p string, pkgDirs map[string]bool) bool {
 
 // refreshValue returns the new fingerprint value of the file at p, which
 // is src in a print of a function under root, and false when the file
-// cannot be refreshed without a package load.
-func refreshValue(root, p string, src source) (string, bool) {
+// cannot be refreshed without a package load. Package files are read
+// through hashes, once each.
+func refreshValue(root, p string, src source, hashes *fileHashes) (string, bool) {
 	switch src.kind {
 	case srcGo:
-		v, err := hashSource(p)
+		v, err := hashes.file(p)
 		if err != nil || v.loadKey == "" || v.loadKey != src.loadKey {
 			return "", false // gone, unreadable, or the package graph may differ
 		}
 		return v.value, true
 	case srcEmbed:
-		v, err := hashSource(p)
+		v, err := hashes.file(p)
 		if err != nil {
 			return "", false // gone: the embed patterns no longer match it
 		}
@@ -271,12 +275,4 @@ func refreshValue(root, p string, src source) (string, bool) {
 		return files[src.rel], true
 	}
 	return "", false
-}
-
-func names(fns []manifest.Function) []string {
-	out := make([]string, len(fns))
-	for i, f := range fns {
-		out[i] = f.Name
-	}
-	return out
 }

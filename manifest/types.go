@@ -213,6 +213,15 @@ type Manifest struct {
 	Functions []Function
 }
 
+// Names returns the Names of fns, in order.
+func Names(fns []Function) []string {
+	out := make([]string, len(fns))
+	for i, f := range fns {
+		out[i] = f.Name
+	}
+	return out
+}
+
 // Lookup returns the function with the given name: its stage-prefixed
 // Name, else its Key. A Name wins over another function's Key (with prefix
 // "prod-", "prod-a" is function a even if a function "prod-a" exists).

@@ -118,11 +118,7 @@ func runLocal(ctx context.Context, g *globalOptions, o localOptions) error {
 	if !g.Quiet {
 		logs = out.LogLine
 		if m != nil {
-			names := make([]string, len(m.Functions))
-			for i, f := range m.Functions {
-				names[i] = f.Name
-			}
-			out.SetFunctions(names)
+			out.SetFunctions(manifest.Names(m.Functions))
 		}
 	}
 	l, err := pipeline.StartLocal(pipeline.LocalOptions{

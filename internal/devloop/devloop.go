@@ -171,7 +171,7 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 		o.Dir = filepath.Join(m.Root, ".lamb", "dev")
 	}
 	l := &Loop{o: o, out: NewPrinter(o.Out, o.Color), m: m, fns: fns, deployed: map[string]graph.Print{}, tracker: graph.NewTracker(), served: make(chan error, 1)}
-	l.out.SetFunctions(names(fns))
+	l.out.SetFunctions(manifest.Names(fns))
 	// Every line every function logs, as it is written: invokes through
 	// the HTTP front and straight through the Lambda API alike.
 	if l.local, err = pipeline.StartLocal(pipeline.LocalOptions{Dir: o.Dir, Addr: o.Addr, Logger: o.Logger, Logs: l.out.LogLine}); err != nil {
@@ -201,7 +201,7 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 		return nil, fmt.Errorf("watch %s: %w", m.Root, err)
 	}
 	start := time.Now()
-	rep := l.deploy(ctx, names(fns), true, nil)
+	rep := l.deploy(ctx, manifest.Names(fns), true, nil)
 	if ctx.Err() != nil {
 		l.Close()
 		return nil, ctx.Err()
@@ -312,7 +312,7 @@ func (l *Loop) Reload(ctx context.Context, b Batch) *Report {
 		if !l.reloadManifest(ctx) {
 			return nil
 		}
-		want = names(l.fns)
+		want = manifest.Names(l.fns)
 	} else {
 		l.mu.Lock()
 		cands, all := l.idx.candidates(b.Paths)
@@ -389,7 +389,7 @@ func (l *Loop) reloadManifest(ctx context.Context) bool {
 	}
 	l.m, l.fns = m, fns
 	l.mu.Unlock()
-	l.out.SetFunctions(names(fns))
+	l.out.SetFunctions(manifest.Names(fns))
 	if len(removed) > 0 {
 		l.out.Printf("lamb dev: %s: no longer serving %s", l.o.Display(m.Path), strings.Join(removed, ", "))
 	}
@@ -682,14 +682,6 @@ func indent(s string) string {
 		lines[i] = "    " + l
 	}
 	return strings.Join(lines, "\n")
-}
-
-func names(fns []manifest.Function) []string {
-	out := make([]string, len(fns))
-	for i, f := range fns {
-		out[i] = f.Name
-	}
-	return out
 }
 
 // Close stops the HTTP front, the watcher, the debugger and the local

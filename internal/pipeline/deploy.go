@@ -62,15 +62,7 @@ func (s *Selection) Deploy(ctx context.Context, d *deployer.Deployer, plan *depl
 		for _, a := range built {
 			arts = append(arts, artifactOf(a))
 		}
-		var other []error
-		for _, e := range failure.Flatten(err) {
-			if fn, ok := failure.FunctionOf(e); ok {
-				plan.Fail(fn, e)
-				continue
-			}
-			other = append(other, e)
-		}
-		rest = errors.Join(other...)
+		rest = failBuilds(plan, err)
 	}
 	if ctx.Err() != nil { // interrupted: start nothing
 		return nil, errors.Join(context.Cause(ctx), rest)
@@ -78,6 +70,21 @@ func (s *Selection) Deploy(ctx context.Context, d *deployer.Deployer, plan *depl
 	res, err := d.Deploy(ctx, plan, arts)
 	errs := failure.Append(nil, rest, err)
 	return res, errs.ErrorOrNil()
+}
+
+// failBuilds takes the functions that failed to build (the
+// *failure.Error of err) out of plan with their errors, and returns the
+// rest of err.
+func failBuilds(plan *deployer.Plan, err error) error {
+	var other []error
+	for _, e := range failure.Flatten(err) {
+		if fn, ok := failure.FunctionOf(e); ok {
+			plan.Fail(fn, e)
+			continue
+		}
+		other = append(other, e)
+	}
+	return errors.Join(other...)
 }
 
 // artifactOf is what the deployer needs of a built artifact.
@@ -127,15 +134,7 @@ func (s *Selection) deployEach(ctx context.Context, d *deployer.Deployer, plan *
 				arts = append(arts, artifactOf(a))
 			}
 		}
-		var other []error
-		for _, e := range failure.Flatten(err) {
-			if fn, ok := failure.FunctionOf(e); ok {
-				plan.Fail(fn, e)
-				continue
-			}
-			other = append(other, e)
-		}
-		rest = errors.Join(other...)
+		rest = failBuilds(plan, err)
 		if ctx.Err() != nil { // interrupted: start nothing more
 			return res, errors.Join(append(errs, context.Cause(ctx), rest)...)
 		}

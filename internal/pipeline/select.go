@@ -88,13 +88,7 @@ func (s *Selection) Prints() []graph.Print {
 }
 
 // Names returns the names of the selected functions.
-func (s *Selection) Names() []string {
-	out := make([]string, len(s.Functions))
-	for i, f := range s.Functions {
-		out[i] = f.Name
-	}
-	return out
-}
+func (s *Selection) Names() []string { return manifest.Names(s.Functions) }
 
 // Select selects the functions o names from m — narrowed to those affected
 // since o.Since, then to shard o.Shard — fingerprinting only what that
@@ -277,10 +271,7 @@ func Named(m *manifest.Manifest, names []string) ([]manifest.Function, error) {
 
 // UnknownFunctions is the usage error for names the manifest does not have.
 func UnknownFunctions(m *manifest.Manifest, names []string) error {
-	known := make([]string, len(m.Functions))
-	for i, f := range m.Functions {
-		known[i] = f.Name
-	}
+	known := manifest.Names(m.Functions)
 	return failure.Usagef("unknown function %s (known: %s)", strings.Join(names, ", "), strings.Join(known, ", "))
 }
 
