@@ -288,6 +288,11 @@ func (s *Server) armTransition(fn *function) {
 }
 
 func (s *Server) completeTransition(name string, seq int) {
+	defer func() { // after the unlock: the change is written outside s.mu
+		if err := s.persist(); err != nil {
+			s.log.Error("persist transition", "function", name, "err", err)
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -314,9 +319,7 @@ func (s *Server) completeTransition(name string, seq int) {
 	default:
 		c.LastUpdateStatus, c.LastUpdateStatusReason, c.LastUpdateStatusReasonCode = "Successful", "", ""
 	}
-	if err := s.saveLocked(); err != nil {
-		s.log.Error("persist transition", "function", name, "err", err)
-	}
+	s.saveLocked() // fails only when closed, which returned above
 }
 
 // getFunction answers GetFunction: the configuration, where to download

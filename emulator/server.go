@@ -7,6 +7,7 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +34,17 @@ type Options struct {
 	// StateDir persists functions, versions, aliases, tags and code so they
 	// survive a restart; "" keeps everything in memory.
 	StateDir string
+	// NoSync writes the functions' state and code in StateDir without
+	// fsync: they survive the server's exit or crash, not the machine's.
+	// For a state a deploy rebuilds (lamb dev), where an fsync costs every
+	// reload its wait for all the data written before it. A marker file
+	// says the state is unsynced; Close syncs it and removes the marker.
+	// After a crash the next New checks every stored zip against its
+	// SHA-256: a function whose code was lost has LastUpdateStatus Failed
+	// (a deploy uploads it again), and an unreadable state starts empty.
+	// The neighbour services' files (parameters, secrets, alarms, logs)
+	// are synced whatever NoSync says: they hold what users put there.
+	NoSync bool
 	// Region defaults to us-east-1; AccountID to 123456789012.
 	Region    string
 	AccountID string
@@ -186,6 +198,7 @@ type Server struct {
 	inflight map[string]int
 	seq      int
 	closed   bool
+	saves    saves // the state file's group commit (store.go)
 
 	bg     sync.WaitGroup // Event invokes
 	bgCtx  context.Context
@@ -245,12 +258,10 @@ func New(opts Options) (*Server, error) {
 			s.unlock()
 			return nil, fmt.Errorf("emulator: %w", err)
 		}
-		st, err := loadState(opts.StateDir, s.key)
-		if err != nil {
+		if err := s.openState(); err != nil {
 			s.unlock()
 			return nil, err
 		}
-		s.st = st
 	}
 	svc, err := newServices(opts)
 	if err != nil {
@@ -299,7 +310,7 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.cancel()
 	s.bg.Wait()
-	err := s.svc.close()
+	err := errors.Join(s.stopSaving(), s.svc.close(), s.syncState())
 	s.unlock()
 	if s.tmpDir != "" {
 		err = errors.Join(err, os.RemoveAll(s.tmpDir))
@@ -423,24 +434,55 @@ type request struct {
 	w        http.ResponseWriter
 }
 
-// recorder captures what a handler answered for the call log.
+// recorder captures what a handler answered for the call log. With hold,
+// it keeps the answer until release: a mutating call is answered once its
+// change is on disk.
 type recorder struct {
 	http.ResponseWriter
 	status int
+	hold   bool
+	body   bytes.Buffer
 }
 
 func (rw *recorder) WriteHeader(code int) {
 	if rw.status == 0 {
 		rw.status = code
 	}
-	rw.ResponseWriter.WriteHeader(code)
+	if !rw.hold {
+		rw.ResponseWriter.WriteHeader(code)
+	}
 }
 
 func (rw *recorder) Write(b []byte) (int, error) {
 	if rw.status == 0 {
 		rw.status = http.StatusOK
 	}
+	if rw.hold {
+		return rw.body.Write(b)
+	}
 	return rw.ResponseWriter.Write(b)
+}
+
+// release sends the held answer, or, when saving the state failed (err),
+// that error instead: the change is not on disk.
+func (rw *recorder) release(err error) {
+	if !rw.hold {
+		return
+	}
+	rw.hold = false
+	if err != nil {
+		h := rw.Header()
+		id := h.Get("x-amzn-RequestId")
+		clear(h)
+		h.Set("x-amzn-RequestId", id)
+		rw.status = 0
+		serviceErr("%v", err).write(rw)
+		return
+	}
+	if rw.status != 0 {
+		rw.ResponseWriter.WriteHeader(rw.status)
+	}
+	rw.ResponseWriter.Write(rw.body.Bytes())
 }
 
 // ServeHTTP answers the Lambda API, its neighbour services (services.go)
@@ -480,7 +522,7 @@ func (s *Server) operation(rt route) http.Handler {
 		if n, _, err := s.parseName(name); err == nil {
 			name = n
 		}
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{ResponseWriter: w, hold: rt.mutating && s.opts.StateDir != ""}
 		req.w = rec
 		req.logName = &name
 		defer func() {
@@ -521,6 +563,9 @@ func (s *Server) operation(rt route) http.Handler {
 				ae = serviceErr("%v", err)
 			}
 			ae.write(rec)
+		}
+		if rec.hold {
+			rec.release(s.persist())
 		}
 	})
 }

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,12 +11,127 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/lambctl/lamb/emulator/awsjson/statefile"
+	"github.com/lambctl/lamb/internal/fsutil"
 )
 
 const stateFile = "state.json"
+
+// unsyncedFile marks a state directory written without fsync
+// (Options.NoSync) by a server that has not closed.
+const unsyncedFile = "unsynced"
+
+// openState loads the state from StateDir. After an unclean stop of a
+// server that wrote without fsync (the marker is there), the stored code
+// is checked and an unreadable state replaced by an empty one; with
+// NoSync, the marker is put in place, synced, before anything is written
+// unsynced.
+func (s *Server) openState() error {
+	marker := filepath.Join(s.opts.StateDir, unsyncedFile)
+	_, err := os.Lstat(marker)
+	crashed := err == nil
+	st, err := loadState(s.opts.StateDir, s.key)
+	if err != nil && crashed {
+		s.log.Warn("the functions' state, written without fsync, is unreadable after an unclean stop: starting without functions", "err", err)
+		st, err = &state{Functions: map[string]*function{}}, nil
+	}
+	if err != nil {
+		return err
+	}
+	s.st = st
+	if crashed {
+		s.checkCode()
+		s.saves.want++ // the state as checked replaces what is on disk
+	}
+	if s.opts.NoSync {
+		if err := statefile.WriteAtomic(marker, []byte("lamb's local Lambda writes this state without fsync; see docs/emulator.md\n")); err != nil {
+			return fmt.Errorf("emulator: %w", err)
+		}
+	}
+	if err := s.persist(); err != nil {
+		return err
+	}
+	if crashed && !s.opts.NoSync {
+		if err := os.Remove(marker); err != nil {
+			return fmt.Errorf("emulator: %w", statefile.PathError("remove", marker, err))
+		}
+	}
+	return nil
+}
+
+// checkCode checks that every stored zip a function uses has the SHA-256
+// its name says. A damaged zip is removed; each configuration whose zip is
+// missing or damaged gets LastUpdateStatus Failed, so that lamb's deployer
+// uploads its code again (deployer.Plan: "the last update failed").
+func (s *Server) checkCode() {
+	intact := map[string]bool{}
+	for name, fn := range s.st.Functions {
+		for _, c := range append([]*config{fn.Latest}, fn.Versions...) {
+			h := c.codeHex()
+			ok, seen := intact[h]
+			if !seen {
+				ok = s.codeIntact(h)
+				intact[h] = ok
+			}
+			if !ok {
+				s.log.Warn("code lost in an unclean stop of the machine", "function", name, "version", c.Version, "CodeSha256", c.CodeSha256)
+				c.LastUpdateStatus = "Failed"
+				c.LastUpdateStatusReason = "The function's code was lost when the machine stopped before it was written to disk; deploy it again."
+				c.LastUpdateStatusReasonCode = "InternalError"
+			}
+		}
+	}
+}
+
+// codeIntact reports whether the stored zip named by hexSum has that
+// SHA-256, removing it when it has not.
+func (s *Server) codeIntact(hexSum string) bool {
+	p := s.codePath(hexSum)
+	b, err := fsutil.ReadRegular(p, maxZipFile)
+	if err != nil {
+		return false
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != hexSum {
+		os.Remove(p)
+		return false
+	}
+	return true
+}
+
+// syncState makes what was written without fsync durable and removes the
+// marker (Close, with NoSync).
+func (s *Server) syncState() error {
+	if !s.opts.NoSync || s.opts.StateDir == "" {
+		return nil
+	}
+	paths := []string{filepath.Join(s.opts.StateDir, stateFile)}
+	if ents, err := os.ReadDir(s.codeDir); err == nil {
+		for _, e := range ents {
+			paths = append(paths, filepath.Join(s.codeDir, e.Name()))
+		}
+	}
+	paths = append(paths, s.codeDir, s.opts.StateDir)
+	if err := statefile.Sync(paths...); err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	marker := filepath.Join(s.opts.StateDir, unsyncedFile)
+	if err := os.Remove(marker); err != nil {
+		return fmt.Errorf("emulator: %w", statefile.PathError("remove", marker, err))
+	}
+	return statefile.Sync(s.opts.StateDir)
+}
+
+// writeState writes a file of the functions' state: synced, unless NoSync.
+func (s *Server) writeState(path string, b []byte) error {
+	if s.opts.NoSync {
+		return statefile.WriteUnsynced(path, b)
+	}
+	return statefile.WriteAtomic(path, b)
+}
 
 func loadState(dir string, key *statefile.Key) (*state, error) {
 	st := &state{Functions: map[string]*function{}}
@@ -105,19 +222,74 @@ func ignoreState(dir string) error {
 	return nil
 }
 
-// saveLocked persists the state when there is a StateDir. s.mu is held.
+// saveLocked records that the state changed, for persist to write. s.mu
+// is held. Every change is written before its call is answered: the
+// operation wrapper holds a mutating call's answer until persist has
+// written the state (or answers the error it met), and a transition
+// completing persists its own change.
 func (s *Server) saveLocked() error {
 	if s.closed {
 		return serviceErr("the emulator is shutting down")
 	}
+	if s.opts.StateDir != "" {
+		s.saves.want++
+	}
+	return nil
+}
+
+// saves is the group commit of the state file: changes are counted under
+// s.mu (want), and written outside it by one persist at a time, which
+// writes the state as it is then, covering every change made so far
+// (done). Concurrent calls share one write and one fsync instead of taking
+// their turns under s.mu, where every other call waited for each.
+type saves struct {
+	mu      sync.Mutex // held by the persist writing
+	want    uint64     // changes made; under Server.mu
+	done    uint64     // changes written; under Server.mu
+	stopped bool       // Close wrote the last state; under mu
+}
+
+// persist writes the state if a change is not written yet, returning once
+// every change made before the call is on disk. s.mu is not held.
+func (s *Server) persist() error {
 	if s.opts.StateDir == "" {
 		return nil
 	}
+	s.saves.mu.Lock()
+	defer s.saves.mu.Unlock()
+	s.mu.Lock()
+	want := s.saves.want
+	if want == s.saves.done {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.saves.stopped { // changed after Close wrote the last state
+		s.mu.Unlock()
+		return serviceErr("the emulator is shutting down")
+	}
 	s.sealEnvLocked()
-	if err := statefile.Save(filepath.Join(s.opts.StateDir, stateFile), s.st); err != nil {
+	b, err := statefile.Encode(s.st)
+	s.mu.Unlock()
+	path := filepath.Join(s.opts.StateDir, stateFile)
+	if err == nil {
+		err = s.writeState(path, b)
+	}
+	if err != nil {
 		return fmt.Errorf("emulator: save state: %w", err)
 	}
+	s.mu.Lock()
+	s.saves.done = want
+	s.mu.Unlock()
 	return nil
+}
+
+// stopSaving writes the last changes and refuses later ones (Close).
+func (s *Server) stopSaving() error {
+	err := s.persist()
+	s.saves.mu.Lock()
+	s.saves.stopped = true
+	s.saves.mu.Unlock()
+	return err
 }
 
 // codePath is where the zip with the given hex SHA-256 is stored.
@@ -129,7 +301,7 @@ func (s *Server) storeCode(hexSum string, zip []byte) error {
 	if b, err := os.ReadFile(p); err == nil && bytes.Equal(b, zip) {
 		return nil
 	}
-	if err := statefile.WriteAtomic(p, zip); err != nil {
+	if err := s.writeState(p, zip); err != nil {
 		return fmt.Errorf("emulator: store code: %w", err)
 	}
 	return nil

@@ -555,9 +555,14 @@ func TestConcurrentAppendAndRead(t *testing.T) {
 		}()
 	}
 	readers := make(chan error, 1)
+	// The SDK's standard retries, as in use: its HTTP client can lose a
+	// reused connection under load (net.ErrClosed, "use of closed network
+	// connection", aws/aws-sdk-go-v2#2737), which the standard retryer
+	// retries; start's clients make one attempt.
+	retry := func(o *cwl.Options) { o.RetryMaxAttempts = 3 }
 	go func() {
 		for range 20 {
-			if _, err := c.FilterLogEvents(context.Background(), &cwl.FilterLogEventsInput{LogGroupName: aws.String(grp), FilterPattern: aws.String("line")}); err != nil {
+			if _, err := c.FilterLogEvents(context.Background(), &cwl.FilterLogEventsInput{LogGroupName: aws.String(grp), FilterPattern: aws.String("line")}, retry); err != nil {
 				var nf *types.ResourceNotFoundException
 				if !errors.As(err, &nf) { // the group may not exist yet
 					readers <- err

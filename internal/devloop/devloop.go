@@ -174,7 +174,7 @@ func Start(ctx context.Context, o Options) (*Loop, error) {
 	l.out.SetFunctions(manifest.Names(fns))
 	// Every line every function logs, as it is written: invokes through
 	// the HTTP front and straight through the Lambda API alike.
-	if l.local, err = pipeline.StartLocal(pipeline.LocalOptions{Dir: o.Dir, Addr: o.Addr, Logger: o.Logger, Logs: l.out.LogLine}); err != nil {
+	if l.local, err = pipeline.StartLocal(pipeline.LocalOptions{Dir: o.Dir, Addr: o.Addr, Logger: o.Logger, Logs: l.out.LogLine, NoSync: true}); err != nil {
 		return nil, err
 	}
 	if l.target, err = pipeline.LocalTarget(l.local, m); err != nil {

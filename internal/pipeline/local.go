@@ -41,6 +41,10 @@ type LocalOptions struct {
 	// AllowedHosts are further Host names the local Lambda answers (a
 	// proxy, a machine name when listening beyond loopback).
 	AllowedHosts []string
+	// NoSync writes the functions' state and code without fsync
+	// (emulator.Options.NoSync): for lamb dev, whose functions a deploy
+	// rebuilds from the repository.
+	NoSync bool
 }
 
 // Local is a running local Lambda: the emulator and its runtime, served
@@ -83,7 +87,7 @@ func StartLocal(o LocalOptions) (*Local, error) {
 	}
 	l.close = append(l.close, l.Runner.Close)
 	opts := emulator.Options{
-		StateDir: filepath.Join(dir, "state"), Region: o.Region, TransitionDelay: o.Delay,
+		StateDir: filepath.Join(dir, "state"), NoSync: o.NoSync, Region: o.Region, TransitionDelay: o.Delay,
 		S3Endpoint: o.S3Endpoint, Runtime: l.Runner, Logger: o.Logger,
 		Logs: o.Logs, OnInvoke: o.OnInvoke, AllowedHosts: o.AllowedHosts,
 	}

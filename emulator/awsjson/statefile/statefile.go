@@ -93,16 +93,73 @@ func Load(path string, v any) (found bool, err error) {
 // Save writes v as JSON to path atomically, mode 0600, creating the
 // directory (0700) if needed.
 func Save(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "\t")
+	b, err := Encode(v)
 	if err != nil {
 		return fmt.Errorf("statefile: encode %s: %w", DisplayPath(path), err)
 	}
 	return WriteAtomic(path, b)
 }
 
+// Encode is v as Save writes it, for a caller that encodes under its lock
+// and writes outside it.
+func Encode(v any) ([]byte, error) {
+	return json.MarshalIndent(v, "", "\t")
+}
+
 // WriteAtomic writes b to path through a synced temporary file (mode 0600)
 // in the same directory and a rename, then syncs the directory.
-func WriteAtomic(path string, b []byte) error {
+func WriteAtomic(path string, b []byte) error { return replace(path, b, true) }
+
+// WriteUnsynced is WriteAtomic without the fsyncs: the rename still
+// replaces the file whole, so a crash of the process leaves the old file or
+// the new one; a crash of the machine may leave it old, empty or missing.
+// It is for what can be rebuilt and is checked after such a crash (the
+// local Lambda's Options.NoSync); Sync makes it durable.
+func WriteUnsynced(path string, b []byte) error { return replace(path, b, false) }
+
+// Sync fsyncs the regular files among paths, then the directories among
+// them, in that order; paths that do not exist are skipped.
+func Sync(paths ...string) error {
+	var errs []error
+	var dirs []string
+	for _, p := range paths {
+		fi, err := os.Lstat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			errs = append(errs, PathError("sync", p, err))
+			continue
+		case fi.IsDir():
+			dirs = append(dirs, p)
+			continue
+		case !fi.Mode().IsRegular():
+			continue
+		}
+		errs = append(errs, syncPath(p))
+	}
+	for _, d := range dirs {
+		errs = append(errs, syncPath(d))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("statefile: %w", err)
+	}
+	return nil
+}
+
+func syncPath(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return PathError("sync", p, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return PathError("sync", p, err)
+	}
+	return nil
+}
+
+func replace(path string, b []byte, sync bool) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("statefile: %w", PathError("write", path, err))
@@ -116,7 +173,7 @@ func WriteAtomic(path string, b []byte) error {
 	if err == nil {
 		_, err = f.Write(b)
 	}
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -128,6 +185,9 @@ func WriteAtomic(path string, b []byte) error {
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("statefile: %w", PathError("write", path, err))
+	}
+	if !sync {
+		return nil
 	}
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()

@@ -1,0 +1,215 @@
+package emulator_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/emulator/emulatortest"
+)
+
+// onDisk returns the names of the functions in dir's state file.
+func onDisk(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Functions map[string]json.RawMessage }
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for n := range st.Functions {
+		names[n] = true
+	}
+	return names
+}
+
+// TestGroupCommit: calls changing the state at once share the state
+// file's writes, and each is answered only once its change is on disk —
+// with fsync and without (NoSync).
+func TestGroupCommit(t *testing.T) {
+	t.Parallel()
+	for _, noSync := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoSync=%v", noSync), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: noSync}))
+			zip := bootstrapZip(t, "v1")
+			const n = 12
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			for i := range n {
+				wg.Go(func() {
+					name := fmt.Sprintf("fn%d", i)
+					if _, err := k.Lambda.CreateFunction(context.Background(), newCreateInput(name, zip)); err != nil {
+						errs[i] = err
+						return
+					}
+					// Answered: on disk, whatever the other calls do.
+					if !onDisk(t, dir)[name] {
+						errs[i] = fmt.Errorf("%s answered before it was written", name)
+					}
+				})
+			}
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			if got := len(onDisk(t, dir)); got != n {
+				t.Errorf("%d functions on disk, want %d", got, n)
+			}
+		})
+	}
+}
+
+// TestSaveFailureIsTheAnswer: when the state cannot be written, the call
+// that changed it answers ServiceException; reads go on.
+func TestSaveFailureIsTheAnswer(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir}))
+	ctx := context.Background()
+	create(t, k, "fn", bootstrapZip(t, "v1"))
+	// A directory where the state file goes: the rename fails, even as root.
+	if err := os.Remove(filepath.Join(dir, "state.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "state.json"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, err := k.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{"team": "a"}})
+	if code, _ := apiErr(t, err); code != "ServiceException" {
+		t.Errorf("TagResource with an unwritable state: %v, want ServiceException", err)
+	}
+	if _, err := k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")}); err != nil {
+		t.Errorf("GetFunction: %v", err)
+	}
+	var got []emulator.Call
+	for _, c := range k.Server.Calls() {
+		if c.Op == "TagResource" {
+			got = append(got, emulator.Call{Op: c.Op, Status: c.Status, ErrorType: c.ErrorType})
+		}
+	}
+	if diff := cmp.Diff([]emulator.Call{{Op: "TagResource", Status: 500, ErrorType: "ServiceException"}}, got); diff != "" {
+		t.Errorf("call log (-want +got):\n%s", diff)
+	}
+	os.Remove(filepath.Join(dir, "state.json")) // let Close write it
+}
+
+// TestNoSync: a state written without fsync is marked until Close syncs
+// it; after a crash, code lost with the machine leaves its function
+// LastUpdateStatus Failed (a deploy uploads it again), and an unreadable
+// state starts empty. Without the marker, an unreadable state is an error.
+func TestNoSync(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	v1, v2 := bootstrapZip(t, "v1"), bootstrapZip(t, "v2")
+	marker := func(dir string) bool {
+		_, err := os.Lstat(filepath.Join(dir, "unsynced"))
+		return err == nil
+	}
+	status := func(t *testing.T, k *emulatortest.Kit, name string) (string, string) {
+		t.Helper()
+		out, err := k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out.Configuration.LastUpdateStatus), aws.ToString(out.Configuration.CodeSha256)
+	}
+
+	t.Run("clean close", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
+		if !marker(dir) {
+			t.Error("no marker while the state is written without fsync")
+		}
+		create(t, k, "fn", v1)
+		if err := k.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if marker(dir) {
+			t.Error("marker left by a clean close")
+		}
+		k = emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir}))
+		if st, sum := status(t, k, "fn"); st != "Successful" || sum != sha(v1) {
+			t.Errorf("after restart: %s %s, want Successful %s", st, sum, sha(v1))
+		}
+	})
+
+	t.Run("code lost in a crash", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
+		create(t, k, "lost", v1)
+		create(t, k, "kept", v2)
+		k.Server.Crash()
+		// The machine went down before v1's zip reached the disk.
+		if err := os.WriteFile(filepath.Join(dir, "code", hexSHA(v1)+".zip"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		k = emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
+		if st, _ := status(t, k, "lost"); st != "Failed" {
+			t.Errorf("function whose code was lost: LastUpdateStatus %s, want Failed", st)
+		}
+		if st, _ := status(t, k, "kept"); st != "Successful" {
+			t.Errorf("function whose code is intact: LastUpdateStatus %s, want Successful", st)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "code", hexSHA(v1)+".zip")); err == nil {
+			t.Error("the damaged zip is still stored")
+		}
+		// Deployed again, it is whole.
+		if _, err := k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("lost"), ZipFile: v1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.WaitUpdated(t, "lost"); err != nil {
+			t.Fatal(err)
+		}
+		if st, sum := status(t, k, "lost"); st != "Successful" || sum != sha(v1) {
+			t.Errorf("after the new upload: %s %s, want Successful %s", st, sum, sha(v1))
+		}
+	})
+
+	t.Run("unreadable state after a crash", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
+		create(t, k, "fn", v1)
+		k.Server.Crash()
+		if err := os.WriteFile(filepath.Join(dir, "state.json"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		k = emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
+		out, err := k.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Functions) != 0 {
+			t.Errorf("%d functions from an unreadable state, want none", len(out.Functions))
+		}
+	})
+
+	t.Run("unreadable synced state", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "state.json"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := emulator.New(emulator.Options{StateDir: dir, NoSync: true}); err == nil {
+			t.Error("New read an unreadable state without a marker")
+		}
+	})
+}
