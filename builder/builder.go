@@ -11,6 +11,7 @@ package builder
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -61,6 +62,12 @@ type Artifact struct {
 	// Cached is true when the zip came from the dist directory or the
 	// artifact cache without running go.
 	Cached bool `json:"-"`
+	// Zip is the zip's content, only in the Artifact handed to
+	// Options.OnArtifact when this build wrote it: the bytes written to
+	// Path, of which CodeSha256 is the SHA-256, so that a deploy sends them
+	// without reading Path back and hashing it again. Build's results never
+	// hold it.
+	Zip []byte `json:"-"`
 }
 
 // Options configure a Builder.
@@ -97,8 +104,9 @@ type Options struct {
 	OnState func(function string, s State)
 	// OnArtifact, when set, gets each artifact the go command built as soon
 	// as its zip is written, from the zipping goroutine, while the others
-	// are still zipping (lamb dev deploys it at once). Artifacts taken from
-	// the dist directory or a cache are only returned by Build.
+	// are still zipping (lamb dev deploys it at once), with the zip's bytes
+	// in Artifact.Zip when they were written now. Artifacts taken from the
+	// dist directory or a cache are only returned by Build.
 	OnArtifact func(Artifact)
 
 	// Debug builds for a debugger (buildcfg.Config.WithDebug: no -s -w,
@@ -366,6 +374,7 @@ func (b *Builder) Build(ctx context.Context, targets []Target) ([]Artifact, erro
 						if b.o.OnArtifact != nil {
 							b.o.OnArtifact(j.art)
 						}
+						j.art.Zip = nil
 					}
 				}
 			}()
@@ -750,7 +759,11 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 	dist := b.distPath(fn.Name)
 	// The binary is read once: hashed, then zipped from memory if it
 	// changed (the other files are small, and read as they are zipped).
-	boot, err := loadZipFile(ZipFile{Name: "bootstrap", Src: j.binary, Mode: 0o755})
+	// A zip handed over in memory (OnArtifact) is always written, so its
+	// binary is not hashed: the zip's SHA-256, taken once from the bytes
+	// written and handed over, is what identifies it.
+	keep := b.o.OnArtifact != nil
+	boot, err := loadZipFile(ZipFile{Name: "bootstrap", Src: j.binary, Mode: 0o755}, !keep)
 	if err != nil {
 		j.err = fmt.Errorf("go build %s: no binary: %w", j.pkg, err)
 		return
@@ -782,12 +795,14 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 		j.err = err
 		return
 	}
-	digest := inputsDigest(zipSig, in)
-
+	digest := ""
+	if !keep {
+		digest = inputsDigest(zipSig, in)
+	}
 	b.mu.Lock()
 	prev, ok := st.Zips[dist]
 	b.mu.Unlock()
-	if ok && prev.Inputs == digest && b.distIntact(st, dist, prev) {
+	if ok && digest != "" && prev.Inputs == digest && b.distIntact(st, dist, prev) {
 		// The same content, and the zip is the one made of it.
 		j.art = artifactOf(j.t, j.cfg, dist, cacheMeta{Size: prev.Size, BinarySize: prev.BinarySize, CodeSha256: prev.CodeSha256}, false)
 		b.record(st, j.t, j.key, j.art, digest)
@@ -795,7 +810,7 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 		return
 	}
 
-	sum, size, z, err := writeZipFile(j.ctx, dist, entries, mtime, b.o.Uncompressed)
+	sum, size, z, data, err := writeZipFile(j.ctx, dist, entries, mtime, b.o.Uncompressed, keep)
 	if err != nil {
 		j.err = err
 		return
@@ -809,6 +824,7 @@ func (b *Builder) zipJob(j *job, st *state, zipSig string, mtime time.Time) {
 		b.progress("warning: %s: zip is %d bytes, over the %d-byte direct upload limit: it will be uploaded through S3", fn.Name, size, lambdaspec.DirectUploadLimit)
 	}
 	j.art = artifactOf(j.t, j.cfg, dist, cacheMeta{Size: size, BinarySize: binSize, CodeSha256: sum}, false)
+	j.art.Zip = data
 	b.record(st, j.t, j.key, j.art, digest)
 	b.store(j)
 }
@@ -831,19 +847,46 @@ func (b *Builder) store(j *job) {
 
 // writeZipFile writes the zip of entries to dst through a temporary file
 // (stored: uncompressed), returning its base64 SHA-256 and size, and what
-// it zipped.
-func writeZipFile(ctx context.Context, dst string, entries []ZipFile, mtime time.Time, stored bool) (string, int64, zipped, error) {
+// it zipped; keep makes the zip in memory first and returns its bytes too.
+func writeZipFile(ctx context.Context, dst string, entries []ZipFile, mtime time.Time, stored, keep bool) (string, int64, zipped, []byte, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*.zip")
 	if err != nil {
-		return "", 0, zipped{}, err
+		return "", 0, zipped{}, nil, err
 	}
 	h := sha256.New()
+	var buf *bytes.Buffer
 	cw := &countWriter{w: io.MultiWriter(tmp, h)}
-	z, err := writeZip(ctx, cw, entries, mtime, stored)
-	if err := finishTemp(tmp, dst, err); err != nil {
-		return "", 0, zipped{}, err
+	if keep {
+		buf = bytes.NewBuffer(make([]byte, 0, zipSizeHint(entries, stored)))
+		cw.w = buf
 	}
-	return base64.StdEncoding.EncodeToString(h.Sum(nil)), cw.n, z, nil
+	z, err := writeZip(ctx, cw, entries, mtime, stored)
+	if err == nil && keep {
+		h.Write(buf.Bytes())
+		_, err = tmp.Write(buf.Bytes())
+	}
+	if err := finishTemp(tmp, dst, err); err != nil {
+		return "", 0, zipped{}, nil, err
+	}
+	var data []byte
+	if keep {
+		data = buf.Bytes()
+	}
+	return base64.StdEncoding.EncodeToString(h.Sum(nil)), cw.n, z, data, nil
+}
+
+// zipSizeHint is about the size of a zip of entries: exact for a stored
+// one of entries read into memory (loadZipFile), a guess otherwise.
+func zipSizeHint(entries []ZipFile, stored bool) int {
+	n := 22 // end of central directory
+	for _, e := range entries {
+		size := len(e.data)
+		if !stored {
+			size /= 2
+		}
+		n += size + 30 + 46 + 2*len(e.Name) // local and central headers
+	}
+	return n
 }
 
 type countWriter struct {

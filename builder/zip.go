@@ -42,20 +42,25 @@ type ZipFile struct {
 	Mode fs.FileMode // 0755 or 0644
 
 	// data, when set, is Src's content, read once and used instead of
-	// reading Src again; sum is its SHA-256.
+	// reading Src again; sum is its SHA-256, or zero when it was not
+	// hashed (content in memory cannot change between hashing and
+	// zipping: sameContent compares zero with zero).
 	data []byte
 	sum  [sha256.Size]byte
 }
 
 // loadZipFile returns f with its content read into memory (regular files
-// only, at most Lambda's unzipped limit): hashing and zipping it then read
-// the file once.
-func loadZipFile(f ZipFile) (ZipFile, error) {
+// only, at most Lambda's unzipped limit), and hashed when hash is set:
+// hashing and zipping it then read the file once.
+func loadZipFile(f ZipFile, hash bool) (ZipFile, error) {
 	data, err := fsutil.ReadRegular(f.Src, lambdaspec.UnzippedLimit)
 	if err != nil {
 		return f, err
 	}
-	f.data, f.sum = data, sha256.Sum256(data)
+	f.data = data
+	if hash {
+		f.sum = sha256.Sum256(data)
+	}
 	return f, nil
 }
 

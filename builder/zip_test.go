@@ -3,6 +3,10 @@ package builder
 import (
 	"archive/zip"
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -179,4 +183,57 @@ func FuzzZipTime(f *testing.F) {
 			t.Fatalf("zipTime(%q) = %v encodes as %v", s, tm, back)
 		}
 	})
+}
+
+// TestWriteZipFileKept: a zip made in memory for the deploy (lamb dev) is
+// byte for byte the file written, its SHA-256 is theirs, and it is the zip
+// the streaming path writes; the binary, not hashed, still zips whole.
+func TestWriteZipFileKept(t *testing.T) {
+	dir := t.TempDir()
+	boot := filepath.Join(dir, "bootstrap")
+	if err := os.WriteFile(boot, bytes.Repeat([]byte("binary "), 5000), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "conf.json")
+	if err := os.WriteFile(conf, []byte(`{"a":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, stored := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stored=%v", stored), func(t *testing.T) {
+			var sums []string
+			var files [][]byte
+			for _, keep := range []bool{false, true} {
+				f, err := loadZipFile(ZipFile{Name: "bootstrap", Src: boot, Mode: 0o755}, !keep)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dst := filepath.Join(dir, fmt.Sprintf("out-%v-%v.zip", stored, keep))
+				sum, size, z, data, err := writeZipFile(context.Background(), dst, []ZipFile{f, {Name: "conf.json", Src: conf, Mode: 0o644}}, defaultEpoch, stored, keep)
+				if err != nil {
+					t.Fatal(err)
+				}
+				onDisk, err := os.ReadFile(dst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if keep && !bytes.Equal(data, onDisk) {
+					t.Error("the zip kept in memory is not the file written")
+				}
+				if !keep && data != nil {
+					t.Error("bytes returned without keep")
+				}
+				h := sha256.Sum256(onDisk)
+				if want := base64.StdEncoding.EncodeToString(h[:]); sum != want || size != int64(len(onDisk)) {
+					t.Errorf("keep=%v: sum %s size %d, want %s %d", keep, sum, size, want, len(onDisk))
+				}
+				if len(z.sums) != 2 {
+					t.Errorf("keep=%v: %d entries zipped, want 2", keep, len(z.sums))
+				}
+				sums, files = append(sums, sum), append(files, onDisk)
+			}
+			if sums[0] != sums[1] || !bytes.Equal(files[0], files[1]) {
+				t.Error("kept and streamed zips differ")
+			}
+		})
+	}
 }

@@ -9,7 +9,7 @@ import (
 
 // BenchmarkZipBootstrap zips a 6.6 MB bootstrap (the size of the sample's)
 // as zipJob does after a build: read once, then written deflated (lamb
-// build) or stored (lamb dev).
+// build), stored, or stored and kept in memory for the deploy (lamb dev).
 func BenchmarkZipBootstrap(b *testing.B) {
 	dir := b.TempDir()
 	src := filepath.Join(dir, "bootstrap")
@@ -20,19 +20,24 @@ func BenchmarkZipBootstrap(b *testing.B) {
 	if err := os.WriteFile(src, data, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	for _, stored := range []bool{false, true} {
-		name := "deflated"
-		if stored {
-			name = "stored"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, c := range []struct {
+		name         string
+		stored, kept bool
+	}{
+		{"deflated", false, false},
+		{"stored", true, false},
+		// lamb dev: stored, made in memory and handed to the deploy, the
+		// binary not hashed (the zip's SHA-256 identifies it).
+		{"stored-kept", true, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
-				f, err := loadZipFile(ZipFile{Name: "bootstrap", Src: src, Mode: 0o755})
+				f, err := loadZipFile(ZipFile{Name: "bootstrap", Src: src, Mode: 0o755}, !c.kept)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, _, _, err := writeZipFile(context.Background(), filepath.Join(dir, "out.zip"), []ZipFile{f}, defaultEpoch, stored); err != nil {
+				if _, _, _, _, err := writeZipFile(context.Background(), filepath.Join(dir, "out.zip"), []ZipFile{f}, defaultEpoch, c.stored, c.kept); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -307,7 +307,7 @@ func (d *Deployer) deployOne(ctx context.Context, fp *FunctionPlan, arts map[str
 				if fp.codeOnly() { // the architecture is configuration: leave it
 					arch = ""
 				}
-				_, err := d.lambda.UpdateFunctionCode(ctx, code.updateInput(fp.Name, arch))
+				_, err := d.lambda.UpdateFunctionCode(code.context(ctx), code.updateInput(fp.Name, arch))
 				return err
 			})
 			if err != nil {
@@ -582,6 +582,29 @@ func (c *codeSource) functionCode() *types.FunctionCode {
 	return &types.FunctionCode{S3Bucket: aws.String(c.bucket), S3Key: aws.String(c.key)}
 }
 
+// zipShaKey is the context key of the CodeSha256 of an UpdateFunctionCode
+// call's ZipFile (ZipSha256).
+type zipShaKey struct{}
+
+// context is ctx carrying the package's CodeSha256 when it is sent inline.
+func (c *codeSource) context(ctx context.Context) context.Context {
+	if c.zip == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, zipShaKey{}, c.sha)
+}
+
+// ZipSha256 returns the standard base64 SHA-256 of the ZipFile of the
+// UpdateFunctionCode call the deployer makes with ctx: the artifact's
+// CodeSha256, computed from those bytes where the zip was made (or by the
+// deployer from the file it read). A LambdaAPI in the deployer's process
+// (lamb's in-process local Lambda) takes it instead of hashing the
+// package again.
+func ZipSha256(ctx context.Context) (string, bool) {
+	sha, ok := ctx.Value(zipShaKey{}).(string)
+	return sha, ok
+}
+
 func (c *codeSource) updateInput(name, arch string) *lambda.UpdateFunctionCodeInput {
 	in := &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(name)}
 	if c.zip != nil {
@@ -604,14 +627,9 @@ func (d *Deployer) prepareCode(ctx context.Context, art Artifact, via string) (*
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(art.Path)
+	data, sha, err := art.content()
 	if err != nil {
 		return nil, err
-	}
-	sum := sha256.Sum256(data)
-	sha := base64.StdEncoding.EncodeToString(sum[:])
-	if art.CodeSha256 != "" && art.CodeSha256 != sha {
-		return nil, fmt.Errorf("%s: CodeSha256 is %s, the artifact says %s", art.Path, sha, art.CodeSha256)
 	}
 	if via, err = route(via, d.large(), int64(len(data))); err != nil {
 		return nil, err
@@ -623,11 +641,34 @@ func (d *Deployer) prepareCode(ctx context.Context, art Artifact, via string) (*
 	if d.opts.S3 == nil {
 		return nil, fmt.Errorf("artifact bucket %s set but no S3 client", bucket)
 	}
-	key := S3Key(sum[:])
+	sum, err := base64.StdEncoding.DecodeString(sha)
+	if err != nil || len(sum) != sha256.Size {
+		return nil, fmt.Errorf("%s: CodeSha256 %q is not a base64 SHA-256", art.Path, sha)
+	}
+	key := S3Key(sum)
 	if err := upload(ctx, d.opts.S3, bucket, key, bytes.NewReader(data), int64(len(data)), sha); err != nil {
 		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, err)
 	}
 	return &codeSource{sha: sha, bucket: bucket, key: key}, nil
+}
+
+// content returns the zip's bytes and their base64 SHA-256: Zip and
+// CodeSha256 when the zip is in memory, else Path's bytes, checked against
+// CodeSha256 when the artifact has one.
+func (art Artifact) content() ([]byte, string, error) {
+	if art.Zip != nil && art.CodeSha256 != "" {
+		return art.Zip, art.CodeSha256, nil
+	}
+	data, err := os.ReadFile(art.Path)
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(data)
+	sha := base64.StdEncoding.EncodeToString(sum[:])
+	if art.CodeSha256 != "" && art.CodeSha256 != sha {
+		return nil, "", fmt.Errorf("%s: CodeSha256 is %s, the artifact says %s", art.Path, sha, art.CodeSha256)
+	}
+	return data, sha, nil
 }
 
 // S3Key is the object key of a package with the given SHA-256: packages

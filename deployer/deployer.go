@@ -69,6 +69,12 @@ type Artifact struct {
 	Path        string // the zip on disk
 	CodeSha256  string // standard base64 of the SHA-256 of the zip, as Lambda reports it
 	Size        int64
+	// Zip, when set, is the zip's content already in memory, of which
+	// CodeSha256 is the SHA-256, computed from these very bytes by whoever
+	// made them (builder.Artifact.Zip): it is sent as it is, without
+	// reading Path and hashing it again. Otherwise Path is read and must
+	// have CodeSha256.
+	Zip []byte
 }
 
 // Desired is a function as the repository wants it to be.

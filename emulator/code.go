@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"slices"
+	"testing"
 )
 
 type codeInput struct {
@@ -15,6 +15,10 @@ type codeInput struct {
 	S3Key           string
 	S3ObjectVersion string
 	ImageUri        string
+
+	// zipSha256 is ZipFile's base64 SHA-256 as an in-process caller
+	// computed it (InProcessCode.Sha256); "" to compute here.
+	zipSha256 string
 }
 
 // loadCode validates and fetches the code of a create or update, outside
@@ -50,8 +54,11 @@ func (s *Server) loadCode(ctx context.Context, op string, in codeInput) ([]byte,
 		// AWS accepts it; invoking fails with Runtime.InvalidEntrypoint.
 		s.log.Warn("deployment package has no bootstrap at its root", "op", op)
 	}
-	sum := sha256.Sum256(zip)
-	h := hex.EncodeToString(sum[:])
+	sha, shaErr := packageSha256(zip, in.zipSha256)
+	if shaErr != nil {
+		return nil, "", shaErr
+	}
+	h := hexOf(sha)
 	s.mu.Lock()
 	s.inflight[h]++
 	s.mu.Unlock()
@@ -59,7 +66,25 @@ func (s *Server) loadCode(ctx context.Context, op string, in codeInput) ([]byte,
 		s.releaseCode(h)
 		return nil, "", serviceErr("store code: %v", err)
 	}
-	return zip, base64.StdEncoding.EncodeToString(sum[:]), nil
+	return zip, sha, nil
+}
+
+// packageSha256 returns the CodeSha256 of zip: known, when an in-process
+// caller computed it from these bytes (checked in test binaries), else
+// hashed here.
+func packageSha256(zip []byte, known string) (string, *apiError) {
+	if known != "" && !testing.Testing() {
+		if b, err := base64.StdEncoding.DecodeString(known); err == nil && len(b) == sha256.Size {
+			return known, nil
+		}
+		return "", serviceErr("in-process CodeSha256 %q is not a base64 SHA-256", known)
+	}
+	sum := sha256.Sum256(zip)
+	sha := base64.StdEncoding.EncodeToString(sum[:])
+	if known != "" && known != sha {
+		return "", serviceErr("in-process CodeSha256 %s is not the package's, %s", known, sha)
+	}
+	return sha, nil
 }
 
 // releaseCode ends a request's hold on code it stored: unless a version
@@ -86,11 +111,11 @@ func (s *Server) updateCode(q request) error {
 	if err := readCodeBody(q, maxCreateBody, &in, func(zip []byte) { in.ZipFile = zip }); err != nil {
 		return err
 	}
-	if zip, ok := zipInProcess(q.r); ok { // UpdateFunctionCodeInProcess
+	if code, ok := codeInProcess(q.r); ok { // UpdateFunctionCodeInProcess
 		if len(in.ZipFile) > 0 || in.S3Bucket != "" || in.S3Key != "" {
 			return invalidParam("Please do not provide other FunctionCode parameters when providing a ZipFile.")
 		}
-		in.ZipFile = zip // loadCode checks it as any ZipFile
+		in.ZipFile, in.zipSha256 = code.Zip, code.Sha256 // loadCode checks it as any ZipFile
 	}
 	if in.Architectures != nil {
 		if err := validateArchitectures(in.Architectures); err != nil {

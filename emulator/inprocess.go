@@ -9,8 +9,19 @@ import (
 )
 
 // inProcessZip is the context key of a package handed to UpdateFunctionCode
-// in this process (UpdateFunctionCodeInProcess).
+// in this process (UpdateFunctionCodeInProcess), an InProcessCode.
 type inProcessZip struct{}
+
+// InProcessCode is a package handed to the emulator in its own process.
+type InProcessCode struct {
+	Zip []byte
+	// Sha256, when set, is the standard base64 SHA-256 of Zip, which the
+	// caller computed from these very bytes where the zip was made (lamb's
+	// builder): it is the CodeSha256, and the package is not hashed again.
+	// Test binaries check it (testing.Testing), so that a caller handing
+	// over a wrong one fails the tests that run it.
+	Sha256 string
+}
 
 // UpdateFunctionCodeInProcess makes the UpdateFunctionCode call of a
 // caller in the emulator's own process — lamb dev and lamb deploy --local
@@ -18,15 +29,16 @@ type inProcessZip struct{}
 // call log and faults, with the package handed over as bytes instead of
 // as base64 in a JSON body: for a 6.6 MB package that is about 60 ms of CPU
 // less, on both ends together (SigV4 payload hash, base64, buffers).
-// Architectures, RevisionId and Publish mean what they mean in the API.
+// Architectures, RevisionId and Publish mean what they mean in the API; a
+// code's Sha256 saves hashing the package again.
 //
 // It reports whether the call succeeded. When the API would have answered
 // an error, nothing changed and ok is false: the caller makes the call over
 // HTTP, which answers the error as the API gives it (an SDK error type,
 // retried by the SDK when retryable). A fault injected for the call's
 // answer (a status, a dropped connection) is left to that HTTP call.
-func (s *Server) UpdateFunctionCodeInProcess(ctx context.Context, functionName string, zip []byte, architectures []string, revisionID string, publish bool) (ok bool) {
-	if len(zip) == 0 || s.faultQueued("UpdateFunctionCode", functionName) {
+func (s *Server) UpdateFunctionCodeInProcess(ctx context.Context, functionName string, code InProcessCode, architectures []string, revisionID string, publish bool) (ok bool) {
+	if len(code.Zip) == 0 || s.faultQueued("UpdateFunctionCode", functionName) {
 		return false // a fault that answers the call is the HTTP call's to meet
 	}
 	body, err := json.Marshal(struct {
@@ -37,7 +49,7 @@ func (s *Server) UpdateFunctionCodeInProcess(ctx context.Context, functionName s
 	if err != nil {
 		return false
 	}
-	ctx = context.WithValue(ctx, inProcessZip{}, zip)
+	ctx = context.WithValue(ctx, inProcessZip{}, code)
 	u := &url.URL{Path: "/2015-03-31/functions/" + url.PathEscape(functionName) + "/code"}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(body))
 	if err != nil {
@@ -77,11 +89,11 @@ var updateCodeRoute = func() route {
 	panic("emulator: no UpdateFunctionCode route")
 }()
 
-// zipInProcess returns the package an in-process caller handed over with
+// codeInProcess returns the package an in-process caller handed over with
 // the request, if any.
-func zipInProcess(r *http.Request) ([]byte, bool) {
-	zip, ok := r.Context().Value(inProcessZip{}).([]byte)
-	return zip, ok
+func codeInProcess(r *http.Request) (InProcessCode, bool) {
+	code, ok := r.Context().Value(inProcessZip{}).(InProcessCode)
+	return code, ok
 }
 
 // memResponse is the http.ResponseWriter of an in-process call: it keeps

@@ -38,23 +38,28 @@ func TestUpdateFunctionCodeInProcess(t *testing.T) {
 	sum := sha256.Sum256(v2)
 	k.Server.ResetCalls()
 
+	v2sha := base64.StdEncoding.EncodeToString(sum[:])
+	other := sha256.Sum256([]byte("another package"))
 	tests := []struct {
 		name     string
 		fn       string
 		zip      []byte
+		sha      string
 		archs    []string
 		revision string
 		ok       bool
 	}{
-		{"unknown function", "nope", v2, nil, "", false},
-		{"stale revision", "fn", v2, nil, "stale", false},
-		{"not a zip", "fn", []byte("not a zip"), nil, "", false},
-		{"bad architecture", "fn", v2, []string{"sparc"}, "", false},
-		{"no package", "fn", nil, nil, "", false},
-		{"new code", "fn", v2, []string{"x86_64"}, aws.ToString(before.Configuration.RevisionId), true},
+		{"unknown function", "nope", v2, "", nil, "", false},
+		{"stale revision", "fn", v2, "", nil, "stale", false},
+		{"not a zip", "fn", []byte("not a zip"), "", nil, "", false},
+		{"bad architecture", "fn", v2, "", []string{"sparc"}, "", false},
+		{"no package", "fn", nil, "", nil, "", false},
+		// A test binary checks the caller's SHA-256 of the package.
+		{"wrong sha", "fn", v2, base64.StdEncoding.EncodeToString(other[:]), nil, "", false},
+		{"new code with its sha", "fn", v2, v2sha, []string{"x86_64"}, aws.ToString(before.Configuration.RevisionId), true},
 	}
 	for _, tt := range tests {
-		if got := k.Server.UpdateFunctionCodeInProcess(ctx, tt.fn, tt.zip, tt.archs, tt.revision, false); got != tt.ok {
+		if got := k.Server.UpdateFunctionCodeInProcess(ctx, tt.fn, emulator.InProcessCode{Zip: tt.zip, Sha256: tt.sha}, tt.archs, tt.revision, false); got != tt.ok {
 			t.Errorf("%s: ok = %v, want %v", tt.name, got, tt.ok)
 		}
 		if !tt.ok {
@@ -67,7 +72,7 @@ func TestUpdateFunctionCodeInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := get()
-	if got, want := aws.ToString(after.Configuration.CodeSha256), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+	if got, want := aws.ToString(after.Configuration.CodeSha256), v2sha; got != want {
 		t.Errorf("CodeSha256 = %s, want %s (the new package's)", got, want)
 	}
 	if got := after.Configuration.Architectures; len(got) != 1 || got[0] != "x86_64" {
@@ -88,6 +93,7 @@ func TestUpdateFunctionCodeInProcess(t *testing.T) {
 		{Op: "UpdateFunctionCode", Function: "fn", Status: 412, Mutating: true, ErrorType: "PreconditionFailedException"},
 		{Op: "UpdateFunctionCode", Function: "fn", Status: 400, Mutating: true, ErrorType: "InvalidParameterValueException"},
 		{Op: "UpdateFunctionCode", Function: "fn", Status: 400, Mutating: true, ErrorType: "ValidationException"},
+		{Op: "UpdateFunctionCode", Function: "fn", Status: 500, Mutating: true, ErrorType: "ServiceException"},
 		{Op: "UpdateFunctionCode", Function: "fn", Status: 200, Mutating: true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -96,7 +102,7 @@ func TestUpdateFunctionCodeInProcess(t *testing.T) {
 
 	// A fault injected for the call is left to the call over HTTP.
 	k.Server.Inject(emulator.Fault{Op: "UpdateFunctionCode", Function: "fn", Status: 429})
-	if k.Server.UpdateFunctionCodeInProcess(ctx, "fn", emulatortest.Zip(t, map[string]string{"bootstrap": "v3"}), nil, "", false) {
+	if k.Server.UpdateFunctionCodeInProcess(ctx, "fn", emulator.InProcessCode{Zip: emulatortest.Zip(t, map[string]string{"bootstrap": "v3"})}, nil, "", false) {
 		t.Error("the in-process call went through a queued fault")
 	}
 	_, err := k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: v2})

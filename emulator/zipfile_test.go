@@ -45,7 +45,7 @@ func same[T any](t *testing.T, what string, want, got T, errWant, errGot error) 
 		return
 	}
 	// A nil and an empty ZipFile mean the same (no package).
-	if diff := cmp.Diff(want, got, cmp.AllowUnexported(updateCodeInput{}), cmp.Comparer(func(a, b []byte) bool { return string(a) == string(b) })); diff != "" {
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(updateCodeInput{}, codeInput{}), cmp.Comparer(func(a, b []byte) bool { return string(a) == string(b) })); diff != "" {
 		t.Fatalf("%s (-encoding/json +cut):\n%s", what, diff)
 	}
 }

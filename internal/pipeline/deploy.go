@@ -89,7 +89,7 @@ func failBuilds(plan *deployer.Plan, err error) error {
 
 // artifactOf is what the deployer needs of a built artifact.
 func artifactOf(a builder.Artifact) deployer.Artifact {
-	return deployer.Artifact{Function: a.Function, Fingerprint: a.Fingerprint, Path: a.Path, CodeSha256: a.CodeSha256, Size: a.Size}
+	return deployer.Artifact{Function: a.Function, Fingerprint: a.Fingerprint, Path: a.Path, CodeSha256: a.CodeSha256, Size: a.Size, Zip: a.Zip}
 }
 
 // deployEach is Deploy with each function deployed (deployer.Plan.Only)

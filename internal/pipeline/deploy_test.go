@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lambctl/lamb/deployer"
+	"github.com/lambctl/lamb/emulator"
 	"github.com/lambctl/lamb/emulator/emulatortest"
 	"github.com/lambctl/lamb/internal/sample"
 	"github.com/lambctl/lamb/manifest"
@@ -100,6 +101,48 @@ func TestDeployEach(t *testing.T) {
 	want = [][2]string{{"orders-get", string(deployer.Unchanged)}, {"probe", string(deployer.Unchanged)}, {"users-get", string(deployer.Created)}}
 	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
 		t.Errorf("second deploy (-want +got):\n%s", diff)
+	}
+
+	// An edit: the new zip goes from the builder's memory to the local
+	// Lambda in process, with the SHA-256 the builder took of it (checked
+	// by the emulator in a test binary: a wrong one would be refused, and
+	// the update made a second time, over HTTP).
+	getMain := filepath.Join(root, "functions", "orders", "get", "main.go")
+	g, err := os.ReadFile(getMain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(getMain, append(g, "\nfunc init() { slog.Debug(\"edited in test\") }\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.Server.ResetCalls()
+	if res, err = deploy(); err != nil {
+		t.Fatal(err)
+	}
+	want = [][2]string{{"orders-get", string(deployer.Updated)}, {"probe", string(deployer.Unchanged)}, {"users-get", string(deployer.Unchanged)}}
+	if diff := cmp.Diff(want, outcomes(res)); diff != "" {
+		t.Errorf("deploy after an edit (-want +got):\n%s", diff)
+	}
+	var updates []emulator.Call
+	for _, c := range l.Server.Calls() {
+		if c.Op == "UpdateFunctionCode" {
+			updates = append(updates, emulator.Call{Op: c.Op, Function: c.Function, Status: c.Status})
+		}
+	}
+	if diff := cmp.Diff([]emulator.Call{{Op: "UpdateFunctionCode", Function: "orders-get", Status: 200}}, updates); diff != "" {
+		t.Errorf("code updates (-want +got):\n%s", diff)
+	}
+	zip, err := os.ReadFile(filepath.Join(root, ".lamb", "each", "orders-get.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := target.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("orders-get")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(zip)
+	if got, want := aws.ToString(live.Configuration.CodeSha256), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		t.Errorf("live CodeSha256 %s, want the zip written's %s", got, want)
 	}
 }
 

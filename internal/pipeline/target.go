@@ -127,7 +127,9 @@ func (c localLambda) UpdateFunctionCode(ctx context.Context, in *lambda.UpdateFu
 		if in.Architectures == nil {
 			archs = nil
 		}
-		if c.srv.UpdateFunctionCodeInProcess(ctx, aws.ToString(in.FunctionName), in.ZipFile, archs, aws.ToString(in.RevisionId), in.Publish) {
+		sha, _ := deployer.ZipSha256(ctx) // computed once, where the zip was made
+		code := emulator.InProcessCode{Zip: in.ZipFile, Sha256: sha}
+		if c.srv.UpdateFunctionCodeInProcess(ctx, aws.ToString(in.FunctionName), code, archs, aws.ToString(in.RevisionId), in.Publish) {
 			return &lambda.UpdateFunctionCodeOutput{}, nil
 		}
 	}
