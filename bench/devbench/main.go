@@ -11,7 +11,7 @@
 // so that no compile of one side is a cache hit for the other. Each
 // measurement is repeated -n times; medians are compared.
 //
-//	go run ./bench/devbench [-n 5] [-sample testdata/monorepo] [-v]
+//	go run ./bench/devbench [-n 5] [-sample testdata/monorepo] [-v] [-cpuprofile file]
 package main
 
 import (
@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -51,14 +52,15 @@ func main() {
 	sampleDir := flag.String("sample", "testdata/monorepo", "the sample monorepo to copy")
 	n := flag.Int("n", 5, "repetitions of each measurement")
 	verbose := flag.Bool("v", false, "print lamb dev's output")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured edits, lamb dev's side (the go command runs apart), to `file`")
 	flag.Parse()
-	if err := run(*sampleDir, *n, *verbose); err != nil {
+	if err := run(*sampleDir, *n, *verbose, *cpuprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "devbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sampleDir string, n int, verbose bool) error {
+func run(sampleDir string, n int, verbose bool, cpuprofile string) error {
 	work, err := os.MkdirTemp("", "devbench-")
 	if err != nil {
 		return err
@@ -116,6 +118,17 @@ func run(sampleDir string, n int, verbose bool) error {
 		if original[f], err = os.ReadFile(filepath.Join(dev, f)); err != nil {
 			return err
 		}
+	}
+	if cpuprofile != "" { // the measured edits only, not lamb dev's start
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile() // before the file closes
 	}
 	var floor1, dev1, floor2, dev2 []time.Duration
 	var steps1, steps2 []string // fingerprint / plan / build+deploy of each reload

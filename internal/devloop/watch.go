@@ -15,14 +15,17 @@ import (
 )
 
 // Debounce defaults: a batch of changes is handed over once the tree has
-// been quiet for DefaultQuiet (an editor's save is a burst of writes,
-// renames and chmods within a few milliseconds; webpack waits 20 ms too,
-// its watchOptions.aggregateTimeout), or DefaultMaxWait after its first
-// change while changes keep coming (a git checkout). A burst split in two
+// been quiet for DefaultQuiet, or DefaultMaxWait after its first change
+// while changes keep coming (a git checkout). An editor's save is one
+// write (VS Code, whose format-on-save edits the buffer before it), or a
+// write, rename and chmod of a temporary or backup file (Vim, JetBrains'
+// safe write), all within a millisecond or two: 10 ms covers it with room
+// to spare, and every millisecond of it is added to every reload (webpack
+// waits 20 ms, its watchOptions.aggregateTimeout). A burst split in two
 // costs a second reload of what changed again, never a miss: every reload
 // reads the files as they are then.
 const (
-	DefaultQuiet   = 20 * time.Millisecond
+	DefaultQuiet   = 10 * time.Millisecond
 	DefaultMaxWait = 500 * time.Millisecond
 )
 
