@@ -130,6 +130,24 @@ func TestNoSync(t *testing.T) {
 		return string(out.Configuration.LastUpdateStatus), aws.ToString(out.Configuration.CodeSha256)
 	}
 
+	// crashThenStart runs a server writing without fsync in a new state
+	// directory, creates fns, crashes it, empties the file damaged (a path
+	// in the directory) as a stop of the machine can, and starts a server
+	// there again.
+	crashThenStart := func(t *testing.T, fns map[string][]byte, damaged string) (*emulatortest.Kit, string) {
+		t.Helper()
+		dir := t.TempDir()
+		k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
+		for name, zip := range fns {
+			create(t, k, name, zip)
+		}
+		k.Server.Crash()
+		if err := os.WriteFile(filepath.Join(dir, damaged), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true})), dir
+	}
+
 	t.Run("clean close", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
@@ -152,16 +170,8 @@ func TestNoSync(t *testing.T) {
 
 	t.Run("code lost in a crash", func(t *testing.T) {
 		t.Parallel()
-		dir := t.TempDir()
-		k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
-		create(t, k, "lost", v1)
-		create(t, k, "kept", v2)
-		k.Server.Crash()
 		// The machine went down before v1's zip reached the disk.
-		if err := os.WriteFile(filepath.Join(dir, "code", hexSHA(v1)+".zip"), nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		k = emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
+		k, dir := crashThenStart(t, map[string][]byte{"lost": v1, "kept": v2}, filepath.Join("code", hexSHA(v1)+".zip"))
 		if st, _ := status(t, k, "lost"); st != "Failed" {
 			t.Errorf("function whose code was lost: LastUpdateStatus %s, want Failed", st)
 		}
@@ -185,14 +195,7 @@ func TestNoSync(t *testing.T) {
 
 	t.Run("unreadable state after a crash", func(t *testing.T) {
 		t.Parallel()
-		dir := t.TempDir()
-		k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
-		create(t, k, "fn", v1)
-		k.Server.Crash()
-		if err := os.WriteFile(filepath.Join(dir, "state.json"), nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		k = emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
+		k, _ := crashThenStart(t, map[string][]byte{"fn": v1}, "state.json")
 		out, err := k.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{})
 		if err != nil {
 			t.Fatal(err)

@@ -2,7 +2,10 @@ package deployer_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -12,6 +15,7 @@ import (
 
 	"github.com/lambctl/lamb/deployer"
 	"github.com/lambctl/lamb/emulator"
+	"github.com/lambctl/lamb/manifest"
 )
 
 // shaSeen is a LambdaAPI that records the CodeSha256 the deployer hands
@@ -78,4 +82,49 @@ func TestDeployZipInMemory(t *testing.T) {
 			t.Errorf("%s: live CodeSha256 %s, want %s", name, got, sha)
 		}
 	}
+}
+
+// TestDeployRestoresLostCode: lamb dev's local Lambda writes without fsync
+// (emulator.Options.NoSync); when the machine stops before a zip reached
+// the disk, the next start marks the function's last update failed, and
+// the next deploy — the fingerprint unchanged — uploads its code again.
+func TestDeployRestoresLostCode(t *testing.T) {
+	dir := t.TempDir()
+	opts := emulator.Options{StateDir: dir, NoSync: true}
+	e := newTestEnv(t, opts)
+	ctx := context.Background()
+	w := e.world(t, map[string]string{"a": "fa1", "b": "fb1"})
+	for _, name := range []string{"a", "b"} {
+		w.edit(name, func(f *manifest.Function) { f.Alias = "" }) // $LATEST, as lamb dev
+	}
+	if _, _, err := e.deploy(ctx, t, w, testOptions(e)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// As a crash of the machine leaves it: the marker, and a's zip empty.
+	if err := os.WriteFile(filepath.Join(dir, "unsynced"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := base64.StdEncoding.DecodeString(w.arts["a"].CodeSha256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "code", hex.EncodeToString(sum)+".zip"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	e = newTestEnv(t, opts)
+	plan, res, err := e.deploy(ctx, t, w, testOptions(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a"}, plan.NeedCode()); diff != "" {
+		t.Errorf("NeedCode (-want +got):\n%s", diff)
+	}
+	if got, want := res.Summary(), "created 0, updated 1, unchanged 1, failed 0"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	e.checkConverged(t, w)
 }
