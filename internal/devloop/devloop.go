@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -131,6 +132,7 @@ type Loop struct {
 // Start loads the manifest, starts the local Lambda, builds and deploys
 // the served functions, and serves the HTTP front. Run watches.
 func Start(ctx context.Context, o Options) (*Loop, error) {
+	collectLess()
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
@@ -705,4 +707,20 @@ func (l *Loop) Close() error {
 		l.debug.close()
 	}
 	return errors.Join(errs...)
+}
+
+// devGCPercent is lamb dev's GOGC. A reload leaves about 13 MB of garbage a
+// 6.6 MB function (the binary read, its zip), and lamb dev lives on 30-40
+// MB: at the default 100 the runtime collects during every reload of a
+// few functions, on the cores the reload needs. At 200 a reload of four
+// functions fits in the headroom (devbench: 59 ms over the floor instead of
+// 94-132 ms), for a heap of at most about 3× the live one.
+const devGCPercent = 200
+
+// collectLess sets devGCPercent, unless GOGC says otherwise: the process
+// is lamb dev's (lamb dev, devbench).
+func collectLess() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(devGCPercent)
+	}
 }
