@@ -119,7 +119,7 @@ func (s *Server) syncState() error {
 		return fmt.Errorf("emulator: %w", err)
 	}
 	marker := filepath.Join(s.opts.StateDir, unsyncedFile)
-	if err := os.Remove(marker); err != nil {
+	if err := os.Remove(marker); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("emulator: %w", statefile.PathError("remove", marker, err))
 	}
 	return statefile.Sync(s.opts.StateDir)
