@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -131,15 +132,22 @@ func TestNoSync(t *testing.T) {
 	}
 
 	// crashThenStart runs a server writing without fsync in a new state
-	// directory, creates fns, crashes it, empties the file damaged (a path
-	// in the directory) as a stop of the machine can, and starts a server
-	// there again.
-	crashThenStart := func(t *testing.T, fns map[string][]byte, damaged string) (*emulatortest.Kit, string) {
+	// directory, creates fns (Active), then pending (its creation not
+	// finished, as when a crash cuts it short) unless "", crashes it,
+	// empties the file damaged (a path in the directory) as a stop of the
+	// machine can, and starts a server there again.
+	crashThenStart := func(t *testing.T, fns map[string][]byte, pending string, pendingZip []byte, damaged string) (*emulatortest.Kit, string) {
 		t.Helper()
 		dir := t.TempDir()
 		k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true}))
 		for name, zip := range fns {
 			create(t, k, name, zip)
+		}
+		if pending != "" {
+			k.Server.Inject(emulator.Fault{Op: "CreateFunction", Function: pending, Delay: time.Hour})
+			if _, err := k.Lambda.CreateFunction(ctx, newCreateInput(pending, pendingZip)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		k.Server.Crash()
 		if err := os.WriteFile(filepath.Join(dir, damaged), nil, 0o600); err != nil {
@@ -170,13 +178,30 @@ func TestNoSync(t *testing.T) {
 
 	t.Run("code lost in a crash", func(t *testing.T) {
 		t.Parallel()
-		// The machine went down before v1's zip reached the disk.
-		k, dir := crashThenStart(t, map[string][]byte{"lost": v1, "kept": v2}, filepath.Join("code", hexSHA(v1)+".zip"))
+		// The machine went down before v1's zip reached the disk, while
+		// "cut" was being created with it.
+		v3 := bootstrapZip(t, "v3")
+		k, dir := crashThenStart(t, map[string][]byte{"lost": v1, "kept": v2}, "cut", v3, filepath.Join("code", hexSHA(v1)+".zip"))
 		if st, _ := status(t, k, "lost"); st != "Failed" {
 			t.Errorf("function whose code was lost: LastUpdateStatus %s, want Failed", st)
 		}
+		k.WaitActive(t, "kept")
 		if st, _ := status(t, k, "kept"); st != "Successful" {
 			t.Errorf("function whose code is intact: LastUpdateStatus %s, want Successful", st)
+		}
+		// A creation cut short with its code lost ends Active, its last
+		// update Failed; nothing completes it as Successful later.
+		k2, dir2 := crashThenStart(t, nil, "cut", v3, filepath.Join("code", hexSHA(v3)+".zip"))
+		k2.WaitActive(t, "cut")
+		if st, _ := status(t, k2, "cut"); st != "Failed" {
+			t.Errorf("creation cut short, code lost: LastUpdateStatus %s, want Failed", st)
+		}
+		if err := k2.Close(); err != nil {
+			t.Fatal(err)
+		}
+		k2 = emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir2, NoSync: true}))
+		if st, _ := status(t, k2, "cut"); st != "Failed" {
+			t.Errorf("after a clean restart: LastUpdateStatus %s, want Failed", st)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "code", hexSHA(v1)+".zip")); err == nil {
 			t.Error("the damaged zip is still stored")
@@ -195,7 +220,7 @@ func TestNoSync(t *testing.T) {
 
 	t.Run("unreadable state after a crash", func(t *testing.T) {
 		t.Parallel()
-		k, _ := crashThenStart(t, map[string][]byte{"fn": v1}, "state.json")
+		k, _ := crashThenStart(t, map[string][]byte{"fn": v1}, "", nil, "state.json")
 		out, err := k.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{})
 		if err != nil {
 			t.Fatal(err)

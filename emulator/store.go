@@ -65,7 +65,10 @@ func (s *Server) openState() error {
 // checkCode checks that every stored zip a function uses has the SHA-256
 // its name says. A damaged zip is removed; each configuration whose zip is
 // missing or damaged gets LastUpdateStatus Failed, so that lamb's deployer
-// uploads its code again (deployer.Plan: "the last update failed").
+// uploads its code again (deployer.Plan: "the last update failed"). A
+// transition the lost code was in (a create or update the crash cut short)
+// ends there: the function is Active, its last update Failed, and no
+// pending transition completes it as Successful after the start.
 func (s *Server) checkCode() {
 	intact := map[string]bool{}
 	for name, fn := range s.st.Functions {
@@ -81,6 +84,10 @@ func (s *Server) checkCode() {
 				c.LastUpdateStatus = "Failed"
 				c.LastUpdateStatusReason = "The function's code was lost when the machine stopped before it was written to disk; deploy it again."
 				c.LastUpdateStatusReasonCode = "InternalError"
+				if c == fn.Latest && fn.Transition != nil {
+					fn.Transition = nil
+					c.State, c.StateReason, c.StateReasonCode = "Active", "", ""
+				}
 			}
 		}
 	}
