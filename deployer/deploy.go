@@ -591,7 +591,14 @@ func (c *codeSource) context(ctx context.Context) context.Context {
 	if c.zip == nil {
 		return ctx
 	}
-	return context.WithValue(ctx, zipShaKey{}, c.sha)
+	return WithZipSha256(ctx, c.sha)
+}
+
+// WithZipSha256 returns ctx carrying sha as the CodeSha256 of the ZipFile
+// of the UpdateFunctionCode call made with it (ZipSha256): the deployer's
+// own calls carry it; a test hands a LambdaAPI a sum of its choosing.
+func WithZipSha256(ctx context.Context, sha string) context.Context {
+	return context.WithValue(ctx, zipShaKey{}, sha)
 }
 
 // ZipSha256 returns the standard base64 SHA-256 of the ZipFile of the

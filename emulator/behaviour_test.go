@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,9 +26,29 @@ import (
 	"github.com/lambctl/lamb/emulator/emulatortest"
 )
 
+// stateDirs runs f on a server without a state directory and on one with
+// (whose mutating calls are answered once their change is written).
+func stateDirs(t *testing.T, f func(t *testing.T, o emulator.Options)) {
+	for _, persistent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("StateDir=%v", persistent), func(t *testing.T) {
+			t.Parallel()
+			var o emulator.Options
+			if persistent {
+				o.StateDir = t.TempDir()
+			}
+			f(t, o)
+		})
+	}
+}
+
 func TestThrottling(t *testing.T) {
 	t.Parallel()
-	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{RateLimit: &emulator.RateLimit{PerSecond: 0.001, Burst: 2, GetFunctionPerSecond: 0.001, GetFunctionBurst: 3}}))
+	stateDirs(t, testThrottling)
+}
+
+func testThrottling(t *testing.T, o emulator.Options) {
+	o.RateLimit = &emulator.RateLimit{PerSecond: 0.001, Burst: 2, GetFunctionPerSecond: 0.001, GetFunctionBurst: 3}
+	k := emulatortest.New(t, emulatortest.WithOptions(o))
 	ctx := context.Background()
 	list := func() error { _, err := k.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{}); return err }
 	for i := range 2 {
@@ -57,6 +78,18 @@ func TestThrottling(t *testing.T) {
 	if resp.StatusCode != 429 || resp.Header.Get("X-Amzn-ErrorType") != "TooManyRequestsException" || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("raw throttle: %d %q Retry-After %q", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), resp.Header.Get("Retry-After"))
 	}
+	// A call that changes state is throttled the same.
+	req, err := http.NewRequest(http.MethodDelete, k.URL+"/2015-03-31/functions/nope", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("X-Amzn-ErrorType") != "TooManyRequestsException" || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("raw throttle of DeleteFunction: %d %q Retry-After %q", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), resp.Header.Get("Retry-After"))
+	}
 	// The SDK's standard retryer retries 429 and gives up.
 	_, err = lambda.NewFromConfig(k.AWSConfig, func(o *lambda.Options) { o.RetryMaxAttempts = 2 }).ListFunctions(ctx, &lambda.ListFunctionsInput{})
 	if !errors.As(err, &tmr) {
@@ -68,8 +101,8 @@ func TestThrottling(t *testing.T) {
 			throttled++
 		}
 	}
-	if throttled != 4 {
-		t.Errorf("%d throttled calls logged, want 4", throttled)
+	if throttled != 5 {
+		t.Errorf("%d throttled calls logged, want 5", throttled)
 	}
 }
 
@@ -170,7 +203,11 @@ func TestPersistence(t *testing.T) {
 
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	k := emulatortest.New(t)
+	stateDirs(t, testFaults)
+}
+
+func testFaults(t *testing.T, o emulator.Options) {
+	k := emulatortest.New(t, emulatortest.WithOptions(o))
 	ctx := context.Background()
 	zip := bootstrapZip(t, "x")
 	create(t, k, "fn", zip)

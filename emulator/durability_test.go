@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/google/go-cmp/cmp"
 
@@ -19,26 +21,26 @@ import (
 )
 
 // onDisk returns the names of the functions in dir's state file.
-func onDisk(t *testing.T, dir string) map[string]bool {
-	t.Helper()
+func onDisk(dir string) (map[string]bool, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var st struct{ Functions map[string]json.RawMessage }
 	if err := json.Unmarshal(b, &st); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	names := map[string]bool{}
 	for n := range st.Functions {
 		names[n] = true
 	}
-	return names
+	return names, nil
 }
 
-// TestGroupCommit: calls changing the state at once share the state
-// file's writes, and each is answered only once its change is on disk —
-// with fsync and without (NoSync).
+// TestGroupCommit: calls changing the state at once, whose writes are
+// made outside the server's lock and shared, are each answered only once
+// its change is on disk, and every change is — with fsync and without
+// (NoSync).
 func TestGroupCommit(t *testing.T) {
 	t.Parallel()
 	for _, noSync := range []bool{false, true} {
@@ -58,7 +60,10 @@ func TestGroupCommit(t *testing.T) {
 						return
 					}
 					// Answered: on disk, whatever the other calls do.
-					if !onDisk(t, dir)[name] {
+					names, err := onDisk(dir)
+					if err != nil {
+						errs[i] = err
+					} else if !names[name] {
 						errs[i] = fmt.Errorf("%s answered before it was written", name)
 					}
 				})
@@ -69,28 +74,40 @@ func TestGroupCommit(t *testing.T) {
 					t.Error(err)
 				}
 			}
-			if got := len(onDisk(t, dir)); got != n {
-				t.Errorf("%d functions on disk, want %d", got, n)
+			names, err := onDisk(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(names) != n {
+				t.Errorf("%d functions on disk, want %d", len(names), n)
 			}
 		})
 	}
 }
 
-// TestSaveFailureIsTheAnswer: when the state cannot be written, the call
-// that changed it answers ServiceException; reads go on.
-func TestSaveFailureIsTheAnswer(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir}))
-	ctx := context.Background()
-	create(t, k, "fn", bootstrapZip(t, "v1"))
-	// A directory where the state file goes: the rename fails, even as root.
+// unwritable puts a directory where dir's state file goes: renaming over
+// it fails, even as root.
+func unwritable(t *testing.T, dir string) {
+	t.Helper()
 	if err := os.Remove(filepath.Join(dir, "state.json")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Mkdir(filepath.Join(dir, "state.json"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSaveFailureIsTheAnswer: when the state cannot be written, the call
+// that changed it answers ServiceException; reads go on; the code the
+// state on disk uses stays stored until a state without it is written.
+func TestSaveFailureIsTheAnswer(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	k := emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir}))
+	ctx := context.Background()
+	v1, v2 := bootstrapZip(t, "v1"), bootstrapZip(t, "v2")
+	create(t, k, "fn", v1)
+	unwritable(t, dir)
 	_, err := k.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{"team": "a"}})
 	if code, _ := apiErr(t, err); code != "ServiceException" {
 		t.Errorf("TagResource with an unwritable state: %v, want ServiceException", err)
@@ -98,16 +115,34 @@ func TestSaveFailureIsTheAnswer(t *testing.T) {
 	if _, err := k.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Errorf("GetFunction: %v", err)
 	}
+	_, err = k.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: v2})
+	if code, _ := apiErr(t, err); code != "ServiceException" {
+		t.Errorf("UpdateFunctionCode with an unwritable state: %v, want ServiceException", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "code", hexSHA(v1)+".zip")); err != nil {
+		t.Errorf("the code of the state on disk was removed before a state without it was written: %v", err)
+	}
 	var got []emulator.Call
 	for _, c := range k.Server.Calls() {
-		if c.Op == "TagResource" {
+		if c.Op == "TagResource" || c.Op == "UpdateFunctionCode" {
 			got = append(got, emulator.Call{Op: c.Op, Status: c.Status, ErrorType: c.ErrorType})
 		}
 	}
-	if diff := cmp.Diff([]emulator.Call{{Op: "TagResource", Status: 500, ErrorType: "ServiceException"}}, got); diff != "" {
+	want := []emulator.Call{{Op: "TagResource", Status: 500, ErrorType: "ServiceException"}, {Op: "UpdateFunctionCode", Status: 500, ErrorType: "ServiceException"}}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("call log (-want +got):\n%s", diff)
 	}
-	os.Remove(filepath.Join(dir, "state.json")) // let Close write it
+	// Writable again: the next write replaces the state, and v1 goes.
+	os.Remove(filepath.Join(dir, "state.json"))
+	if err := k.WaitUpdated(t, "fn"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{"team": "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "code", hexSHA(v1)+".zip")); err == nil {
+		t.Error("v1 still stored after a state without it was written")
+	}
 }
 
 // TestNoSync: a state written without fsync is marked until Close syncs
@@ -134,8 +169,8 @@ func TestNoSync(t *testing.T) {
 	// crashThenStart runs a server writing without fsync in a new state
 	// directory, creates fns (Active), then pending (its creation not
 	// finished, as when a crash cuts it short) unless "", crashes it,
-	// empties the file damaged (a path in the directory) as a stop of the
-	// machine can, and starts a server there again.
+	// empties the file damaged (a path in the directory; "" for none) as a
+	// stop of the machine can, and starts a server there again.
 	crashThenStart := func(t *testing.T, fns map[string][]byte, pending string, pendingZip []byte, damaged string) (*emulatortest.Kit, string) {
 		t.Helper()
 		dir := t.TempDir()
@@ -150,8 +185,10 @@ func TestNoSync(t *testing.T) {
 			}
 		}
 		k.Server.Crash()
-		if err := os.WriteFile(filepath.Join(dir, damaged), nil, 0o600); err != nil {
-			t.Fatal(err)
+		if damaged != "" {
+			if err := os.WriteFile(filepath.Join(dir, damaged), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir, NoSync: true})), dir
 	}
@@ -215,6 +252,53 @@ func TestNoSync(t *testing.T) {
 		}
 		if st, sum := status(t, k, "lost"); st != "Successful" || sum != sha(v1) {
 			t.Errorf("after the new upload: %s %s, want Successful %s", st, sum, sha(v1))
+		}
+	})
+
+	t.Run("synced after a crash", func(t *testing.T) {
+		t.Parallel()
+		// A server that syncs takes over a state a crash left unsynced: it
+		// checks it, syncs it and removes the marker.
+		k, dir := crashThenStart(t, map[string][]byte{"fn": v1}, "", nil, "")
+		if err := k.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "unsynced"), nil, 0o600); err != nil { // as a crash leaves it
+			t.Fatal(err)
+		}
+		k = emulatortest.New(t, emulatortest.WithOptions(emulator.Options{StateDir: dir}))
+		if marker(dir) {
+			t.Error("marker left by a server that syncs")
+		}
+		k.WaitActive(t, "fn")
+		if st, sum := status(t, k, "fn"); st != "Successful" || sum != sha(v1) {
+			t.Errorf("%s %s, want Successful %s", st, sum, sha(v1))
+		}
+	})
+
+	t.Run("close that cannot write", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		// Not a Kit: its cleanup fails the test on a failed Close.
+		srv, err := emulator.New(emulator.Options{StateDir: dir, NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv)
+		defer ts.Close()
+		c := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("lamb", "lamb", ""), BaseEndpoint: aws.String(ts.URL), RetryMaxAttempts: 1})
+		if _, err := c.CreateFunction(ctx, newCreateInput("fn", v1)); err != nil {
+			t.Fatal(err)
+		}
+		unwritable(t, dir)
+		if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn"), Tags: map[string]string{"team": "a"}}); err == nil {
+			t.Error("TagResource answered without its change written")
+		}
+		if err := srv.Close(); err == nil {
+			t.Error("Close wrote a state it cannot write")
+		}
+		if !marker(dir) {
+			t.Error("marker removed though the last state was not written")
 		}
 	})
 

@@ -13,5 +13,10 @@ func (s *Server) Crash() {
 	s.saves.mu.Lock()
 	s.saves.stopped = true
 	s.saves.mu.Unlock()
+	// Its background work stops with it: the neighbour services (which
+	// write their own files in the directory) and Event invokes.
+	s.cancel()
+	s.bg.Wait()
+	s.svc.close()
 	s.unlock()
 }

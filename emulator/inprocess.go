@@ -33,10 +33,13 @@ type InProcessCode struct {
 // code's Sha256 saves hashing the package again.
 //
 // It reports whether the call succeeded. When the API would have answered
-// an error, nothing changed and ok is false: the caller makes the call over
-// HTTP, which answers the error as the API gives it (an SDK error type,
-// retried by the SDK when retryable). A fault injected for the call's
-// answer (a status, a dropped connection) is left to that HTTP call.
+// an error, ok is false — nothing changed, unless the state could not be
+// written (the update then stands in memory, unwritten, as over HTTP) —
+// and the caller makes the call over HTTP, which answers the error as the
+// API gives it (an SDK error type, retried by the SDK when retryable; a
+// ResourceConflictException while an update that stands is in progress).
+// A fault injected for the call's answer (a status, a dropped connection)
+// is left to that HTTP call.
 func (s *Server) UpdateFunctionCodeInProcess(ctx context.Context, functionName string, code InProcessCode, architectures []string, revisionID string, publish bool) (ok bool) {
 	if len(code.Zip) == 0 || s.faultQueued("UpdateFunctionCode", functionName) {
 		return false // a fault that answers the call is the HTTP call's to meet

@@ -310,7 +310,12 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.cancel()
 	s.bg.Wait()
-	err := errors.Join(s.stopSaving(), s.svc.close(), s.syncState())
+	serr := s.stopSaving()
+	err := errors.Join(serr, s.svc.close())
+	if s.opts.NoSync && s.opts.StateDir != "" && serr == nil {
+		// Only a state written whole is marked synced.
+		err = errors.Join(err, s.syncState())
+	}
 	s.unlock()
 	if s.tmpDir != "" {
 		err = errors.Join(err, os.RemoveAll(s.tmpDir))
@@ -530,9 +535,17 @@ func (s *Server) operation(rt route) http.Handler {
 			s.calls = append(s.calls, Call{Op: req.op, Function: name, Status: rec.status, Mutating: rt.mutating, ErrorType: rec.Header().Get("X-Amzn-ErrorType")})
 			s.mu.Unlock()
 		}()
+		// Before the call is logged, whatever answered it: the handler, a
+		// fault, the throttle.
+		defer func() {
+			if rec.hold {
+				rec.release(s.persist())
+			}
+		}()
 
 		if f := s.takeFault(req.op, name, answers); f != nil {
 			if f.Drop {
+				rec.hold = false // no answer at all
 				if hj, ok := w.(http.Hijacker); ok {
 					if conn, _, err := hj.Hijack(); err == nil {
 						conn.Close()
@@ -563,9 +576,6 @@ func (s *Server) operation(rt route) http.Handler {
 				ae = serviceErr("%v", err)
 			}
 			ae.write(rec)
-		}
-		if rec.hold {
-			rec.release(s.persist())
 		}
 	})
 }

@@ -42,6 +42,7 @@ func (s *Server) openState() error {
 		return err
 	}
 	s.st = st
+	s.saves.written = s.codeRefsLocked() // not shared yet: no lock needed
 	if crashed {
 		s.checkCode()
 		s.saves.want++ // the state as checked replaces what is on disk
@@ -55,9 +56,9 @@ func (s *Server) openState() error {
 		return err
 	}
 	if crashed && !s.opts.NoSync {
-		if err := os.Remove(marker); err != nil {
-			return fmt.Errorf("emulator: %w", statefile.PathError("remove", marker, err))
-		}
+		// Synced from now on: what the last server left unsynced is
+		// synced before the marker goes.
+		return s.syncState()
 	}
 	return nil
 }
@@ -109,12 +110,10 @@ func (s *Server) codeIntact(hexSum string) bool {
 	return true
 }
 
-// syncState makes what was written without fsync durable and removes the
-// marker (Close, with NoSync).
+// syncState makes what was written without fsync durable, then removes
+// the marker (Close, with NoSync; New, after a server that wrote without
+// fsync stopped uncleanly).
 func (s *Server) syncState() error {
-	if !s.opts.NoSync || s.opts.StateDir == "" {
-		return nil
-	}
 	paths := []string{filepath.Join(s.opts.StateDir, stateFile)}
 	if ents, err := os.ReadDir(s.codeDir); err == nil {
 		for _, e := range ents {
@@ -250,10 +249,11 @@ func (s *Server) saveLocked() error {
 // (done). Concurrent calls share one write and one fsync instead of taking
 // their turns under s.mu, where every other call waited for each.
 type saves struct {
-	mu      sync.Mutex // held by the persist writing
-	want    uint64     // changes made; under Server.mu
-	done    uint64     // changes written; under Server.mu
-	stopped bool       // Close wrote the last state; under mu
+	mu      sync.Mutex      // held by the persist writing
+	want    uint64          // changes made; under Server.mu
+	done    uint64          // changes written; under Server.mu
+	written map[string]bool // the zips the state on disk uses; under Server.mu
+	stopped bool            // Close wrote the last state; under mu
 }
 
 // persist writes the state if a change is not written yet, returning once
@@ -276,6 +276,7 @@ func (s *Server) persist() error {
 	}
 	s.sealEnvLocked()
 	b, err := statefile.Encode(s.st)
+	refs := s.codeRefsLocked()
 	s.mu.Unlock()
 	path := filepath.Join(s.opts.StateDir, stateFile)
 	if err == nil {
@@ -285,7 +286,8 @@ func (s *Server) persist() error {
 		return fmt.Errorf("emulator: save state: %w", err)
 	}
 	s.mu.Lock()
-	s.saves.done = want
+	s.saves.done, s.saves.written = want, refs
+	s.gcCodeLocked() // what only the state replaced used
 	s.mu.Unlock()
 	return nil
 }
@@ -314,17 +316,18 @@ func (s *Server) storeCode(hexSum string, zip []byte) error {
 	return nil
 }
 
-// gcCodeLocked removes stored zips no version references. s.mu is held.
+// gcCodeLocked removes stored zips nothing uses: no version in memory,
+// no request holding one, and no version of the state last written — the
+// state on disk keeps its code until a state without it is written, so
+// that a crash between the two leaves no function without its code. s.mu
+// is held.
 func (s *Server) gcCodeLocked() {
-	used := map[string]bool{}
+	used := s.codeRefsLocked()
 	for h := range s.inflight {
 		used[h] = true
 	}
-	for _, fn := range s.st.Functions {
-		used[fn.Latest.codeHex()] = true
-		for _, v := range fn.Versions {
-			used[v.codeHex()] = true
-		}
+	for h := range s.saves.written {
+		used[h] = true
 	}
 	ents, err := os.ReadDir(s.codeDir)
 	if err != nil {
@@ -336,6 +339,19 @@ func (s *Server) gcCodeLocked() {
 			os.Remove(filepath.Join(s.codeDir, name))
 		}
 	}
+}
+
+// codeRefsLocked returns the stored zips the functions' versions use, by
+// hex SHA-256. s.mu is held.
+func (s *Server) codeRefsLocked() map[string]bool {
+	refs := map[string]bool{}
+	for _, fn := range s.st.Functions {
+		refs[fn.Latest.codeHex()] = true
+		for _, v := range fn.Versions {
+			refs[v.codeHex()] = true
+		}
+	}
+	return refs
 }
 
 // codeStorageLocked is the total size of stored code, counting every

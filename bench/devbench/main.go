@@ -91,6 +91,7 @@ func run(sampleDir string, n int, verbose bool, cpuprofile string) error {
 	}
 	reports := make(chan *devloop.Report, 16)
 	t0 := time.Now()
+	devloop.CollectLess() // as lamb dev does
 	l, err := devloop.Start(ctx, devloop.Options{
 		Load: load, Out: out,
 		OnReload: func(r *devloop.Report) { reports <- r }, // the sample routes GET /orders/{id}

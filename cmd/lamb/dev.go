@@ -79,6 +79,7 @@ func runDev(ctx context.Context, g *globalOptions, names []string, o devOptions)
 	if lw, ok := g.stderr.(*lockedWriter); ok {
 		term = lw.w
 	}
+	devloop.CollectLess() // the process is lamb dev's
 	l, err := devloop.Start(ctx, devloop.Options{
 		Load:      g.loadManifest,
 		Names:     names,

@@ -132,7 +132,6 @@ type Loop struct {
 // Start loads the manifest, starts the local Lambda, builds and deploys
 // the served functions, and serves the HTTP front. Run watches.
 func Start(ctx context.Context, o Options) (*Loop, error) {
-	collectLess()
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
@@ -717,9 +716,9 @@ func (l *Loop) Close() error {
 // 94-132 ms), for a heap of at most about 3× the live one.
 const devGCPercent = 200
 
-// collectLess sets devGCPercent, unless GOGC says otherwise: the process
-// is lamb dev's (lamb dev, devbench).
-func collectLess() {
+// CollectLess sets devGCPercent for the process, unless GOGC says
+// otherwise: lamb dev calls it, and devbench, which measures lamb dev.
+func CollectLess() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(devGCPercent)
 	}

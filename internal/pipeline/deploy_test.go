@@ -176,8 +176,20 @@ func TestLocalLambdaFallsBack(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Fatalf("unknown function: %v (%T), want *types.ResourceNotFoundException", err, err)
 	}
-	if _, err := api.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zip2}); err != nil {
+	// The CodeSha256 the deployer hands with the call reaches the local
+	// Lambda: a wrong one is refused there (in a test binary), and the
+	// update is made again over HTTP.
+	other := sha256.Sum256([]byte("another package"))
+	l.Server.ResetCalls()
+	if _, err := api.UpdateFunctionCode(deployer.WithZipSha256(ctx, base64.StdEncoding.EncodeToString(other[:])), &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: zip2}); err != nil {
 		t.Fatal(err)
+	}
+	var calls []emulator.Call
+	for _, c := range l.Server.Calls() {
+		calls = append(calls, emulator.Call{Op: c.Op, Status: c.Status, ErrorType: c.ErrorType})
+	}
+	if diff := cmp.Diff([]emulator.Call{{Op: "UpdateFunctionCode", Status: 500, ErrorType: "ServiceException"}, {Op: "UpdateFunctionCode", Status: 200}}, calls); diff != "" {
+		t.Errorf("update with a wrong CodeSha256 (-want +got):\n%s", diff)
 	}
 	out, err := target.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
 	if err != nil {
