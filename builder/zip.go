@@ -196,15 +196,14 @@ type compressed struct {
 // stored stores it. It returns the entry's payload: buf's bytes, or the
 // content itself when stored.
 func compressFile(buf *bytes.Buffer, f ZipFile, stored bool) ([]byte, compressed, error) {
-	data, sum := f.data, f.sum
-	if data == nil {
+	if f.data == nil {
 		var err error
-		if data, err = fsutil.ReadRegular(f.Src, lambdaspec.UnzippedLimit); err != nil {
+		if f, err = loadZipFile(f, true); err != nil {
 			return nil, compressed{}, err
 		}
-		sum = sha256.Sum256(data)
 	}
-	c := compressed{crc: crc32.ChecksumIEEE(data), sum: sum, n: int64(len(data))}
+	data := f.data
+	c := compressed{crc: crc32.ChecksumIEEE(data), sum: f.sum, n: int64(len(data))}
 	if c.n > 0 && !stored {
 		buf.Grow(len(data) / 2)
 		fw := getFlate(buf)

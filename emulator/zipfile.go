@@ -106,10 +106,7 @@ func (w *zipWalker) value(keys []string, depth int) bool {
 		_, _, _, ok := w.str()
 		return ok
 	case '{':
-		w.i++
-		w.ws()
-		if w.i < len(w.b) && w.b[w.i] == '}' {
-			w.i++
+		if w.open('}') {
 			return true
 		}
 		// On the way to the ZipFile (path, then "ZipFile"), the member
@@ -168,10 +165,7 @@ func (w *zipWalker) value(keys []string, depth int) bool {
 			}
 		}
 	case '[':
-		w.i++
-		w.ws()
-		if w.i < len(w.b) && w.b[w.i] == ']' {
-			w.i++
+		if w.open(']') {
 			return true
 		}
 		for {
@@ -194,6 +188,18 @@ func (w *zipWalker) value(keys []string, depth int) bool {
 		}
 		return true
 	}
+}
+
+// open reads the opening bracket at w.i and reports whether close follows
+// it at once (an empty object or array, read whole).
+func (w *zipWalker) open(close byte) (empty bool) {
+	w.i++
+	w.ws()
+	if w.i < len(w.b) && w.b[w.i] == close {
+		w.i++
+		return true
+	}
+	return false
 }
 
 // sep reads what follows a member or an element: a comma (end false), or

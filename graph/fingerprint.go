@@ -87,7 +87,7 @@ type PackageInputs struct {
 	// Files are the Go and other source files the compiler reads, relative to
 	// the package directory → for a Go file the digests of its tokens, the
 	// comments the toolchain reads and the line of each ("go:code.dirs.lines",
-	// see goSourceHash), for any other file the sha256 of its content.
+	// see goSource), for any other file the sha256 of its content.
 	Files map[string]string `json:"files"`
 	// Embeds are the //go:embed files, relative to the package directory.
 	Embeds map[string]string `json:"embeds,omitempty"`

@@ -37,14 +37,8 @@ import (
 // digests of its code, directives and lines, separated by dots.
 const goPrefix = "go:"
 
-// goSourceHash returns the fingerprint value of the Go file name with the
-// source src.
-func goSourceHash(name string, src []byte) string {
-	v, _ := goSource(name, src)
-	return v
-}
-
-// goSource returns goSourceHash of src and its load key: a digest of what
+// goSource returns the fingerprint value of the Go file name with the
+// source src, and its load key: a digest of what
 // of the file the go command reads when it loads packages (go list, which
 // reads a file only up to its imports, plus its //go:embed patterns): the
 // bytes before its first declaration after the imports — build

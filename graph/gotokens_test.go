@@ -125,3 +125,9 @@ func FuzzGoSourceHash(f *testing.F) {
 		}
 	})
 }
+
+// goSourceHash is the fingerprint value goSource gives src.
+func goSourceHash(name string, src []byte) string {
+	v, _ := goSource(name, src)
+	return v
+}

@@ -448,7 +448,7 @@ func packageInputs(p *packages.Package, mainPath string, isMain bool, hashes *fi
 }
 
 // fileHashes caches the fingerprint values of files by absolute path, for
-// one run: Go files by what of them reaches the binary (goSourceHash),
+// one run: Go files by what of them reaches the binary (goSource),
 // other files by their bytes. It keeps the load key of each Go file too
 // (goSource), for a Tracker.
 type fileHashes struct {
